@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One module per concern (see DESIGN.md). Only AutofixGit imports CGit2 and only AutofixModel
+// imports CCurl; the compiler enforces that because no other target depends on them.
+let package = Package(
+    name: "git-autofix",
+    products: [
+        .executable(name: "git-autofix", targets: ["git-autofix"]),
+        .executable(name: "autofix-bench", targets: ["autofix-bench"]),
+        .library(name: "AutofixCore", targets: ["AutofixCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "AutofixSupport"),
+        .target(name: "AutofixGit", dependencies: ["CGit2", "AutofixSupport"]),
+        .target(name: "AutofixModel", dependencies: ["CCurl", "AutofixSupport"]),
+        .target(name: "AutofixPatch", dependencies: ["AutofixSupport"]),
+        .target(name: "AutofixSandbox", dependencies: ["AutofixSupport"]),
+        .target(name: "AutofixTestReport", dependencies: ["AutofixSupport"]),
+        .target(
+            name: "AutofixCore",
+            dependencies: [
+                "AutofixSupport", "AutofixGit", "AutofixModel", "AutofixPatch",
+                "AutofixSandbox", "AutofixTestReport",
+            ]
+        ),
+        .executableTarget(
+            name: "git-autofix",
+            dependencies: [
+                "AutofixCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "autofix-bench", dependencies: ["AutofixCore", "AutofixTestSupport"]),
+
+        .target(name: "AutofixTestSupport", dependencies: ["AutofixSupport"], path: "Tests/AutofixTestSupport"),
+        .testTarget(name: "AutofixGitTests", dependencies: ["AutofixGit", "AutofixTestSupport"]),
+        .testTarget(name: "AutofixModelTests", dependencies: ["AutofixModel", "AutofixTestSupport"]),
+        .testTarget(name: "AutofixPatchTests", dependencies: ["AutofixPatch", "AutofixTestSupport"]),
+        .testTarget(name: "AutofixSandboxTests", dependencies: ["AutofixSandbox", "AutofixTestSupport"]),
+        .testTarget(name: "AutofixTestReportTests", dependencies: ["AutofixTestReport", "AutofixTestSupport"]),
+        .testTarget(name: "AutofixCoreTests", dependencies: ["AutofixCore", "AutofixTestSupport"]),
+        .testTarget(name: "git-autofixTests", dependencies: ["git-autofix", "AutofixTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

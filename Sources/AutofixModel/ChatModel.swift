@@ -1,0 +1,67 @@
+import AutofixSupport
+
+/// One message of a chat conversation, as OpenAI-compatible servers take it.
+public struct ChatMessage: Codable, Sendable, Equatable {
+    public enum Role: String, Codable, Sendable { case system, user, assistant }
+    public var role: Role
+    public var content: String
+
+    public init(role: Role, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// Token counts reported by the server (absent when the server does not send them).
+public struct TokenUsage: Codable, Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+
+    public init(promptTokens: Int, completionTokens: Int) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+}
+
+/// One streamed chat completion request. Defaults follow the reference deployment.
+public struct ChatRequest: Sendable {
+    public var model: String
+    public var messages: [ChatMessage]
+    public var temperature: Double = 0.15
+    public var topP: Double = 0.95
+    public var maxTokens: Int = 2048
+    public var stop: [String] = []
+    public var seed: Int? = nil
+
+    public init(model: String, messages: [ChatMessage]) {
+        self.model = model
+        self.messages = messages
+    }
+}
+
+/// How a streamed reply ended.
+public struct ModelFinish: Sendable, Equatable {
+    public var finishReason: String?
+    public var usage: TokenUsage?
+    public var timeToFirstToken: Double?
+    public var totalSeconds: Double
+
+    public init(finishReason: String?, usage: TokenUsage?, timeToFirstToken: Double?, totalSeconds: Double) {
+        self.finishReason = finishReason
+        self.usage = usage
+        self.timeToFirstToken = timeToFirstToken
+        self.totalSeconds = totalSeconds
+    }
+}
+
+/// What a stream yields: text as it arrives, then exactly one `finished`.
+public enum ModelEvent: Sendable, Equatable {
+    case delta(String)
+    case finished(ModelFinish)
+}
+
+/// The one thing the repair loop needs from a model. Cancelling the consuming task aborts the
+/// transfer.
+public protocol ChatModel: Sendable {
+    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ModelEvent, Error>
+}

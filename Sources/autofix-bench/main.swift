@@ -1,0 +1,5 @@
+import AutofixCore
+import AutofixTestSupport
+import Foundation
+
+print("autofix-bench: no benchmarks yet")

@@ -1,0 +1,12 @@
+import ArgumentParser
+import AutofixCore
+
+@main
+struct GitAutofix: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "git-autofix",
+        abstract: "Let a language model fix failing tests on a scratch branch, without touching your work.",
+        version: AutofixVersion.string,
+        subcommands: []
+    )
+}
