@@ -1,0 +1,5 @@
+enum ModelBench {
+    static func run() throws {
+        print("(not written yet)")
+    }
+}

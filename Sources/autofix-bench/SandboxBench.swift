@@ -1,0 +1,5 @@
+enum SandboxBench {
+    static func run() throws {
+        print("(not written yet)")
+    }
+}
