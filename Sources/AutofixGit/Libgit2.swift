@@ -1,9 +1,14 @@
 import CGit2
+import Foundation
 
 /// libgit2 must be initialised once per process before any call; this does it lazily, once.
 enum Libgit2 {
     private static let initialised: Bool = {
         git_libgit2_init()
+        // git skips /etc/gitconfig when GIT_CONFIG_NOSYSTEM is set; libgit2 does not by itself.
+        if let value = ProcessInfo.processInfo.environment["GIT_CONFIG_NOSYSTEM"], !["", "0", "false", "no"].contains(value.lowercased()) {
+            _ = autofix_git_set_config_search_path(GIT_CONFIG_LEVEL_SYSTEM, "")
+        }
         return true
     }()
 

@@ -6,6 +6,8 @@ public final class TestRepository {
     public var url: URL { directory.url }
     public var path: String { directory.path }
 
+    public func file(_ relative: String) -> URL { url.appendingPathComponent(relative) }
+
     /// Creates `git init` in a fresh temp dir (branch `main`).
     public init(prefix: String = "autofix-repo", bare: Bool = false) throws {
         directory = try TemporaryDirectory(prefix: prefix)

@@ -1,0 +1,162 @@
+import AutofixSupport
+import CGit2
+import Foundation
+
+/// An open repository. Owns the `git_repository*` and frees it when released.
+public final class Repository {
+    let pointer: OpaquePointer
+
+    private init(pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { git_repository_free(pointer) }
+
+    /// Opens the repository containing `directory`, honouring GIT_DIR and GIT_WORK_TREE the way
+    /// git does (hooks run with GIT_DIR set).
+    public static func discover(from directory: URL) throws -> Repository {
+        Libgit2.ensureInitialised()
+        var handle: OpaquePointer?
+        let flags = GIT_REPOSITORY_OPEN_FROM_ENV.rawValue
+        let result = git_repository_open_ext(&handle, directory.path, flags, nil)
+        if result == GIT_ENOTFOUND.rawValue {
+            throw GitError(
+                .notARepository, "\(directory.path) is not inside a git repository",
+                hint: "run git autofix from a git checkout (or `git init` one first)")
+        }
+        try check(result, "opening the repository at \(directory.path)")
+        return Repository(pointer: handle!)
+    }
+
+    /// Opens exactly the repository at `path` (a work tree or a .git directory), no discovery.
+    public static func open(at path: URL) throws -> Repository {
+        Libgit2.ensureInitialised()
+        var handle: OpaquePointer?
+        try check(git_repository_open(&handle, path.path), "opening the repository at \(path.path)")
+        return Repository(pointer: handle!)
+    }
+
+    public var isBare: Bool { git_repository_is_bare(pointer) == 1 }
+
+    /// The work tree's root, or nil in a bare repository.
+    public var workingDirectory: URL? {
+        guard let path = git_repository_workdir(pointer) else { return nil }
+        return URL(fileURLWithPath: String(cString: path), isDirectory: true)
+    }
+
+    /// This work tree's git directory (`.git`, or `.git/worktrees/NAME` in a linked worktree).
+    public var gitDirectory: URL {
+        URL(fileURLWithPath: String(cString: git_repository_path(pointer)), isDirectory: true)
+    }
+
+    /// The directory shared by all linked worktrees: where refs, objects and our run records live.
+    public var commonDirectory: URL {
+        URL(fileURLWithPath: String(cString: git_repository_commondir(pointer)), isDirectory: true)
+    }
+
+    /// The operation in progress, if any (merge, rebase, cherry-pick, bisect, ...).
+    public var operationInProgress: String? {
+        switch git_repository_state_t(UInt32(git_repository_state(pointer))) {
+        case GIT_REPOSITORY_STATE_NONE: return nil
+        case GIT_REPOSITORY_STATE_MERGE: return "merge"
+        case GIT_REPOSITORY_STATE_REVERT, GIT_REPOSITORY_STATE_REVERT_SEQUENCE: return "revert"
+        case GIT_REPOSITORY_STATE_CHERRYPICK, GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE: return "cherry-pick"
+        case GIT_REPOSITORY_STATE_BISECT: return "bisect"
+        case GIT_REPOSITORY_STATE_REBASE, GIT_REPOSITORY_STATE_REBASE_INTERACTIVE,
+            GIT_REPOSITORY_STATE_REBASE_MERGE:
+            return "rebase"
+        case GIT_REPOSITORY_STATE_APPLY_MAILBOX, GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE: return "am"
+        default: return "another git operation"
+        }
+    }
+
+    /// Where HEAD points: a branch (possibly unborn) or a detached commit.
+    public func head() throws -> Head {
+        if git_repository_head_unborn(pointer) == 1 {
+            var reference: OpaquePointer?
+            try check(git_reference_lookup(&reference, pointer, "HEAD"), "reading HEAD")
+            defer { git_reference_free(reference) }
+            let target = git_reference_symbolic_target(reference).map { String(cString: $0) } ?? "refs/heads/main"
+            return Head(branch: Head.shortName(target), commit: nil)
+        }
+        var reference: OpaquePointer?
+        try check(git_repository_head(&reference, pointer), "reading HEAD")
+        defer { git_reference_free(reference) }
+        var commit: OpaquePointer?
+        try check(git_reference_peel(&commit, reference, GIT_OBJECT_COMMIT), "reading the HEAD commit")
+        defer { git_object_free(commit) }
+        let id = ObjectID(git_object_id(commit)!.pointee)
+        if git_repository_head_detached(pointer) == 1 {
+            return Head(branch: nil, commit: id)
+        }
+        let name = String(cString: git_reference_name(reference))
+        return Head(branch: Head.shortName(name), commit: id)
+    }
+
+    /// Reads a configuration value the way git does (system, global, repository, worktree).
+    public func configString(_ key: String) -> String? {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, config, key) == 0, let value else { return nil }
+        return String(cString: value)
+    }
+
+    /// Every value of a multi-valued configuration key, in order.
+    public func configStrings(_ key: String) -> [String] {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return [] }
+        defer { git_config_free(config) }
+        var values: [String] = []
+        var iterator: OpaquePointer?
+        guard git_config_multivar_iterator_new(&iterator, config, key, nil) == 0 else { return [] }
+        defer { git_config_iterator_free(iterator) }
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0, let current = entry {
+            values.append(String(cString: current.pointee.value))
+        }
+        return values
+    }
+
+    public func configBool(_ key: String) -> Bool? {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+        defer { git_config_free(config) }
+        var value: Int32 = 0
+        guard git_config_get_bool(&value, config, key) == 0 else { return nil }
+        return value != 0
+    }
+
+    /// The identity for commits: user.name/user.email, or a fixed tool identity when unset.
+    func signature() throws -> Signature {
+        var signature: UnsafeMutablePointer<git_signature>?
+        if git_signature_default(&signature, pointer) == 0, let signature {
+            return Signature(owning: signature)
+        }
+        try check(git_signature_now(&signature, "git-autofix", "git-autofix@localhost"), "making a commit identity")
+        return Signature(owning: signature!)
+    }
+}
+
+/// What HEAD names.
+public struct Head: Equatable, Sendable {
+    /// The branch's short name, or nil when HEAD is detached.
+    public let branch: String?
+    /// The commit HEAD points at, or nil on an unborn branch.
+    public let commit: ObjectID?
+
+    /// The name used in run refs: the branch, or `detached`.
+    public var refComponent: String { branch ?? "detached" }
+
+    static func shortName(_ refName: String) -> String {
+        refName.hasPrefix("refs/heads/") ? String(refName.dropFirst("refs/heads/".count)) : refName
+    }
+}
+
+/// An owned `git_signature*`.
+final class Signature {
+    let pointer: UnsafeMutablePointer<git_signature>
+    init(owning pointer: UnsafeMutablePointer<git_signature>) { self.pointer = pointer }
+    deinit { git_signature_free(pointer) }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// A snapshot: the working tree recorded as a commit on a run ref, nothing else touched.
+public struct Snapshot: Sendable {
+    public let run: RunName
+    /// The snapshot commit: tree = what was on disk, first parent = HEAD (none when unborn),
+    /// second parent = the staged state when it differed from HEAD.
+    public let commit: ObjectID
+    /// HEAD when the snapshot was taken (nil on an unborn branch).
+    public let base: ObjectID?
+    public let head: Head
+    public let capture: CapturedWorkingTree
+    /// The commit recording what was staged, when it differed from HEAD.
+    public let stagedCommit: ObjectID?
+}
+
+/// Records what is on disk as a commit on a new run ref. Never writes the work tree, the index,
+/// HEAD or any branch, and never takes `index.lock`.
+public struct Snapshotter {
+    public static let snapshotTrailer = "Autofix-Snapshot"
+    public static let indexTreeTrailer = "Autofix-Index-Tree"
+
+    let repository: Repository
+
+    public init(repository: Repository) {
+        self.repository = repository
+    }
+
+    /// Captures the working tree and points a new run ref at it.
+    public func snapshot(runID: String = RunName.newID()) throws -> Snapshot {
+        let head = try repository.head()
+        let capture = try WorkingTreeCapture(repository: repository).capture()
+        let run = RunName(branch: head.refComponent, id: runID)
+        var parents: [ObjectID] = head.commit.map { [$0] } ?? []
+
+        let headTree = try head.commit.map { try repository.commit($0).tree }
+        var stagedCommit: ObjectID?
+        if capture.indexTree != headTree, !(headTree == nil && capture.indexTree == emptyTree) {
+            stagedCommit = try repository.createCommit(
+                tree: capture.indexTree, parents: parents,
+                message: Trailers.message(subject: "autofix: staged changes on \(head.refComponent)",
+                                          trailers: [(Snapshotter.snapshotTrailer, runID)]))
+            parents.append(stagedCommit!)
+        }
+        let message = Trailers.message(
+            subject: "autofix: snapshot of \(head.refComponent) (\(Snapshotter.summary(of: capture)))",
+            trailers: [
+                (Snapshotter.snapshotTrailer, runID),
+                (Snapshotter.indexTreeTrailer, capture.indexTree.hex),
+            ])
+        let commit = try repository.createCommit(tree: capture.tree, parents: parents, message: message)
+        try repository.updateReference(run.ref, to: commit, expected: nil, message: "git autofix: snapshot")
+        return Snapshot(run: run, commit: commit, base: head.commit, head: head, capture: capture,
+                        stagedCommit: stagedCommit)
+    }
+
+    private var emptyTree: ObjectID { ObjectID(hex: "4b825dc642cb6eb9a060e54bf8d69288fbee4904")! }
+
+    static func summary(of capture: CapturedWorkingTree) -> String {
+        if capture.isClean { return "no local changes" }
+        var parts: [String] = []
+        if !capture.modified.isEmpty { parts.append("\(capture.modified.count) modified") }
+        if !capture.added.isEmpty { parts.append("\(capture.added.count) untracked") }
+        if !capture.deleted.isEmpty { parts.append("\(capture.deleted.count) deleted") }
+        return parts.joined(separator: ", ")
+    }
+}

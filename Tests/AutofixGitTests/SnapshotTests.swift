@@ -1,0 +1,256 @@
+import AutofixGit
+import AutofixTestSupport
+import XCTest
+
+final class SnapshotTests: XCTestCase {
+    override func setUp() {
+        Hermetic.applyToCurrentProcess()
+    }
+
+    // MARK: helpers
+
+    private func makeRepo() throws -> TestRepository {
+        let repo = try TestRepository()
+        try repo.write("README.md", "hello\n")
+        try repo.write("Sources/app.swift", "print(1)\n")
+        try repo.write(".gitignore", ".env\nbuild/\n")
+        try repo.commitAll("initial")
+        return repo
+    }
+
+    /// The tree the git CLI records for the same working tree, without touching the real index.
+    private func gitCLITree(_ repo: TestRepository) throws -> String {
+        let temp = try TemporaryDirectory()
+        let copy = temp.file("index").path
+        let gitDir = try repo.git("rev-parse", "--git-dir").trimmingCharacters(in: .whitespacesAndNewlines)
+        let indexPath = gitDir.hasPrefix("/") ? gitDir + "/index" : repo.path + "/" + gitDir + "/index"
+        if FileManager.default.fileExists(atPath: indexPath) {
+            // `cp -p` keeps the index's mtime, which git needs to spot racily clean entries.
+            try Shell.check(["cp", "-p", indexPath, copy])
+        }
+        var env = Hermetic.environment
+        env["GIT_INDEX_FILE"] = copy
+        try Shell.check(["git", "add", "-A"], in: repo.url, environment: env)
+        return try Shell.check(["git", "write-tree"], in: repo.url, environment: env)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Snapshots `repo` and checks the invariants every snapshot must keep: nothing on disk
+    /// changed (by checksum), the tree equals git's own, the ref exists, fsck is clean.
+    @discardableResult
+    private func snapshotChecked(_ repo: TestRepository, at directory: URL? = nil,
+                                 file: StaticString = #filePath, line: UInt = #line) throws -> Snapshot {
+        let before = try repo.fingerprint()
+        let expectedTree = try gitCLITree(repo)
+        let repository = try Repository.discover(from: directory ?? repo.url)
+        let snapshot = try Snapshotter(repository: repository).snapshot()
+        let after = try repo.fingerprint(excluding: [".git/refs/autofix", ".git/objects", ".git/packed-refs", ".git/logs"])
+        let beforeFiltered = before.filter { key, _ in
+            !key.hasPrefix(".git/refs/autofix") && !key.hasPrefix(".git/objects") && !key.hasPrefix(".git/logs")
+                && !key.hasPrefix(".git/packed-refs")
+        }
+        XCTAssertEqual(beforeFiltered, after, "the snapshot changed files on disk", file: file, line: line)
+        XCTAssertEqual(try repository.commit(snapshot.commit).tree.hex, expectedTree,
+                       "snapshot tree differs from `git add -A && git write-tree`", file: file, line: line)
+        XCTAssertEqual(try repo.revParse(snapshot.run.ref), snapshot.commit.hex, file: file, line: line)
+        let fsck = try Shell.run(["git", "fsck", "--strict", "--no-dangling"], in: repo.url)
+        XCTAssertEqual(fsck.status, 0, fsck.stderr + fsck.stdout, file: file, line: line)
+        return snapshot
+    }
+
+    private func treeListing(_ repo: TestRepository, _ revision: String) throws -> String {
+        try repo.git("ls-tree", "-r", "--full-tree", revision)
+    }
+
+    // MARK: tests
+
+    func testCleanTreeSnapshotsHeadTreeWithHeadAsOnlyParent() throws {
+        let repo = try makeRepo()
+        let snapshot = try snapshotChecked(repo)
+        let head = try repo.revParse("HEAD")
+        XCTAssertEqual(snapshot.base?.hex, head)
+        XCTAssertNil(snapshot.stagedCommit)
+        XCTAssertEqual(try repo.revParse("\(snapshot.commit.hex)^{tree}"), try repo.revParse("HEAD^{tree}"))
+        XCTAssertEqual(try repo.git("rev-list", "--parents", "-n1", snapshot.commit.hex)
+            .trimmingCharacters(in: .whitespacesAndNewlines), "\(snapshot.commit.hex) \(head)")
+        XCTAssertTrue(snapshot.run.ref.hasPrefix("refs/autofix/main/"))
+    }
+
+    func testStagedAndUnstagedEditsOfOneFileAreBothRecorded() throws {
+        let repo = try makeRepo()
+        try repo.write("README.md", "hello\nstaged\n")
+        try repo.git("add", "README.md")
+        try repo.write("README.md", "hello\nstaged\nunstaged\n")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):README.md"), "hello\nstaged\nunstaged\n")
+        let staged = try XCTUnwrap(snapshot.stagedCommit)
+        XCTAssertEqual(try repo.git("show", "\(staged.hex):README.md"), "hello\nstaged\n")
+        XCTAssertEqual(try repo.revParse("\(snapshot.commit.hex)^2"), staged.hex)
+        // The index itself still holds only the staged version.
+        XCTAssertEqual(try repo.git("show", ":README.md"), "hello\nstaged\n")
+    }
+
+    func testDeletionsRenamesUntrackedAndIgnoredFiles() throws {
+        let repo = try makeRepo()
+        try repo.remove("README.md")
+        try repo.git("mv", "Sources/app.swift", "Sources/main.swift")
+        try repo.write("notes/todo.txt", "todo\n")
+        try repo.write(".env", "SECRET=1\n")
+        try repo.write("build/out.o", "binary\n")
+        let snapshot = try snapshotChecked(repo)
+        let listing = try treeListing(repo, snapshot.commit.hex)
+        XCTAssertFalse(listing.contains("README.md"))
+        XCTAssertTrue(listing.contains("Sources/main.swift"))
+        XCTAssertFalse(listing.contains("Sources/app.swift"))
+        XCTAssertTrue(listing.contains("notes/todo.txt"))
+        XCTAssertFalse(listing.contains(".env"), "ignored files must never enter a snapshot")
+        XCTAssertFalse(listing.contains("build/"))
+        XCTAssertEqual(snapshot.capture.deleted, ["README.md"])
+    }
+
+    func testExecutableBitSymlinkBinaryAndCRLFBytesAreKept() throws {
+        let repo = try makeRepo()
+        try repo.write("run.sh", "#!/bin/sh\necho hi\n", executable: true)
+        try FileManager.default.createSymbolicLink(atPath: repo.file("link").path, withDestinationPath: "README.md")
+        try repo.writeData("blob.bin", Data([0, 1, 2, 255, 254, 0, 10, 13]))
+        try repo.writeData("dos.txt", Data("one\r\ntwo\r\n".utf8))
+        let snapshot = try snapshotChecked(repo)
+        let listing = try treeListing(repo, snapshot.commit.hex)
+        XCTAssertTrue(listing.contains("100755 blob"), listing)
+        XCTAssertTrue(listing.contains("120000 blob"), listing)
+        XCTAssertEqual(try repo.git("cat-file", "blob", "\(snapshot.commit.hex):link"), "README.md")
+        let crlf = try Shell.check(["sh", "-c", "git cat-file blob \(snapshot.commit.hex):dos.txt | od -c | head -1"], in: repo.url)
+        XCTAssertTrue(crlf.contains("\\r"), "without text attributes CRLF bytes are kept exactly: \(crlf)")
+    }
+
+    func testAutocrlfAndTextAutoNormaliseLikeGit() throws {
+        let repo = try makeRepo()
+        try repo.git("config", "core.autocrlf", "true")
+        try repo.write(".gitattributes", "*.txt text=auto\n")
+        try repo.writeData("dos.txt", Data("one\r\ntwo\r\n".utf8))
+        let snapshot = try snapshotChecked(repo)
+        // Same as git: with text=auto the blob is stored with LF endings.
+        XCTAssertEqual(try repo.git("cat-file", "blob", "\(snapshot.commit.hex):dos.txt"), "one\ntwo\n")
+    }
+
+    func testExternalFilterFilesAreRefusedWithAReason() throws {
+        let repo = try makeRepo()
+        try repo.git("config", "filter.lfs.clean", "git-lfs clean -- %f")
+        try repo.write(".gitattributes", "*.bin filter=lfs\n")
+        try repo.commitAll("attributes")
+        try repo.write("big.bin", "large content\n")
+        let before = try repo.fingerprint()
+        let repository = try Repository.discover(from: repo.url)
+        XCTAssertThrowsError(try Snapshotter(repository: repository).snapshot()) { error in
+            let gitError = error as? GitError
+            XCTAssertEqual(gitError?.code, .unsupportedFilter)
+            XCTAssertTrue(gitError?.message.contains("big.bin") ?? false)
+        }
+        XCTAssertEqual(try repo.fingerprint(), before)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "")
+    }
+
+    func testUnbornHeadSnapshotHasNoParent() throws {
+        let repo = try TestRepository()
+        try repo.write("a.txt", "a\n")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertNil(snapshot.base)
+        XCTAssertEqual(try repo.git("rev-list", "--parents", "-n1", snapshot.commit.hex)
+            .trimmingCharacters(in: .whitespacesAndNewlines), snapshot.commit.hex)
+        XCTAssertTrue(snapshot.run.ref.hasPrefix("refs/autofix/main/"))
+    }
+
+    func testDetachedHeadUsesDetachedInTheRef() throws {
+        let repo = try makeRepo()
+        try repo.git("checkout", "-q", "--detach")
+        try repo.write("README.md", "changed\n")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertTrue(snapshot.run.ref.hasPrefix("refs/autofix/detached/"), snapshot.run.ref)
+        XCTAssertNil(snapshot.head.branch)
+    }
+
+    func testLinkedWorktreeSnapshotsItsOwnFiles() throws {
+        let repo = try makeRepo()
+        let outside = try TemporaryDirectory()
+        let worktree = outside.file("wt")
+        try repo.git("worktree", "add", "-q", "-b", "feature", worktree.path)
+        try "edited in worktree\n".write(to: worktree.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        let repository = try Repository.discover(from: worktree)
+        let before = try TreeFingerprint.of(worktree)
+        let snapshot = try Snapshotter(repository: repository).snapshot()
+        XCTAssertEqual(try TreeFingerprint.of(worktree), before)
+        XCTAssertTrue(snapshot.run.ref.hasPrefix("refs/autofix/feature/"))
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):README.md"), "edited in worktree\n")
+        XCTAssertEqual(try repo.read("README.md"), "hello\n")
+    }
+
+    func testSubmoduleCommitIsRecordedAndDirtinessReported() throws {
+        let inner = try makeRepo()
+        let repo = try makeRepo()
+        try repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", inner.path, "vendor/inner")
+        try repo.commitAll("add submodule")
+        try repo.write("vendor/inner/README.md", "dirty inside\n")
+        let snapshot = try snapshotChecked(repo)
+        let listing = try treeListing(repo, snapshot.commit.hex)
+        XCTAssertTrue(listing.contains("160000 commit \(try inner.revParse("HEAD"))\tvendor/inner"), listing)
+        XCTAssertTrue(snapshot.capture.warnings.contains { $0.contains("vendor/inner") }, "\(snapshot.capture.warnings)")
+    }
+
+    func testMidMergeIsRefused() throws {
+        let repo = try makeRepo()
+        try repo.git("checkout", "-q", "-b", "other")
+        try repo.write("README.md", "other\n")
+        try repo.commitAll("other")
+        try repo.git("checkout", "-q", "main")
+        try repo.write("README.md", "main\n")
+        try repo.commitAll("main")
+        _ = try Shell.run(["git", "merge", "other"], in: repo.url)
+        let before = try repo.fingerprint()
+        let repository = try Repository.discover(from: repo.url)
+        XCTAssertThrowsError(try Snapshotter(repository: repository).snapshot()) { error in
+            XCTAssertEqual((error as? GitError)?.code, .repositoryBusy)
+            XCTAssertTrue((error as? GitError)?.message.contains("merge") ?? false)
+            XCTAssertNotNil((error as? GitError)?.hint)
+        }
+        XCTAssertEqual(try repo.fingerprint(), before)
+    }
+
+    func testBareRepositoryIsRefused() throws {
+        let repo = try TestRepository(bare: true)
+        let repository = try Repository.discover(from: repo.url)
+        XCTAssertThrowsError(try Snapshotter(repository: repository).snapshot()) { error in
+            XCTAssertEqual((error as? GitError)?.code, .bareRepository)
+        }
+    }
+
+    func testHeldIndexLockIsLeftAloneAndSnapshotStillWorks() throws {
+        let repo = try makeRepo()
+        try repo.write("README.md", "edited\n")
+        let lock = repo.file(".git/index.lock")
+        try Data("held by someone else".utf8).write(to: lock)
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try String(contentsOf: lock, encoding: .utf8), "held by someone else")
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):README.md"), "edited\n")
+    }
+
+    func testRacilyCleanEditIsStillSeen() throws {
+        let repo = try makeRepo()
+        // Same size, same second as the index write: only re-hashing can tell.
+        try repo.git("update-index", "--refresh")
+        try repo.write("README.md", "HELLO\n")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):README.md"), "HELLO\n")
+    }
+
+    func testTwoSnapshotsGetDistinctSortableRefs() throws {
+        let repo = try makeRepo()
+        let repository = try Repository.discover(from: repo.url)
+        let first = try Snapshotter(repository: repository).snapshot(runID: "20260101T000000Z-aaaa")
+        let second = try Snapshotter(repository: repository).snapshot(runID: "20260101T000001Z-bbbb")
+        XCTAssertLessThan(first.run, second.run)
+        XCTAssertThrowsError(try Snapshotter(repository: repository).snapshot(runID: "20260101T000000Z-aaaa")) { error in
+            XCTAssertEqual((error as? GitError)?.code, .exists, "an existing run ref is never overwritten")
+        }
+        XCTAssertEqual(try repo.revParse(first.run.ref), first.commit.hex)
+    }
+}
