@@ -1,0 +1,118 @@
+import AutofixSupport
+import CGit2
+import Foundation
+
+/// A throwaway directory holding the files of one commit, where patches are applied and tests
+/// run. It has no `.git` of its own: the sandbox never sees the real repository's git directory.
+public final class ScratchCheckout {
+    public let directory: URL
+    private var removed = false
+
+    private init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// Writes the files of `commit` into a new directory under `parent` (the system temp dir by
+    /// default). The user's work tree and index are not read or written.
+    public static func create(repository: Repository, commit: ObjectID, under parent: URL? = nil) throws -> ScratchCheckout {
+        let base = parent ?? FileManager.default.temporaryDirectory
+        let directory = base.appendingPathComponent("git-autofix-\(RunName.newID())", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let checkout = ScratchCheckout(directory: directory)
+        do {
+            try checkout.write(commit: commit, from: repository, paths: nil)
+        } catch {
+            checkout.remove()
+            throw error
+        }
+        return checkout
+    }
+
+    /// Makes `paths` (or every file, when nil) match `commit`: rewrites changed files and
+    /// deletes files the commit does not have. Other files (build output) are left alone.
+    public func restore(paths: [String], to commit: ObjectID, from repository: Repository) throws {
+        guard !paths.isEmpty else { return }
+        let tree = try repository.commit(commit).tree
+        for path in paths where try repository.blobID(at: path, in: tree) == nil {
+            let file = directory.appendingPathComponent(path)
+            if (try? file.checkResourceIsReachable()) == true || isSymlink(file) {
+                try FileManager.default.removeItem(at: file)
+            }
+        }
+        try write(commit: commit, from: repository, paths: paths)
+    }
+
+    private func isSymlink(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    private func write(commit: ObjectID, from repository: Repository, paths: [String]?) throws {
+        var oid = commit.raw
+        var object: OpaquePointer?
+        try check(git_object_lookup(&object, repository.pointer, &oid, GIT_OBJECT_COMMIT), "reading commit \(commit.short)")
+        defer { git_object_free(object) }
+
+        var options = git_checkout_options()
+        git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION))
+        // FORCE and RECREATE_MISSING write every file into the empty target; DONT_UPDATE_INDEX
+        // keeps libgit2 from recording this checkout in the repository's index.
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_RECREATE_MISSING.rawValue
+            | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue | GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue
+            | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
+        let target = strdup(directory.path)
+        defer { free(target) }
+        options.target_directory = UnsafePointer(target)
+        // A private empty index as the baseline, so the user's index is not consulted either.
+        var emptyIndex: OpaquePointer?
+        try check(git_index_new(&emptyIndex), "preparing a scratch checkout")
+        defer { git_index_free(emptyIndex) }
+        options.baseline_index = emptyIndex
+
+        var cPaths = (paths ?? []).map { strdup($0) }
+        defer { cPaths.forEach { free($0) } }
+        try cPaths.withUnsafeMutableBufferPointer { buffer in
+            if paths != nil {
+                options.paths = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            }
+            try check(git_checkout_tree(repository.pointer, object, &options),
+                      "writing the files of \(commit.short) into \(directory.path)")
+        }
+    }
+
+    /// Deletes the directory and everything in it (test output included).
+    public func remove() {
+        guard !removed else { return }
+        removed = true
+        makeWritable(directory)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Tests may leave read-only directories behind (Go's module cache does); removal needs +w.
+    private func makeWritable(_ url: URL) {
+        guard let enumerator = FileManager.default.enumerator(atPath: url.path) else { return }
+        for case let relative as String in enumerator {
+            let path = url.appendingPathComponent(relative).path
+            var info = stat()
+            if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_mode & S_IWUSR == 0 {
+                chmod(path, info.st_mode | S_IWUSR | S_IXUSR)
+            }
+        }
+    }
+}
+
+extension Repository {
+    /// The blob id at `path` in `tree`, or nil when the tree has no such file.
+    public func blobID(at path: String, in tree: ObjectID) throws -> ObjectID? {
+        var oid = tree.raw
+        var treeObject: OpaquePointer?
+        try check(git_tree_lookup(&treeObject, pointer, &oid), "reading tree \(tree.short)")
+        defer { git_tree_free(treeObject) }
+        var entry: OpaquePointer?
+        let result = git_tree_entry_bypath(&entry, treeObject, path)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "looking up \(path)")
+        defer { git_tree_entry_free(entry) }
+        return ObjectID(git_tree_entry_id(entry)!.pointee)
+    }
+}

@@ -1,0 +1,102 @@
+import CGit2
+import Foundation
+
+/// What `apply` did.
+public struct ApplyOutcome: Sendable {
+    /// Files written in the work tree.
+    public let changes: [FileChange]
+    /// A ref holding the work tree as it was just before, when it had local changes.
+    public let backupRef: String?
+}
+
+/// Brings a run's changes into the user's work tree with a three-way merge: base = the run's
+/// snapshot, ours = the work tree now, theirs = the run's commit. Local edits are merged, never
+/// overwritten; conflicts make it refuse before anything is written. The index is not touched.
+public struct WorktreeApplier {
+    public static let backupPrefix = "refs/autofix-backup/"
+    let repository: Repository
+
+    public init(repository: Repository) {
+        self.repository = repository
+    }
+
+    public func apply(_ run: RunSummary, upTo target: ObjectID? = nil, force: Bool = false) throws -> ApplyOutcome {
+        let theirs = target ?? run.tip
+        guard theirs == run.snapshot.id || repository.isAncestor(run.snapshot.id, of: theirs) else {
+            throw GitError(.invalid, "\(theirs.short) is not one of run \(run.name.id)'s commits",
+                           hint: "`git autofix show \(run.name.id)` lists them")
+        }
+        let head = try repository.head()
+        let current = try WorkingTreeCapture(repository: repository).capture()
+        let headTree = try head.commit.map { try repository.commit($0).tree }
+        let dirty = current.tree != headTree || current.indexTree != headTree
+        if dirty && !force {
+            throw GitError(.dirtyWorkingTree, "your working tree or index has local changes",
+                           hint: "commit or stash them first, or pass --force to merge the run's changes into them (a backup ref keeps them either way)")
+        }
+        let merged = try mergeTrees(base: run.snapshot.tree, ours: current.tree, theirs: try repository.commit(theirs).tree)
+        let changes = try repository.changes(from: current.tree, to: merged)
+        guard !changes.isEmpty else { return ApplyOutcome(changes: [], backupRef: nil) }
+
+        var backupRef: String?
+        if dirty {
+            let backup = try repository.createCommit(
+                tree: current.tree, parents: head.commit.map { [$0] } ?? [],
+                message: Trailers.message(subject: "autofix: work tree before applying run \(run.name.id)", trailers: []))
+            backupRef = WorktreeApplier.backupPrefix + RunName.newID()
+            try repository.updateReference(backupRef!, to: backup, expected: nil, message: "git autofix apply: backup")
+        }
+        try checkout(merged, baseline: current.tree)
+        return ApplyOutcome(changes: changes, backupRef: backupRef)
+    }
+
+    private func mergeTrees(base: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> ObjectID {
+        let trees = try [base, ours, theirs].map { id -> OpaquePointer? in
+            var oid = id.raw
+            var tree: OpaquePointer?
+            try check(git_tree_lookup(&tree, repository.pointer, &oid), "reading tree \(id.short)")
+            return tree
+        }
+        defer { trees.forEach { git_tree_free($0) } }
+        var index: OpaquePointer?
+        try check(git_merge_trees(&index, repository.pointer, trees[0], trees[1], trees[2], nil), "merging the run's changes")
+        defer { git_index_free(index) }
+        if git_index_has_conflicts(index) == 1 {
+            throw GitError(.conflict, "the run's changes conflict with your local edits in: \(conflictedPaths(index).joined(separator: ", "))",
+                           hint: "commit or stash your edits and run `git autofix apply` again, or cherry-pick the run's commits and resolve the conflicts with git")
+        }
+        var oid = git_oid()
+        try check(git_index_write_tree_to(&oid, index, repository.pointer), "writing the merged tree")
+        return ObjectID(oid)
+    }
+
+    private func conflictedPaths(_ index: OpaquePointer?) -> [String] {
+        var iterator: OpaquePointer?
+        guard git_index_conflict_iterator_new(&iterator, index) == 0 else { return [] }
+        defer { git_index_conflict_iterator_free(iterator) }
+        var paths: [String] = []
+        var ancestor: UnsafePointer<git_index_entry>?, ours: UnsafePointer<git_index_entry>?, theirs: UnsafePointer<git_index_entry>?
+        while git_index_conflict_next(&ancestor, &ours, &theirs, iterator) == 0 {
+            if let entry = ours ?? theirs ?? ancestor { paths.append(String(cString: entry.pointee.path)) }
+        }
+        return paths
+    }
+
+    /// Writes `tree` into the work tree where it differs from `baseline` (what is on disk now).
+    private func checkout(_ tree: ObjectID, baseline: ObjectID) throws {
+        var targetOID = tree.raw
+        var baselineOID = baseline.raw
+        var target: OpaquePointer?
+        var baselineTree: OpaquePointer?
+        try check(git_object_lookup(&target, repository.pointer, &targetOID, GIT_OBJECT_TREE), "reading the merged tree")
+        defer { git_object_free(target) }
+        try check(git_tree_lookup(&baselineTree, repository.pointer, &baselineOID), "reading the work tree's tree")
+        defer { git_tree_free(baselineTree) }
+        var options = git_checkout_options()
+        git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION))
+        options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
+            | GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue
+        options.baseline = baselineTree
+        try check(git_checkout_tree(repository.pointer, target, &options), "writing the run's changes into the work tree")
+    }
+}
