@@ -12,6 +12,16 @@ public struct FileChange: Sendable, Equatable {
 }
 
 extension Repository {
+    /// The empty tree, written to the object database so it can be looked up like any tree.
+    public func emptyTree() throws -> ObjectID {
+        var index: OpaquePointer?
+        try check(git_index_new(&index), "preparing an empty tree")
+        defer { git_index_free(index) }
+        var oid = git_oid()
+        try check(git_index_write_tree_to(&oid, index, pointer), "writing the empty tree")
+        return ObjectID(oid)
+    }
+
     /// Per-file changes from `old` (nil: the empty tree) to `new`, with line counts.
     public func changes(from old: ObjectID?, to new: ObjectID) throws -> [FileChange] {
         let diff = try treeDiff(from: old, to: new)

@@ -9,9 +9,12 @@ public struct ApplyOutcome: Sendable {
     public let backupRef: String?
 }
 
-/// Brings a run's changes into the user's work tree with a three-way merge: base = the run's
-/// snapshot, ours = the work tree now, theirs = the run's commit. Local edits are merged, never
-/// overwritten; conflicts make it refuse before anything is written. The index is not touched.
+/// Brings a run's changes into the user's work tree with a three-way merge: ours = the work tree
+/// now, theirs = the run's commit, base = the run's snapshot (so only the accepted commits come
+/// over) — or the commit the run started from when the snapshot's own changes are wanted too: a
+/// run with no commits, a clean tree at that commit (e.g. a fresh clone), or when asked.
+/// Local edits are merged, never overwritten; conflicts make it refuse before anything is
+/// written. The index is not touched.
 public struct WorktreeApplier {
     public static let backupPrefix = "refs/autofix-backup/"
     let repository: Repository
@@ -20,7 +23,8 @@ public struct WorktreeApplier {
         self.repository = repository
     }
 
-    public func apply(_ run: RunSummary, upTo target: ObjectID? = nil, force: Bool = false) throws -> ApplyOutcome {
+    public func apply(_ run: RunSummary, upTo target: ObjectID? = nil, force: Bool = false,
+                      includingSnapshot: Bool = false) throws -> ApplyOutcome {
         let theirs = target ?? run.tip
         guard theirs == run.snapshot.id || repository.isAncestor(run.snapshot.id, of: theirs) else {
             throw GitError(.invalid, "\(theirs.short) is not one of run \(run.name.id)'s commits",
@@ -34,7 +38,10 @@ public struct WorktreeApplier {
             throw GitError(.dirtyWorkingTree, "your working tree or index has local changes",
                            hint: "commit or stash them first, or pass --force to merge the run's changes into them (a backup ref keeps them either way)")
         }
-        let merged = try mergeTrees(base: run.snapshot.tree, ours: current.tree, theirs: try repository.commit(theirs).tree)
+        let runBaseTree = try run.base.map { try repository.commit($0).tree } ?? repository.emptyTree()
+        let withSnapshot = includingSnapshot || run.commits.isEmpty || current.tree == runBaseTree
+        let merged = try mergeTrees(base: withSnapshot ? runBaseTree : run.snapshot.tree, ours: current.tree,
+                                    theirs: try repository.commit(theirs).tree)
         let changes = try repository.changes(from: current.tree, to: merged)
         guard !changes.isEmpty else { return ApplyOutcome(changes: [], backupRef: nil) }
 

@@ -7,6 +7,8 @@ struct GitAutofix: AsyncParsableCommand {
         commandName: "git-autofix",
         abstract: "Let a language model fix failing tests on a scratch branch, without touching your work.",
         version: AutofixVersion.string,
-        subcommands: []
+        subcommands: [
+            SnapshotCommand.self, ListCommand.self, ShowCommand.self, ApplyCommand.self, DropCommand.self,
+        ]
     )
 }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import AutofixCore
+import Foundation
+
+/// Runs a command body, turning our errors into a message on stderr and the documented exit code.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as AutofixError {
+        Terminal.current.err(Terminal.current.paint("git-autofix: error: ", .red) + error.message)
+        if let hint = error.hint { Terminal.current.err("hint: \(hint)") }
+        throw ExitCode(error.category.rawValue)
+    }
+}
+
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as AutofixError {
+        Terminal.current.err(Terminal.current.paint("git-autofix: error: ", .red) + error.message)
+        if let hint = error.hint { Terminal.current.err("hint: \(hint)") }
+        throw ExitCode(error.category.rawValue)
+    }
+}
+
+/// The repository the command was started in.
+func currentRepository() throws -> Repository {
+    try Repository.discover(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+}
