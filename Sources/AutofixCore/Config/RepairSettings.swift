@@ -1,0 +1,178 @@
+import Foundation
+
+/// Everything a repair run needs to know, resolved from flags > environment > git config
+/// (`autofix.*`) > defaults.
+public struct RepairSettings: Sendable {
+    public static let defaultEndpoint = "http://localhost:8000/v1"
+    public static let defaultModel = "mistralai/Devstral-Small-2505"
+    public static let defaultMaxRounds = 10
+    public static let maxRoundsCap = 50
+    public static let defaultTestTimeout = 600.0
+
+    public var testCommand: String
+    /// Where the test command came from, said to the user (`--test`, `git config autofix.testCommand`, `detected from Package.swift`).
+    public var testCommandSource: String
+    public var issueText: String?
+    public var endpoint: String
+    public var model: String
+    public var maxRounds: Int
+    public var sandbox: SandboxBackendKind
+    public var image: String?
+    public var sandboxBinds: [String]
+    public var sandboxEnvironment: [String]
+    /// The whole run's time budget in seconds (nil: none).
+    public var timeout: Double?
+    public var testTimeout: Double
+    public var temperature: Double
+    public var topP: Double
+    public var maxDiffTokens: Int
+    public var editFormat: EditFormat
+    public var protectedGlobs: [String]
+    public var apiKeyVariable: String?
+}
+
+/// The values given on the command line; nil means "not given".
+public struct RepairFlags: Sendable {
+    public var test: String?
+    public var issue: String?
+    public var issueFile: String?
+    public var endpoint: String?
+    public var model: String?
+    public var maxRounds: Int?
+    public var sandbox: String?
+    public var timeout: String?
+    public var testTimeout: String?
+    public var temperature: Double?
+    public var topP: Double?
+    public var maxDiffTokens: Int?
+    public var editFormat: String?
+    public var noTestEdits = false
+    public var apiKeyEnv: String?
+
+    public init() {}
+}
+
+/// Resolves `RepairSettings`; every bad value becomes a `UsageError` naming where it came from.
+public struct SettingsResolver {
+    let flags: RepairFlags
+    let environment: [String: String]
+    let config: (String) -> String?
+    let configList: (String) -> [String]
+    let projectRoot: URL
+    let detector: TestCommandDetector
+
+    public init(flags: RepairFlags, environment: [String: String], projectRoot: URL,
+                config: @escaping (String) -> String?, configList: @escaping (String) -> [String] = { _ in [] },
+                detector: TestCommandDetector = TestCommandDetector()) {
+        self.flags = flags
+        self.environment = environment
+        self.config = config
+        self.configList = configList
+        self.projectRoot = projectRoot
+        self.detector = detector
+    }
+
+    public func resolve() throws -> RepairSettings {
+        let (testCommand, source) = try resolveTestCommand()
+        let rounds = try flags.maxRounds ?? configInt("autofix.maxRounds") ?? RepairSettings.defaultMaxRounds
+        guard (1...RepairSettings.maxRoundsCap).contains(rounds) else {
+            throw UsageError("--max-rounds must be between 1 and \(RepairSettings.maxRoundsCap) (got \(rounds))")
+        }
+        let sandboxName = flags.sandbox ?? config("autofix.sandbox") ?? SandboxBackendKind.bwrap.rawValue
+        guard let sandbox = SandboxBackendKind(rawValue: sandboxName) else {
+            throw UsageError("unknown sandbox `\(sandboxName)`",
+                             hint: "choose one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let formatName = flags.editFormat ?? config("autofix.editFormat") ?? EditFormat.diff.rawValue
+        guard let format = EditFormat(rawValue: formatName) else {
+            throw UsageError("unknown edit format `\(formatName)`", hint: "choose diff or whole")
+        }
+        let temperature = try flags.temperature ?? configDouble("autofix.temperature") ?? 0.15
+        guard (0...2).contains(temperature) else { throw UsageError("--temperature must be between 0 and 2 (got \(temperature))") }
+        let topP = try flags.topP ?? configDouble("autofix.topP") ?? 0.95
+        guard topP > 0, topP <= 1 else { throw UsageError("--top-p must be in (0, 1] (got \(topP))") }
+        let maxTokens = try flags.maxDiffTokens ?? configInt("autofix.maxDiffTokens") ?? 2048
+        guard maxTokens >= 16 else { throw UsageError("--max-diff-tokens must be at least 16 (got \(maxTokens))") }
+        var protected = configList("autofix.protect")
+        if flags.noTestEdits { protected += TestFileGlobs.defaults }
+        return RepairSettings(
+            testCommand: testCommand,
+            testCommandSource: source,
+            issueText: try resolveIssue(),
+            endpoint: flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? config("autofix.endpoint") ?? RepairSettings.defaultEndpoint,
+            model: flags.model ?? environment["AUTOFIX_MODEL"] ?? config("autofix.model") ?? RepairSettings.defaultModel,
+            maxRounds: rounds,
+            sandbox: sandbox,
+            image: config("autofix.image"),
+            sandboxBinds: configList("autofix.sandboxBind"),
+            sandboxEnvironment: configList("autofix.sandboxEnv").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+            timeout: try duration(flags.timeout, key: "autofix.timeout", flag: "--timeout"),
+            testTimeout: try duration(flags.testTimeout, key: "autofix.testTimeout", flag: "--test-timeout") ?? RepairSettings.defaultTestTimeout,
+            temperature: temperature,
+            topP: topP,
+            maxDiffTokens: maxTokens,
+            editFormat: format,
+            protectedGlobs: protected,
+            apiKeyVariable: flags.apiKeyEnv)
+    }
+
+    private func resolveTestCommand() throws -> (String, String) {
+        if let test = flags.test {
+            guard !test.trimmingCharacters(in: .whitespaces).isEmpty else { throw UsageError("--test needs a command") }
+            return (test, "--test")
+        }
+        if let configured = config("autofix.testCommand"), !configured.isEmpty {
+            return (configured, "git config autofix.testCommand")
+        }
+        if let detected = detector.detect(in: projectRoot) {
+            return (detected.command, "detected from \(detected.reason)")
+        }
+        throw UsageError("no test command: nothing at the repository root says how to run the tests",
+                         hint: "pass --test 'CMD', or set it once: git config autofix.testCommand 'CMD'")
+    }
+
+    private func resolveIssue() throws -> String? {
+        if flags.issue != nil && flags.issueFile != nil { throw UsageError("give --issue or --issue-file, not both") }
+        if let issue = flags.issue { return issue }
+        guard let file = flags.issueFile else { return nil }
+        let url = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw UsageError("cannot read --issue-file \(file)", hint: "check the path; use - for none")
+        }
+        return text
+    }
+
+    private func duration(_ flag: String?, key: String, flag name: String) throws -> Double? {
+        if let flag {
+            guard let seconds = DurationText.seconds(flag), seconds > 0 else {
+                throw UsageError("\(name) takes a duration such as 90s, 10m or 1h30m (got `\(flag)`)")
+            }
+            return seconds
+        }
+        guard let value = config(key) else { return nil }
+        guard let seconds = DurationText.seconds(value), seconds > 0 else {
+            throw UsageError("git config \(key) is `\(value)`, not a duration", hint: "set it to e.g. 10m: git config \(key) 10m")
+        }
+        return seconds
+    }
+
+    private func configInt(_ key: String) throws -> Int? {
+        guard let value = config(key) else { return nil }
+        guard let number = Int(value) else { throw UsageError("git config \(key) is `\(value)`, not a whole number") }
+        return number
+    }
+
+    private func configDouble(_ key: String) throws -> Double? {
+        guard let value = config(key) else { return nil }
+        guard let number = Double(value) else { throw UsageError("git config \(key) is `\(value)`, not a number") }
+        return number
+    }
+}
+
+/// Where tests usually live, protected from edits with `--no-test-edits`.
+public enum TestFileGlobs {
+    public static let defaults = [
+        "Tests/**", "tests/**", "test/**", "**/test_*.py", "**/*_test.py", "**/*_test.go",
+        "**/*.test.js", "**/*.test.ts", "**/*.spec.js", "**/*.spec.ts", "spec/**",
+    ]
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Guesses the test command of a project from the files at its root.
+public struct TestCommandDetector {
+    public struct Detection: Equatable, Sendable {
+        public let command: String
+        /// Why this command: which file made us choose it.
+        public let reason: String
+    }
+
+    /// Executables that can be found on PATH (injectable for tests).
+    let isOnPath: (String) -> Bool
+
+    public init(isOnPath: @escaping (String) -> Bool = TestCommandDetector.onPath) {
+        self.isOnPath = isOnPath
+    }
+
+    /// The command for the project rooted at `root`, or nil when nothing is recognised.
+    public func detect(in root: URL) -> Detection? {
+        func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path) }
+        if exists("Package.swift") { return Detection(command: "swift test", reason: "Package.swift") }
+        for marker in ["pyproject.toml", "pytest.ini", "setup.cfg", "setup.py", "tox.ini"] where exists(marker) {
+            return Detection(command: pythonCommand(in: root) + " -m pytest -q", reason: marker)
+        }
+        if exists("go.mod") { return Detection(command: "go test ./...", reason: "go.mod") }
+        if exists("Cargo.toml") { return Detection(command: "cargo test", reason: "Cargo.toml") }
+        if exists("package.json"), hasTestScript(root.appendingPathComponent("package.json")) {
+            return Detection(command: "npm test", reason: "the test script in package.json")
+        }
+        return nil
+    }
+
+    /// A project's own virtual environment first, then `python`, then `python3`.
+    private func pythonCommand(in root: URL) -> String {
+        for venv in [".venv", "venv", "env"] {
+            let python = root.appendingPathComponent("\(venv)/bin/python")
+            if FileManager.default.isExecutableFile(atPath: python.path) { return "\(venv)/bin/python" }
+        }
+        return isOnPath("python") ? "python" : "python3"
+    }
+
+    private func hasTestScript(_ file: URL) -> Bool {
+        guard let data = try? Data(contentsOf: file),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let scripts = object["scripts"] as? [String: Any],
+              let test = scripts["test"] as? String
+        else { return false }
+        return !test.contains("no test specified")
+    }
+
+    public static func onPath(_ name: String) -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+    }
+}

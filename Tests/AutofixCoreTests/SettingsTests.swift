@@ -1,0 +1,99 @@
+import AutofixCore
+import AutofixTestSupport
+import XCTest
+
+final class SettingsTests: XCTestCase {
+    private func resolver(_ flags: RepairFlags = RepairFlags(), env: [String: String] = [:], config: [String: String] = [:],
+                          lists: [String: [String]] = [:], root: URL) -> SettingsResolver {
+        SettingsResolver(flags: flags, environment: env, projectRoot: root, config: { config[$0] },
+                         configList: { lists[$0] ?? [] }, detector: TestCommandDetector(isOnPath: { _ in false }))
+    }
+
+    func testDefaultsFollowTheReferenceDeployment() throws {
+        let dir = try TemporaryDirectory()
+        try "// swift-tools-version:5.9\n".write(to: dir.file("Package.swift"), atomically: true, encoding: .utf8)
+        let settings = try resolver(root: dir.url).resolve()
+        XCTAssertEqual(settings.endpoint, "http://localhost:8000/v1")
+        XCTAssertEqual(settings.model, "mistralai/Devstral-Small-2505")
+        XCTAssertEqual(settings.temperature, 0.15)
+        XCTAssertEqual(settings.topP, 0.95)
+        XCTAssertEqual(settings.maxDiffTokens, 2048)
+        XCTAssertEqual(settings.maxRounds, 10)
+        XCTAssertEqual(settings.sandbox, .bwrap)
+        XCTAssertEqual(settings.editFormat, .diff)
+        XCTAssertEqual(settings.testTimeout, 600)
+        XCTAssertNil(settings.timeout)
+        XCTAssertEqual(settings.testCommand, "swift test")
+        XCTAssertEqual(settings.testCommandSource, "detected from Package.swift")
+    }
+
+    func testFlagsBeatEnvironmentWhichBeatsGitConfig() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.model = "from-flag"
+        let config = ["autofix.model": "from-config", "autofix.endpoint": "http://config/v1", "autofix.testCommand": "make check",
+                      "autofix.maxRounds": "7", "autofix.testTimeout": "2m"]
+        let env = ["AUTOFIX_MODEL": "from-env", "AUTOFIX_ENDPOINT": "http://env/v1"]
+        let settings = try resolver(flags, env: env, config: config, root: dir.url).resolve()
+        XCTAssertEqual(settings.model, "from-flag")
+        XCTAssertEqual(settings.endpoint, "http://env/v1")
+        XCTAssertEqual(settings.testCommand, "make check")
+        XCTAssertEqual(settings.testCommandSource, "git config autofix.testCommand")
+        XCTAssertEqual(settings.maxRounds, 7)
+        XCTAssertEqual(settings.testTimeout, 120)
+    }
+
+    func testBadValuesAreUsageErrorsThatNameTheSetting() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "true"
+        flags.maxRounds = 51
+        XCTAssertThrowsError(try resolver(flags, root: dir.url).resolve()) { error in
+            XCTAssertEqual((error as? UsageError)?.category, .usage)
+            XCTAssertTrue((error as? UsageError)?.message.contains("--max-rounds") ?? false)
+        }
+        flags.maxRounds = nil
+        flags.sandbox = "chroot"
+        XCTAssertThrowsError(try resolver(flags, root: dir.url).resolve()) { error in
+            XCTAssertTrue((error as? UsageError)?.hint?.contains("bwrap") ?? false)
+        }
+        flags.sandbox = nil
+        XCTAssertThrowsError(try resolver(flags, config: ["autofix.testTimeout": "soon"], root: dir.url).resolve()) { error in
+            XCTAssertTrue((error as? UsageError)?.message.contains("autofix.testTimeout") ?? false)
+        }
+    }
+
+    func testMissingTestCommandSaysHowToSetOne() throws {
+        let dir = try TemporaryDirectory()
+        XCTAssertThrowsError(try resolver(root: dir.url).resolve()) { error in
+            XCTAssertTrue((error as? UsageError)?.hint?.contains("git config autofix.testCommand") ?? false)
+        }
+    }
+
+    func testDetectionCoversCommonProjects() throws {
+        let cases: [(String, String, String)] = [
+            ("pyproject.toml", "", "python3 -m pytest -q"),
+            ("go.mod", "module x\n", "go test ./..."),
+            ("Cargo.toml", "[package]\n", "cargo test"),
+            ("package.json", #"{"scripts": {"test": "node --test"}}"#, "npm test"),
+        ]
+        for (file, contents, expected) in cases {
+            let dir = try TemporaryDirectory()
+            try contents.write(to: dir.file(file), atomically: true, encoding: .utf8)
+            let detection = TestCommandDetector(isOnPath: { _ in false }).detect(in: dir.url)
+            XCTAssertEqual(detection?.command, expected, file)
+        }
+        let npmDefault = try TemporaryDirectory()
+        try #"{"scripts": {"test": "echo \"Error: no test specified\" && exit 1"}}"#.write(to: npmDefault.file("package.json"), atomically: true, encoding: .utf8)
+        XCTAssertNil(TestCommandDetector(isOnPath: { _ in false }).detect(in: npmDefault.url))
+    }
+
+    func testPythonProjectsPreferTheirOwnVirtualEnvironment() throws {
+        let dir = try TemporaryDirectory()
+        try "".write(to: dir.file("pytest.ini"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.file(".venv/bin"), withIntermediateDirectories: true)
+        try "#!/bin/sh\n".write(to: dir.file(".venv/bin/python"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.file(".venv/bin/python").path)
+        XCTAssertEqual(TestCommandDetector(isOnPath: { _ in true }).detect(in: dir.url)?.command, ".venv/bin/python -m pytest -q")
+    }
+}
