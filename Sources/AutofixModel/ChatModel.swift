@@ -32,6 +32,10 @@ public struct ChatRequest: Sendable {
     public var maxTokens: Int = 2048
     public var stop: [String] = []
     public var seed: Int? = nil
+    /// Server-specific fields sent as given (for example vLLM's `repetition_penalty`, Ollama's
+    /// `options`). They override the fields above of the same name; `model`, `messages` and
+    /// `stream` are the client's own and cannot be overridden.
+    public var extraFields: [String: JSONValue] = [:]
 
     public init(model: String, messages: [ChatMessage]) {
         self.model = model
@@ -43,14 +47,21 @@ public struct ChatRequest: Sendable {
 public struct ModelFinish: Sendable, Equatable {
     public var finishReason: String?
     public var usage: TokenUsage?
+    /// Seconds from the `stream` call to the first text delta (including any retries).
     public var timeToFirstToken: Double?
+    /// Seconds from the `stream` call to the end of the reply.
     public var totalSeconds: Double
+    /// How many HTTP requests it took (more than 1 when the server was busy or not up yet).
+    public var attempts: Int
 
-    public init(finishReason: String?, usage: TokenUsage?, timeToFirstToken: Double?, totalSeconds: Double) {
+    public init(
+        finishReason: String?, usage: TokenUsage?, timeToFirstToken: Double?, totalSeconds: Double, attempts: Int = 1
+    ) {
         self.finishReason = finishReason
         self.usage = usage
         self.timeToFirstToken = timeToFirstToken
         self.totalSeconds = totalSeconds
+        self.attempts = attempts
     }
 }
 

@@ -14,4 +14,7 @@ static inline CURLcode autofix_curl_setopt_header_callback(CURL *h, size_t (*f)(
 static inline CURLcode autofix_curl_setopt_xferinfo_callback(CURL *h, int (*f)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, f); }
 static inline CURLcode autofix_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode autofix_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
+static inline CURLcode autofix_curl_getinfo_offset(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
+/* CURLMsg keeps the transfer's result in a union; reading it here keeps union layout out of Swift. */
+static inline CURLcode autofix_curl_msg_result(const CURLMsg *m) { return m->data.result; }
 #endif

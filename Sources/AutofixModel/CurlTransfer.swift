@@ -1,0 +1,229 @@
+import AutofixSupport
+import CCurl
+import Foundation
+
+/// One HTTP request over libcurl, run on a thread of its own with a private multi handle, so
+/// that cancelling wakes the poll at once (`curl_multi_wakeup`) instead of waiting for the next
+/// progress callback, and so an idle timeout can be measured between any two bytes.
+final class CurlTransfer: @unchecked Sendable {
+    struct Request {
+        var method: String
+        var url: String
+        var headers: [String]
+        var body: String?
+        var connectTimeout: Double
+        var idleTimeout: Double
+        var totalTimeout: Double
+    }
+
+    struct Result {
+        var code: CURLcode = CURLE_OK
+        /// libcurl's own words for a failure, from its error buffer.
+        var detail: String = ""
+        var status: Int = 0
+        var headers: [(name: String, value: String)] = []
+        var idleTimedOut = false
+        var cancelled = false
+        /// The body handler asked to stop (it found an error in the stream).
+        var stoppedByReceiver = false
+        var connected = false
+
+        func header(_ name: String) -> String? {
+            headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        }
+    }
+
+    /// Receives body bytes with the status and content type of the response they belong to;
+    /// returns false to stop the transfer.
+    typealias BodyHandler = (_ status: Int, _ contentType: String?, _ bytes: UnsafeRawBufferPointer) -> Bool
+
+    private static let globalInit: Void = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+
+    private let request: Request
+    private let onBody: BodyHandler
+    private let lock = NSLock()
+    private var cancelRequested = false
+    private var multi: UnsafeMutableRawPointer?
+    // Touched only on the transfer thread.
+    private var result = Result()
+    private var lastActivity = DispatchTime.now()
+
+    init(_ request: Request, onBody: @escaping BodyHandler) {
+        _ = CurlTransfer.globalInit
+        self.request = request
+        self.onBody = onBody
+    }
+
+    /// Runs the request to its end. Cancelling the calling task aborts it promptly.
+    func run() async -> Result {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
+                let thread = Thread { continuation.resume(returning: self.perform()) }
+                thread.name = "autofix-curl"
+                thread.start()
+            }
+        } onCancel: {
+            self.cancel()
+        }
+    }
+
+    /// Safe from any thread, any number of times, before, during or after the transfer.
+    func cancel() {
+        lock.lock()
+        defer { lock.unlock() }
+        cancelRequested = true
+        if let multi { curl_multi_wakeup(multi) }
+    }
+
+    private var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelRequested
+    }
+
+    private func perform() -> Result {
+        guard let easy = curl_easy_init(), let newMulti = curl_multi_init() else {
+            result.code = CURLE_FAILED_INIT
+            result.detail = "libcurl could not start a transfer"
+            return result
+        }
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        for header in request.headers { headerList = curl_slist_append(headerList, header) }
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        defer {
+            curl_slist_free_all(headerList)
+            errorBuffer.deallocate()
+        }
+        configure(easy, headerList: headerList, errorBuffer: errorBuffer)
+
+        curl_multi_add_handle(newMulti, easy)
+        lock.lock()
+        multi = newMulti
+        lock.unlock()
+
+        lastActivity = .now()
+        var running: Int32 = 1
+        var finished = false
+        while true {
+            if isCancelled {
+                result.cancelled = true
+                break
+            }
+            let code = curl_multi_perform(newMulti, &running)
+            if code != CURLM_OK {
+                result.code = CURLE_FAILED_INIT
+                result.detail = String(cString: curl_multi_strerror(code))
+                break
+            }
+            if running == 0 {
+                finished = true
+                break
+            }
+            let idleLeft = request.idleTimeout - Double(DispatchTime.now().uptimeNanoseconds - lastActivity.uptimeNanoseconds) / 1e9
+            if idleLeft <= 0 {
+                result.idleTimedOut = true
+                break
+            }
+            // libcurl shortens the wait itself when its own timers (connect, total) are due.
+            let waitMilliseconds = Int32(min(max(idleLeft * 1000, 1), 60_000))
+            curl_multi_poll(newMulti, nil, 0, waitMilliseconds, nil)
+        }
+        if finished {
+            var pending: Int32 = 0
+            while let message = curl_multi_info_read(newMulti, &pending) {
+                if message.pointee.msg == CURLMSG_DONE { result.code = autofix_curl_msg_result(message) }
+            }
+            if result.code != CURLE_OK {
+                let text = String(cString: errorBuffer)
+                result.detail = text.isEmpty ? String(cString: curl_easy_strerror(result.code)) : text
+            }
+        }
+        var connectMicros: curl_off_t = 0
+        autofix_curl_getinfo_offset(easy, CURLINFO_CONNECT_TIME_T, &connectMicros)
+        result.connected = result.connected || connectMicros > 0
+
+        curl_multi_remove_handle(newMulti, easy)
+        curl_easy_cleanup(easy)
+        lock.lock()
+        curl_multi_cleanup(newMulti)
+        multi = nil
+        lock.unlock()
+        return result
+    }
+
+    private func configure(_ easy: UnsafeMutableRawPointer, headerList: UnsafeMutablePointer<curl_slist>?, errorBuffer: UnsafeMutablePointer<CChar>) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        autofix_curl_setopt_string(easy, CURLOPT_URL, request.url)
+        autofix_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        autofix_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        autofix_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+        autofix_curl_setopt_string(easy, CURLOPT_USERAGENT, "git-autofix/\(AutofixVersion.string)")
+        autofix_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
+        autofix_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout))
+        autofix_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        autofix_curl_setopt_string(easy, CURLOPT_NOPROXY, Self.noProxyList())
+        if let body = request.body {
+            autofix_curl_setopt_long(easy, CURLOPT_POST, 1)
+            autofix_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.utf8.count))
+            autofix_curl_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, body)
+        } else if request.method != "GET" {
+            autofix_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        autofix_curl_setopt_write_callback(easy) { data, size, count, context in
+            guard let context, let data else { return 0 }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+            return transfer.received(UnsafeRawBufferPointer(start: data, count: size * count))
+        }
+        autofix_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, context)
+        autofix_curl_setopt_header_callback(easy) { data, size, count, context in
+            guard let context, let data else { return 0 }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+            transfer.receivedHeader(UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        }
+        autofix_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, context)
+    }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) -> Int {
+        lastActivity = .now()
+        if isCancelled {
+            result.cancelled = true
+            return 0
+        }
+        guard onBody(result.status, result.header("Content-Type"), bytes) else {
+            result.stoppedByReceiver = true
+            return 0
+        }
+        return bytes.count
+    }
+
+    private func receivedHeader(_ bytes: UnsafeRawBufferPointer) {
+        lastActivity = .now()
+        result.connected = true
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if line.hasPrefix("HTTP/") {
+            // A new response (after 100 Continue or a redirect) starts over.
+            let parts = line.split(separator: " ", maxSplits: 2)
+            result.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            result.headers = []
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
+            let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            result.headers.append((name, value))
+        }
+    }
+
+    private static func milliseconds(_ seconds: Double) -> Int {
+        seconds <= 0 ? 0 : Int(min(seconds * 1000, Double(Int32.max)).rounded(.up))
+    }
+
+    /// Loopback never goes through a proxy, whatever http_proxy says; other hosts keep NO_PROXY.
+    private static func noProxyList() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let user = environment["NO_PROXY"] ?? environment["no_proxy"] ?? ""
+        return (user.isEmpty ? "" : user + ",") + "localhost,127.0.0.1,::1"
+    }
+}

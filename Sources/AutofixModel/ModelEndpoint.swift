@@ -1,0 +1,71 @@
+import Foundation
+
+/// Where the model server is and how patient to be with it.
+public struct ModelEndpoint: Sendable {
+    /// The environment variables an API key is read from, in order, when none is named.
+    public static let apiKeyVariables = ["AUTOFIX_API_KEY", "MISTRAL_API_KEY", "OPENAI_API_KEY"]
+    public static let defaultBaseURL = "http://localhost:8000/v1"
+    public static let defaultModel = "mistralai/Devstral-Small-2505"
+
+    /// The OpenAI-compatible base URL, ending in `/v1` (a trailing slash is ignored).
+    public var baseURL: String
+    /// Sent as `Authorization: Bearer …`; never logged or shown.
+    public var apiKey: String?
+    /// The environment variable the key came from, so messages can name it without showing it.
+    public var apiKeySource: String?
+    /// Seconds to establish the TCP (and TLS) connection.
+    public var connectTimeout: Double
+    /// Seconds without a single byte from the server before giving up. Includes the wait for the
+    /// first token, which on a long prompt is the server's prompt processing.
+    public var idleTimeout: Double
+    /// Seconds for one whole request, retries not counted.
+    public var totalTimeout: Double
+    /// Extra attempts after connection refused, 429 or 5xx, only before any text arrived.
+    public var maxRetries: Int
+    /// First backoff delay in seconds; doubles each retry, with jitter, capped at `maxRetryDelay`.
+    public var retryBaseDelay: Double
+    public var maxRetryDelay: Double
+
+    public init(
+        baseURL: String = ModelEndpoint.defaultBaseURL,
+        apiKey: String? = nil,
+        apiKeySource: String? = nil,
+        connectTimeout: Double = 10,
+        idleTimeout: Double = 120,
+        totalTimeout: Double = 600,
+        maxRetries: Int = 3,
+        retryBaseDelay: Double = 0.5,
+        maxRetryDelay: Double = 30
+    ) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.apiKeySource = apiKeySource
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.totalTimeout = totalTimeout
+        self.maxRetries = maxRetries
+        self.retryBaseDelay = retryBaseDelay
+        self.maxRetryDelay = maxRetryDelay
+    }
+
+    /// The key and the variable it came from: `preferredVariable` alone when given (as with
+    /// `--api-key-env NAME`), else the first non-empty of `apiKeyVariables`.
+    public static func resolveAPIKey(
+        environment: [String: String], preferredVariable: String? = nil
+    ) -> (key: String, source: String)? {
+        let candidates = preferredVariable.map { [$0] } ?? apiKeyVariables
+        for name in candidates {
+            if let value = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+                return (value, name)
+            }
+        }
+        return nil
+    }
+
+    /// `baseURL` without trailing slashes, then `/` and `path`.
+    func url(_ path: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/" + path
+    }
+}

@@ -1,0 +1,354 @@
+import AutofixSupport
+import CCurl
+import Foundation
+
+/// The result of `probe`: one 1-token request, as `git autofix doctor` reports it.
+public struct ProbeResult: Sendable, Equatable {
+    public var model: String
+    /// Seconds for the whole request.
+    public var latency: Double
+    public var timeToFirstToken: Double?
+    public var reply: String
+    public var finishReason: String?
+    public var usage: TokenUsage?
+}
+
+/// A `ChatModel` for any OpenAI-compatible `/chat/completions` endpoint (vLLM, llama.cpp's
+/// server, Ollama, hosted APIs), streaming over libcurl.
+///
+/// Retries connection refused, 429 and 5xx with backoff, but only before any text reached the
+/// consumer: after partial output a failure is reported, never papered over.
+public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
+    public let endpoint: ModelEndpoint
+    private let observer: (@Sendable (ModelClientEvent) -> Void)?
+    var retryPolicy: RetryPolicy
+
+    /// `observer` hears requests, statuses and retries (never the key or the prompt).
+    public init(endpoint: ModelEndpoint, observer: (@Sendable (ModelClientEvent) -> Void)? = nil) {
+        self.endpoint = endpoint
+        self.observer = observer
+        self.retryPolicy = RetryPolicy(endpoint: endpoint)
+    }
+
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ModelEvent, Error> {
+        let (stream, continuation) = AsyncThrowingStream<ModelEvent, Error>.makeStream()
+        let task = Task { await self.runStream(request, continuation) }
+        // Fires when the consumer stops iterating or its task is cancelled; the transfer aborts.
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// The model ids the server lists at `/models`.
+    public func listModels() async throws -> [String] {
+        let url = endpoint.url("models")
+        var attempt = 0
+        while true {
+            attempt += 1
+            observer?(.request(method: "GET", url: url, attempt: attempt, bodyBytes: 0))
+            let (result, body) = await fetch(url: url, timeouts: endpoint)
+            if result.status > 0 { observer?(.response(status: result.status, url: url)) }
+            if let failure = failure(result, body: body, url: url, attempts: attempt, model: nil) {
+                if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: 0) { continue }
+                throw failure.error
+            }
+            guard let models = Self.modelIDs(in: body) else {
+                throw ModelErrors.malformed(
+                    url: url, what: "a model list that is not OpenAI's {\"data\":[{\"id\":...}]}",
+                    sample: ModelErrors.sample(String(decoding: body, as: UTF8.self)), received: 0)
+            }
+            return models
+        }
+    }
+
+    /// Asks `model` for a single token and reports how long that took.
+    public func probe(model: String = ModelEndpoint.defaultModel) async throws -> ProbeResult {
+        var request = ChatRequest(model: model, messages: [ChatMessage(role: .user, content: "Say OK.")])
+        request.maxTokens = 1
+        request.temperature = 0
+        var reply = ""
+        for try await event in stream(request) {
+            switch event {
+            case .delta(let text): reply += text
+            case .finished(let finish):
+                return ProbeResult(
+                    model: model, latency: finish.totalSeconds, timeToFirstToken: finish.timeToFirstToken,
+                    reply: reply, finishReason: finish.finishReason, usage: finish.usage)
+            }
+        }
+        throw ModelErrors.truncated(url: endpoint.url("chat/completions"), received: reply.count)
+    }
+
+    // MARK: - Streaming
+
+    private func runStream(_ request: ChatRequest, _ continuation: AsyncThrowingStream<ModelEvent, Error>.Continuation) async {
+        let url = endpoint.url("chat/completions")
+        let body = RequestBody.chatCompletion(request)
+        let start = DispatchTime.now()
+        var attempt = 0
+        while true {
+            attempt += 1
+            let reply = ReplyReceiver(continuation: continuation, start: start)
+            observer?(.request(method: "POST", url: url, attempt: attempt, bodyBytes: body.utf8.count))
+            let transfer = CurlTransfer(
+                CurlTransfer.Request(
+                    method: "POST", url: url, headers: headers(accept: "text/event-stream"), body: body,
+                    connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout,
+                    totalTimeout: endpoint.totalTimeout),
+                onBody: reply.receive)
+            let result = await transfer.run()
+            if result.status > 0 { observer?(.response(status: result.status, url: url)) }
+
+            if result.cancelled || Task.isCancelled {
+                continuation.finish(throwing: ModelErrors.cancelled(url: url, received: reply.deliveredCharacters))
+                return
+            }
+            if var failure = streamFailure(result, reply: reply, url: url, attempts: attempt, model: request.model) {
+                if failure.error.kind == .notFound {
+                    failure.error = failure.error.with(availableModels: await modelsIfListed())
+                }
+                do {
+                    if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: reply.deliveredCharacters) {
+                        continue
+                    }
+                } catch {
+                    continuation.finish(throwing: ModelErrors.cancelled(url: url, received: 0))
+                    return
+                }
+                continuation.finish(throwing: failure.error)
+                return
+            }
+            let finish = ModelFinish(
+                finishReason: reply.finishReason, usage: reply.usage, timeToFirstToken: reply.firstTokenSeconds,
+                totalSeconds: Self.seconds(since: start), attempts: attempt)
+            observer?(.finished(finish))
+            continuation.yield(.finished(finish))
+            continuation.finish()
+            return
+        }
+    }
+
+    struct Failure {
+        var error: ModelError
+        var retryable: Bool
+    }
+
+    /// Sleeps before the next attempt and returns true, or returns false when `failure` must be
+    /// reported: not retryable, output already delivered, or out of retries. Throws when cancelled.
+    private func waitBeforeRetry(_ failure: Failure, attempt: Int, receivedCharacters: Int) async throws -> Bool {
+        guard failure.retryable, receivedCharacters == 0,
+              let delay = retryPolicy.delay(beforeRetry: attempt, retryAfter: failure.error.retryAfter)
+        else { return false }
+        observer?(.retry(RetryNotice(
+            nextAttempt: attempt + 1, delay: delay, fromRetryAfter: failure.error.retryAfter != nil,
+            reason: failure.error.message, errorKind: failure.error.kind)))
+        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+        return true
+    }
+
+    private func streamFailure(
+        _ result: CurlTransfer.Result, reply: ReplyReceiver, url: String, attempts: Int, model: String
+    ) -> Failure? {
+        let received = reply.deliveredCharacters
+        func fail(_ error: ModelError) -> Failure {
+            Failure(error: error.with(attempts: attempts, receivedCharacters: received), retryable: false)
+        }
+        switch reply.problem {
+        case .serverError(let message)?:
+            return fail(ModelErrors.streamError(url: url, serverMessage: message, received: received))
+        case .malformed(let sample)?:
+            return fail(ModelErrors.malformed(url: url, what: "an event that is not valid JSON", sample: sample, received: received))
+        case nil:
+            break
+        }
+        if result.idleTimedOut {
+            return fail(ModelErrors.timeout(.idle, endpoint, url: url, received: received))
+        }
+        if var failure = failure(result, body: reply.errorBody, url: url, attempts: attempts, model: model) {
+            failure.error = failure.error.with(receivedCharacters: received)
+            return failure
+        }
+        if let json = reply.plainJSONBody {
+            // A server that ignored `stream: true` and answered with one JSON completion.
+            do { try reply.deliverPlainCompletion(json) } catch {
+                return fail(ModelErrors.malformed(
+                    url: url, what: "a reply that is neither an event stream nor a chat completion",
+                    sample: ModelErrors.sample(String(decoding: json, as: UTF8.self)), received: received))
+            }
+            return nil
+        }
+        if !reply.sawDone && reply.finishReason == nil {
+            return fail(ModelErrors.truncated(url: url, received: received))
+        }
+        return nil
+    }
+
+    /// The error for a transfer that failed at the network or HTTP level, or nil when it got a
+    /// 2xx response to the end (the body may still be incomplete: callers check that).
+    private func failure(_ result: CurlTransfer.Result, body: [UInt8], url: String, attempts: Int, model: String?) -> Failure? {
+        let status = result.status
+        if result.code != CURLE_OK, !(200..<300).contains(status) || !Self.isCutShort(result.code) {
+            if result.code == CURLE_COULDNT_CONNECT {
+                return Failure(error: ModelErrors.connectionRefused(endpoint, url: url, attempts: attempts), retryable: true)
+            }
+            if result.code == CURLE_OPERATION_TIMEDOUT {
+                let kind: ModelError.TimeoutKind = result.connected ? .total : .connect
+                return Failure(error: ModelErrors.timeout(kind, endpoint, url: url, received: 0), retryable: false)
+            }
+            if status == 0 || (200..<300).contains(status) {
+                return Failure(error: ModelErrors.transport(endpoint, url: url, detail: result.detail), retryable: false)
+            }
+        }
+        let serverMessage = (200..<300).contains(status) ? nil : ServerErrorBody.message(from: body)
+        switch status {
+        case 200..<300:
+            return nil
+        case 401, 403:
+            return Failure(error: ModelErrors.unauthorized(endpoint, url: url, status: status, serverMessage: serverMessage), retryable: false)
+        case 404:
+            return Failure(error: ModelErrors.notFound(endpoint, url: url, model: model, serverMessage: serverMessage, available: nil), retryable: false)
+        case 400, 413, 422:
+            return Failure(error: ModelErrors.badRequest(endpoint, url: url, status: status, serverMessage: serverMessage), retryable: false)
+        case 429:
+            let retryAfter = RetryPolicy.parseRetryAfter(result.header("Retry-After"))
+            return Failure(error: ModelErrors.rateLimited(endpoint, url: url, retryAfter: retryAfter, serverMessage: serverMessage, attempts: attempts), retryable: true)
+        case 500..<600:
+            let retryAfter = RetryPolicy.parseRetryAfter(result.header("Retry-After"))
+            return Failure(error: ModelErrors.server(endpoint, url: url, status: status, serverMessage: serverMessage, retryAfter: retryAfter, attempts: attempts), retryable: true)
+        default:
+            return Failure(error: ModelErrors.unexpectedStatus(endpoint, url: url, status: status, serverMessage: serverMessage), retryable: false)
+        }
+    }
+
+    /// Codes for a 2xx body that stopped early; the stream check then reports it as truncated.
+    private static func isCutShort(_ code: CURLcode) -> Bool {
+        code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING
+            || code == CURLE_WRITE_ERROR || code == CURLE_HTTP2_STREAM
+    }
+
+    private func modelsIfListed() async -> [String]? {
+        var quick = endpoint
+        quick.connectTimeout = min(endpoint.connectTimeout, 5)
+        quick.idleTimeout = min(endpoint.idleTimeout, 5)
+        quick.totalTimeout = min(endpoint.totalTimeout, 10)
+        let (result, body) = await fetch(url: endpoint.url("models"), timeouts: quick)
+        guard result.code == CURLE_OK, (200..<300).contains(result.status) else { return nil }
+        return Self.modelIDs(in: body)
+    }
+
+    private func fetch(url: String, timeouts: ModelEndpoint) async -> (CurlTransfer.Result, [UInt8]) {
+        let collector = BodyCollector()
+        let transfer = CurlTransfer(
+            CurlTransfer.Request(
+                method: "GET", url: url, headers: headers(accept: "application/json"), body: nil,
+                connectTimeout: timeouts.connectTimeout, idleTimeout: timeouts.idleTimeout,
+                totalTimeout: timeouts.totalTimeout),
+            onBody: collector.receive)
+        let result = await transfer.run()
+        return (result, collector.bytes)
+    }
+
+    private func headers(accept: String) -> [String] {
+        var headers = ["Accept: \(accept)", "Content-Type: application/json", "Expect:"]
+        if let key = endpoint.apiKey, !key.isEmpty { headers.append("Authorization: Bearer \(key)") }
+        return headers
+    }
+
+    static func modelIDs(in body: [UInt8]) -> [String]? {
+        struct List: Decodable {
+            struct Entry: Decodable { var id: String }
+            var data: [Entry]
+        }
+        return (try? JSONDecoder().decode(List.self, from: Data(body)))?.data.map(\.id)
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+/// Collects a (small) response body.
+final class BodyCollector: @unchecked Sendable {
+    static let limit = 1 << 20
+    private(set) var bytes: [UInt8] = []
+
+    func receive(status: Int, contentType: String?, chunk: UnsafeRawBufferPointer) -> Bool {
+        if bytes.count < Self.limit { bytes.append(contentsOf: chunk.prefix(Self.limit - bytes.count)) }
+        return true
+    }
+}
+
+/// The receiving side of one streamed attempt. Runs on the transfer's thread while the transfer
+/// runs, and is read by the client after `run()` returned, so it needs no lock.
+final class ReplyReceiver: @unchecked Sendable {
+    static let errorBodyLimit = 64 * 1024
+    private let continuation: AsyncThrowingStream<ModelEvent, Error>.Continuation
+    private let start: DispatchTime
+    private var decoder = ChatStreamDecoder()
+    private(set) var deliveredCharacters = 0
+    private(set) var firstTokenSeconds: Double?
+    private(set) var finishReason: String?
+    private(set) var usage: TokenUsage?
+    private(set) var sawDone = false
+    private(set) var problem: ChatStreamProblem?
+    /// The body of a non-2xx response, for its error message.
+    private(set) var errorBody: [UInt8] = []
+    /// The body of a 2xx response that came as `application/json` instead of an event stream.
+    private(set) var plainJSONBody: [UInt8]?
+
+    init(continuation: AsyncThrowingStream<ModelEvent, Error>.Continuation, start: DispatchTime) {
+        self.continuation = continuation
+        self.start = start
+    }
+
+    func receive(status: Int, contentType: String?, chunk: UnsafeRawBufferPointer) -> Bool {
+        guard (200..<300).contains(status) else {
+            if errorBody.count < Self.errorBodyLimit { errorBody.append(contentsOf: chunk.prefix(Self.errorBodyLimit - errorBody.count)) }
+            return true
+        }
+        if plainJSONBody != nil || (contentType?.lowercased().hasPrefix("application/json") ?? false) {
+            plainJSONBody = (plainJSONBody ?? []) + chunk
+            return true
+        }
+        do {
+            for item in try decoder.feed(chunk) { handle(item) }
+            return true
+        } catch let stop as ChatStreamProblem {
+            problem = stop
+            return false
+        } catch {
+            problem = .malformed("\(error)")
+            return false
+        }
+    }
+
+    private func handle(_ item: ChatStreamItem) {
+        switch item {
+        case .delta(let text):
+            if firstTokenSeconds == nil { firstTokenSeconds = OpenAICompatibleClient.seconds(since: start) }
+            deliveredCharacters += text.count
+            continuation.yield(.delta(text))
+        case .finishReason(let reason): finishReason = reason
+        case .usage(let value): usage = value
+        case .done: sawDone = true
+        }
+    }
+
+    func deliverPlainCompletion(_ body: [UInt8]) throws {
+        struct Completion: Decodable {
+            struct Choice: Decodable {
+                struct Message: Decodable { var content: String? }
+                var message: Message
+                var finish_reason: String?
+            }
+            var choices: [Choice]
+            var usage: StreamChunk.Usage?
+        }
+        let completion = try JSONDecoder().decode(Completion.self, from: Data(body))
+        guard let choice = completion.choices.first else { throw ChatStreamProblem.malformed("no choices") }
+        if let content = choice.message.content, !content.isEmpty { handle(.delta(content)) }
+        finishReason = choice.finish_reason ?? "stop"
+        if let usage = completion.usage {
+            self.usage = TokenUsage(promptTokens: usage.promptTokens ?? 0, completionTokens: usage.completionTokens ?? 0)
+        }
+    }
+}
