@@ -104,7 +104,9 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             }
             if var failure = streamFailure(result, reply: reply, url: url, attempts: attempt, model: request.model) {
                 if failure.error.kind == .notFound {
-                    failure.error = failure.error.with(availableModels: await modelsIfListed())
+                    failure.error = ModelErrors.notFound(
+                        endpoint, url: url, model: request.model, serverMessage: failure.error.serverMessage,
+                        available: await modelsIfListed())
                 }
                 do {
                     if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: reply.deliveredCharacters) {
