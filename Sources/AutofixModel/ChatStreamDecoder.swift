@@ -31,7 +31,9 @@ struct ChatStreamDecoder {
     }
 
     func decode(_ event: SSEEvent, into items: inout [ChatStreamItem]) throws {
-        let text = event.data.trimmingCharacters(in: .whitespaces)
+        // Foundation's trimming is slow enough to show per token; only trim when needed.
+        var text = event.data
+        if text.first == " " || text.last == " " { text = text.trimmingCharacters(in: .whitespaces) }
         if text == "[DONE]" {
             items.append(.done)
             return

@@ -22,6 +22,8 @@ final class CurlTransfer: @unchecked Sendable {
         var detail: String = ""
         var status: Int = 0
         var headers: [(name: String, value: String)] = []
+        /// The `Content-Type` header, kept apart because every body chunk needs it.
+        var contentType: String?
         var idleTimedOut = false
         var cancelled = false
         /// The body handler asked to stop (it found an error in the stream).
@@ -193,7 +195,7 @@ final class CurlTransfer: @unchecked Sendable {
             result.cancelled = true
             return 0
         }
-        guard onBody(result.status, result.header("Content-Type"), bytes) else {
+        guard onBody(result.status, result.contentType, bytes) else {
             result.stoppedByReceiver = true
             return 0
         }
@@ -209,10 +211,12 @@ final class CurlTransfer: @unchecked Sendable {
             let parts = line.split(separator: " ", maxSplits: 2)
             result.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
             result.headers = []
+            result.contentType = nil
         } else if let colon = line.firstIndex(of: ":") {
             let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
             let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
             result.headers.append((name, value))
+            if name.lowercased() == "content-type" { result.contentType = value }
         }
     }
 
