@@ -14,6 +14,8 @@ enum ChatStreamProblem: Error, Equatable {
     case serverError(String)
     /// The event is not the JSON it should be.
     case malformed(String)
+    /// The response is not an event stream at all (an HTML page).
+    case notAStream(contentType: String, sample: String)
 }
 
 /// Turns the bytes of an OpenAI-style chat completion stream into deltas, the finish reason,

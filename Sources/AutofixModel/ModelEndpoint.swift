@@ -69,3 +69,21 @@ public struct ModelEndpoint: Sendable {
         return base + "/" + path
     }
 }
+
+/// Printing an endpoint (in a log, a test failure, `dump`) must not print the key.
+extension ModelEndpoint: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        let key = apiKey == nil ? "none" : "from \(apiKeySource ?? "configuration") (hidden)"
+        return "ModelEndpoint(\(baseURL), key: \(key), connect \(connectTimeout)s, idle \(idleTimeout)s, total \(totalTimeout)s, retries \(maxRetries))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "baseURL": baseURL, "apiKey": apiKey == nil ? "none" : "(hidden)", "apiKeySource": apiKeySource as Any,
+            "connectTimeout": connectTimeout, "idleTimeout": idleTimeout, "totalTimeout": totalTimeout,
+            "maxRetries": maxRetries,
+        ])
+    }
+}

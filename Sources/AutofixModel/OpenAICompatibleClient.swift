@@ -21,7 +21,7 @@ public struct ProbeResult: Sendable, Equatable {
 public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
     public let endpoint: ModelEndpoint
     private let observer: (@Sendable (ModelClientEvent) -> Void)?
-    var retryPolicy: RetryPolicy
+    let retryPolicy: RetryPolicy
 
     /// `observer` hears requests, statuses and retries (never the key or the prompt).
     public init(endpoint: ModelEndpoint, observer: (@Sendable (ModelClientEvent) -> Void)? = nil) {
@@ -159,6 +159,10 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             return fail(ModelErrors.streamError(url: url, serverMessage: message, received: received))
         case .malformed(let sample)?:
             return fail(ModelErrors.malformed(url: url, what: "an event that is not valid JSON", sample: sample, received: received))
+        case .notAStream(let contentType, let sample)?:
+            return fail(ModelErrors.malformed(
+                url: url, what: "a \(contentType) page instead of an event stream (is the base URL the API's, ending in /v1?)",
+                sample: sample, received: received))
         case nil:
             break
         }
@@ -307,7 +311,13 @@ final class ReplyReceiver: @unchecked Sendable {
             if errorBody.count < Self.errorBodyLimit { errorBody.append(contentsOf: chunk.prefix(Self.errorBodyLimit - errorBody.count)) }
             return true
         }
-        if plainJSONBody != nil || (contentType?.lowercased().hasPrefix("application/json") ?? false) {
+        let type = contentType?.lowercased() ?? ""
+        if type.hasPrefix("text/html") {
+            // A web page, not an API: usually a base URL pointing at a UI or a proxy's error page.
+            problem = .notAStream(contentType: contentType ?? "", sample: ModelErrors.sample(String(decoding: chunk, as: UTF8.self)))
+            return false
+        }
+        if plainJSONBody != nil || type.hasPrefix("application/json") {
             plainJSONBody = (plainJSONBody ?? []) + chunk
             return true
         }

@@ -156,3 +156,28 @@ final class StreamingTests: XCTestCase {
         XCTAssertNil(reply.finish)
     }
 }
+
+final class NotAnAPITests: XCTestCase {
+    func testAnHTMLPageIsReportedAsSuchNotAsAnEmptyReply() async throws {
+        let server = try ScriptedSSEServer(replies: [
+            ScriptedSSEServer.Reply(headers: [("Content-Type", "text/html; charset=utf-8")],
+                                    chunks: [.init("<!doctype html><title>Open WebUI</title>")]),
+        ])
+        defer { server.stop() }
+        let reply = await collect(OpenAICompatibleClient(endpoint: endpoint(server.baseURL)).stream(request()))
+        let error = try XCTUnwrap(reply.modelError)
+        XCTAssertEqual(error.kind, .malformedStream)
+        XCTAssertTrue(error.message.contains("text/html") && error.message.contains("Open WebUI"), error.message)
+    }
+
+    func testPrintingAnEndpointHidesTheKey() {
+        let secret = "sk-printed-never"
+        let config = ModelEndpoint(apiKey: secret, apiKeySource: "OPENAI_API_KEY")
+        var dumped = ""
+        dump(config, to: &dumped)
+        for text in ["\(config)", String(reflecting: config), dumped] {
+            XCTAssertFalse(text.contains(secret), text)
+        }
+        XCTAssertTrue("\(config)".contains("OPENAI_API_KEY"))
+    }
+}

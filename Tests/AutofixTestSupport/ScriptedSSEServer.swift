@@ -4,6 +4,9 @@ import Foundation
 /// scripted reply: status, headers, body chunks with delays, then a clean end, an abrupt drop or
 /// a stall. For testing model clients against real sockets without a model.
 ///
+/// Call `stop()` when done (a `defer` right after creating it): the server's threads keep it
+/// alive until then.
+///
 /// `GET …/models` is answered from `models` when given (without using up a scripted reply);
 /// every other request takes the next reply, and a 500 naming the request when none is left.
 public final class ScriptedSSEServer: @unchecked Sendable {
