@@ -49,7 +49,7 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             if result.status > 0 { observer?(.response(status: result.status, url: url)) }
             if let failure = failure(result, body: body, url: url, attempts: attempt, model: nil) {
                 if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: 0) { continue }
-                throw failure.error
+                throw failure.error.with(attempts: attempt)
             }
             guard let models = Self.modelIDs(in: body) else {
                 throw ModelErrors.malformed(
@@ -170,7 +170,7 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             return fail(ModelErrors.timeout(.idle, endpoint, url: url, received: received))
         }
         if var failure = failure(result, body: reply.errorBody, url: url, attempts: attempts, model: model) {
-            failure.error = failure.error.with(receivedCharacters: received)
+            failure.error = failure.error.with(attempts: attempts, receivedCharacters: received)
             return failure
         }
         if let json = reply.plainJSONBody {

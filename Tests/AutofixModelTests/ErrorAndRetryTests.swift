@@ -182,3 +182,16 @@ final class ErrorAndRetryTests: XCTestCase {
         XCTAssertTrue(error.hint?.contains("/v1") ?? false, error.hint ?? "")
     }
 }
+
+final class MixedFailureTests: XCTestCase {
+    func testAFinalErrorAfterRetriesCountsEveryAttempt() async throws {
+        let server = try ScriptedSSEServer(replies: [
+            .json(503, "loading"), .json(400, #"{"error":{"message":"bad stop list"}}"#),
+        ])
+        defer { server.stop() }
+        let reply = await collect(OpenAICompatibleClient(endpoint: endpoint(server.baseURL, maxRetries: 3)).stream(request()))
+        XCTAssertEqual(reply.modelError?.kind, .badRequest)
+        XCTAssertEqual(reply.modelError?.attempts, 2)
+        XCTAssertEqual(server.recordedRequests.count, 2)
+    }
+}
