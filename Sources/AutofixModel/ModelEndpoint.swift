@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Where the model server is and how patient to be with it.
@@ -60,6 +61,20 @@ public struct ModelEndpoint: Sendable {
             }
         }
         return nil
+    }
+
+    /// An endpoint with the key looked up in `environment` (see `resolveAPIKey`). Without a key
+    /// the endpoint still works for servers that need none; a variable named with
+    /// `--api-key-env` that is unset or empty is a usage error, so a typo is not silently ignored.
+    public static func resolved(
+        baseURL: String, environment: [String: String], apiKeyVariable: String? = nil
+    ) throws -> ModelEndpoint {
+        let key = resolveAPIKey(environment: environment, preferredVariable: apiKeyVariable)
+        if let apiKeyVariable, key == nil {
+            throw UsageError("--api-key-env \(apiKeyVariable): that environment variable is not set or is empty",
+                             hint: "export \(apiKeyVariable)=..., or leave out --api-key-env to use \(apiKeyVariables.joined(separator: ", "))")
+        }
+        return ModelEndpoint(baseURL: baseURL, apiKey: key?.key, apiKeySource: key?.source)
     }
 
     /// `baseURL` without trailing slashes, then `/` and `path`.

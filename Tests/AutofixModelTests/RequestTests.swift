@@ -1,4 +1,5 @@
 @testable import AutofixModel
+import AutofixSupport
 import AutofixTestSupport
 import XCTest
 
@@ -96,6 +97,23 @@ final class APIKeyTests: XCTestCase {
         XCTAssertEqual(ModelEndpoint.resolveAPIKey(environment: env, preferredVariable: "TEAM_KEY")?.source, "TEAM_KEY")
         XCTAssertNil(ModelEndpoint.resolveAPIKey(environment: env, preferredVariable: "MISSING_KEY"),
                      "a named variable that is unset is not silently replaced by another key")
+    }
+}
+
+final class ResolvedEndpointTests: XCTestCase {
+    func testResolvedEndpointCarriesKeyAndSource() throws {
+        let config = try ModelEndpoint.resolved(baseURL: "http://gpu:8000/v1", environment: ["MISTRAL_API_KEY": "k"])
+        XCTAssertEqual(config.apiKey, "k")
+        XCTAssertEqual(config.apiKeySource, "MISTRAL_API_KEY")
+        XCTAssertNil(try ModelEndpoint.resolved(baseURL: "http://localhost:8000/v1", environment: [:]).apiKey)
+    }
+
+    func testNamedVariableThatIsUnsetIsAUsageError() {
+        XCTAssertThrowsError(try ModelEndpoint.resolved(baseURL: "x", environment: ["AUTOFIX_API_KEY": "a"], apiKeyVariable: "TEAM_KEY")) {
+            let error = $0 as? UsageError
+            XCTAssertEqual(error?.category, .usage)
+            XCTAssertTrue(error?.message.contains("TEAM_KEY") ?? false)
+        }
     }
 }
 
