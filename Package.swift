@@ -44,7 +44,10 @@ let package = Package(
         .testTarget(name: "AutofixModelTests", dependencies: ["AutofixModel", "AutofixTestSupport"]),
         .testTarget(name: "AutofixPatchTests", dependencies: ["AutofixPatch", "AutofixTestSupport"]),
         .testTarget(name: "AutofixSandboxTests", dependencies: ["AutofixSandbox", "AutofixTestSupport"]),
-        .testTarget(name: "AutofixTestReportTests", dependencies: ["AutofixTestReport", "AutofixTestSupport"]),
+        .testTarget(
+            name: "AutofixTestReportTests", dependencies: ["AutofixTestReport", "AutofixTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "AutofixCoreTests", dependencies: ["AutofixCore", "AutofixTestSupport"]),
         .testTarget(name: "git-autofixTests", dependencies: ["git-autofix", "AutofixTestSupport"]),
     ],

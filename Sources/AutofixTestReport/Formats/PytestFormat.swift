@@ -1,0 +1,196 @@
+/// pytest in its default, `-q`, `-v` and `-rA` forms: the short summary and `-v` lines give ids and
+/// outcomes, the FAILURES and ERRORS sections give messages, assertions and traceback locations.
+enum PytestFormat: TestOutputFormat {
+    private static let sessionStart = Pattern("^=+ test session starts =+$")
+    private static let sectionLine = Pattern("^=+ (.+?) =+$")
+    private static let testHeader = Pattern("^_{2,} (.+?) _{2,}$")
+    private static let verboseLine = Pattern("^(\\S+?::.+?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)(?: \\(.*\\))?(?:\\s+\\[\\s*\\d+%\\])?\\s*$")
+    private static let summaryLine = Pattern("^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+)$")
+    private static let finalCounts = Pattern("(\\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\\b")
+    private static let quietFinal = Pattern("^(?:=+ )?(?:\\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)(?:, )?)+ in [\\d.]+s")
+    private static let collected = Pattern("^collected (\\d+) items?")
+    private static let locationLine = Pattern("^([^\\s:>][^:]*\\.py):(\\d+):(?: (.*))?$")
+    private static let faultFrame = Pattern("^\\s+File \"(.+)\", line (\\d+) in (\\S+)$")
+    private static let interruptedAt = Pattern("^(\\S+\\.py):(\\d+): KeyboardInterrupt$")
+
+    static func detect(_ lines: [String]) -> Bool {
+        lines.contains { line in
+            sessionStart.matches(line) || (line.hasPrefix("FAILED ") || line.hasPrefix("ERROR ")) && line.contains("::")
+                || quietFinal.matches(line)
+        }
+    }
+
+    static func parse(_ lines: [String], context baseContext: ParseContext) -> ParsedOutput {
+        var context = baseContext
+        var output = ParsedOutput(framework: "pytest")
+        output.listsPassingTests = false
+        var section = ""
+        var detail: [String: FailureSection] = [:]
+        var detailOrder: [String] = []
+        var currentHeader: String?
+        var summaryIDs: [String] = []
+        var countedTotal = 0
+        var faultFrames: [(path: String, line: Int, function: String)] = []
+        var inFault = false
+
+        func record(_ id: String, _ word: String, _ reason: String?) {
+            let status: TestStatus
+            switch word {
+            case "PASSED", "XPASS": status = .passed
+            case "FAILED": status = .failed
+            case "ERROR": status = .errored
+            default: status = .skipped
+            }
+            if status == .passed { output.listsPassingTests = true }
+            summaryIDs.append(id)
+            output.add(TestCaseResult(id: id, status: status, message: status.isFailure ? reason : nil))
+        }
+
+        for line in lines {
+            if line.hasPrefix("rootdir: ") {
+                let root = String(line.dropFirst("rootdir: ".count)).split(separator: ",").first.map(String.init) ?? ""
+                context.extraRoots.append(root.trimmed)
+                continue
+            }
+            if let count = collected.match(line)?[0].flatMap({ Int($0) }) { output.declaredTotal = count; continue }
+            if line.contains("Fatal Python error:") { inFault = true; continue }
+            if inFault {
+                if let groups = faultFrame.match(line), let path = groups[0], let number = groups[1].flatMap({ Int($0) }) {
+                    faultFrames.append((path, number, groups[2] ?? ""))
+                    continue
+                }
+                if line.hasPrefix("Current thread") || line.hasPrefix("Thread ") || line.trimmed.isEmpty { continue }
+                inFault = false
+            }
+            if line.hasPrefix("!!!") && line.contains("KeyboardInterrupt") {
+                output.abnormalEnd = "interrupted (KeyboardInterrupt)"
+                continue
+            }
+            if output.abnormalEnd != nil, output.abnormalLocations.isEmpty, let groups = interruptedAt.match(line),
+               let path = groups[0] {
+                output.abnormalLocations = [context.location(path, line: groups[1].flatMap { Int($0) })]
+                continue
+            }
+            if line.hasPrefix("="), let name = sectionLine.match(line)?[0] {
+                if quietFinal.matches(line) {
+                    countedTotal = total(in: line)
+                } else {
+                    section = name
+                }
+                currentHeader = nil
+                continue
+            }
+            if quietFinal.matches(line) { countedTotal = total(in: line); continue }
+            if section == "FAILURES" || section == "ERRORS" {
+                if let header = testHeader.match(line)?[0] {
+                    currentHeader = header
+                    if detail[header] == nil { detailOrder.append(header) }
+                    detail[header] = FailureSection(inErrors: section == "ERRORS")
+                } else if let header = currentHeader {
+                    detail[header]?.body.append(line)
+                }
+                continue
+            }
+            if section == "short test summary info", let groups = summaryLine.match(line), let word = groups[0], let rest = groups[1] {
+                if rest.hasPrefix("[") { continue } // "SKIPPED [1] file.py:12: reason" names no test
+                let parts = rest.components(separatedBy: " - ")
+                record(parts[0], word, parts.count > 1 ? parts.dropFirst().joined(separator: " - ") : nil)
+                continue
+            }
+            if line.contains("::"), let groups = verboseLine.match(line), let id = groups[0], let word = groups[1] {
+                record(id, word, nil)
+            }
+        }
+
+        for header in detailOrder {
+            guard let section = detail[header] else { continue }
+            let id = section.testID(header: header, knownIDs: summaryIDs, context: context)
+            output.add(TestCaseResult(
+                id: id, status: section.status(header: header), message: section.message,
+                assertion: section.assertion, locations: section.locations(context: context)), detailsWin: true)
+        }
+        if output.declaredTotal == nil, countedTotal > 0 { output.declaredTotal = countedTotal }
+
+        if !faultFrames.isEmpty {
+            output.abnormalEnd = "Fatal Python error: " + (lines.first { $0.contains("Fatal Python error:") }?
+                .components(separatedBy: "Fatal Python error: ").last ?? "crash")
+            let repositoryFrames = faultFrames.filter { !ParseContext.isFrameworkPath($0.path) }
+            if let testFrame = repositoryFrames.first(where: { $0.function.hasPrefix("test") }) {
+                let id = context.relativePath(testFrame.path) + "::" + testFrame.function
+                output.unfinished = [UnfinishedTest(
+                    id: id, locations: repositoryFrames.reversed().map { context.location($0.path, line: $0.line) },
+                    blamed: true)]
+            }
+        }
+        return output
+    }
+
+    private static func total(in line: String) -> Int {
+        finalCounts.allMatches(line).reduce(0) { sum, groups in
+            sum + (groups[0].flatMap { Int($0) } ?? 0)
+        }
+    }
+
+    /// The lines pytest printed for one failing test between its "____ name ____" header and the next.
+    private struct FailureSection {
+        var inErrors: Bool
+        var body: [String] = []
+
+        private static let location = Pattern("^([^\\s:>][^:]*\\.py):(\\d+):(?: (.*))?$")
+
+        func status(header: String) -> TestStatus { inErrors ? .errored : .failed }
+
+        /// The header names the test without its file ("TestGroup.test_x", "ERROR at setup of
+        /// test_y", "ERROR collecting tests/t.py"); the summary's ids have the file in front.
+        func testID(header: String, knownIDs: [String], context: ParseContext) -> String {
+            var name = header
+            for prefix in ["ERROR at setup of ", "ERROR at teardown of ", "ERROR at call of "] where name.hasPrefix(prefix) {
+                name = String(name.dropFirst(prefix.count))
+            }
+            if name.hasPrefix("ERROR collecting ") { return String(name.dropFirst("ERROR collecting ".count)) }
+            let bracket = name.firstIndex(of: "[") ?? name.endIndex
+            let dotted = name[..<bracket].replacingOccurrences(of: ".", with: "::") + name[bracket...]
+            if let known = knownIDs.first(where: { $0.hasSuffix("::" + dotted) }) { return known }
+            if let file = testFile(context: context) { return file + "::" + dotted }
+            return dotted
+        }
+
+        /// The test's own file: the first traceback location that is not in the framework.
+        private func testFile(context: ParseContext) -> String? {
+            for line in body {
+                if let path = Self.location.match(line)?[0], !ParseContext.isFrameworkPath(path) {
+                    return context.relativePath(path)
+                }
+            }
+            return nil
+        }
+
+        var message: String? {
+            let errorLines = body.filter { $0.hasPrefix("E ") || $0 == "E" }
+                .map { String($0.dropFirst()).trimmed }
+                .filter { !$0.isEmpty }
+            let exceptionType = body.compactMap { Self.location.match($0)?[2] }.last(where: { !$0.isEmpty })
+            var lines = Array(errorLines.prefix(6))
+            if let exceptionType, let first = lines.first, !first.hasPrefix(exceptionType), !first.hasPrefix("assert") {
+                lines[0] = "\(exceptionType): \(first)"
+            }
+            if lines.isEmpty { return exceptionType }
+            return lines.joined(separator: "\n")
+        }
+
+        var assertion: String? {
+            body.first { $0.hasPrefix(">") }.map { String($0.dropFirst()).trimmed }
+        }
+
+        func locations(context: ParseContext) -> [SourceLocation] {
+            body.compactMap { line in
+                guard let groups = Self.location.match(line), let path = groups[0], !ParseContext.isFrameworkPath(path) else { return nil }
+                return context.location(path, line: groups[1].flatMap { Int($0) })
+            }
+        }
+    }
+}
+
+extension TestStatus {
+    var isFailure: Bool { self == .failed || self == .errored }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Turns raw terminal output into the lines a person would read: colour codes removed, carriage
+/// return progress lines collapsed to their last state, CRLF endings made plain.
+enum OutputText {
+    private static let escape = try! NSRegularExpression(
+        pattern: "\u{1B}(?:\\[[0-9;?]*[ -/]*[@-~]|\\][^\u{07}\u{1B}]*(?:\u{07}|\u{1B}\\\\)|[()][0-9A-Za-z]|[=>])")
+
+    static func stripANSI(_ text: String) -> String {
+        guard text.contains("\u{1B}") else { return text }
+        let range = NSRange(text.startIndex..., in: text)
+        return escape.stringByReplacingMatches(in: text, range: range, withTemplate: "")
+    }
+
+    static func lines(_ output: String) -> [String] {
+        let clean = stripANSI(output)
+        var result: [String] = []
+        result.reserveCapacity(clean.utf8.count / 40)
+        // Swift treats "\r\n" as one Character, so split on both explicitly.
+        for raw in clean.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            var line = Substring(raw)
+            while line.hasSuffix("\r") { line = line.dropLast() }
+            if let lastReturn = line.lastIndex(of: "\r") {
+                line = line[line.index(after: lastReturn)...]
+            }
+            result.append(String(line))
+        }
+        if result.last == "" { result.removeLast() }
+        return result
+    }
+}
+
+/// A compiled regular expression with a small API for whole-line matching and capture groups.
+struct Pattern: @unchecked Sendable {
+    private let regex: NSRegularExpression
+
+    init(_ pattern: String) {
+        regex = try! NSRegularExpression(pattern: pattern)
+    }
+
+    /// The capture groups (index 1...) when `text` matches, nil otherwise; unmatched groups are nil.
+    func match(_ text: String) -> [String?]? {
+        let range = NSRange(text.startIndex..., in: text)
+        guard let found = regex.firstMatch(in: text, range: range) else { return nil }
+        return (1..<max(found.numberOfRanges, 1)).map { index in
+            let groupRange = found.range(at: index)
+            guard groupRange.location != NSNotFound, let swiftRange = Range(groupRange, in: text) else { return nil }
+            return String(text[swiftRange])
+        }
+    }
+
+    func matches(_ text: String) -> Bool {
+        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    /// Every match in `text`, each as its capture groups.
+    func allMatches(_ text: String) -> [[String?]] {
+        let range = NSRange(text.startIndex..., in: text)
+        return regex.matches(in: text, range: range).map { found in
+            (1..<max(found.numberOfRanges, 1)).map { index in
+                let groupRange = found.range(at: index)
+                guard groupRange.location != NSNotFound, let swiftRange = Range(groupRange, in: text) else { return nil }
+                return String(text[swiftRange])
+            }
+        }
+    }
+
+    func replacing(in text: String, with template: String) -> String {
+        regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespaces) }
+    var leadingSpaces: Int { prefix(while: { $0 == " " || $0 == "\t" }).count }
+}

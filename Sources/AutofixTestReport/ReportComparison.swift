@@ -1,0 +1,63 @@
+/// How a run compares with the one before it: the repair loop's acceptance rule reads this.
+///
+/// A test failing before is *newly passing* when the later run shows it passed, or when the later
+/// run vouches for it without naming it: it exited cleanly with everything passing, or its format
+/// names only failures (pytest's default) and it ran to completion without losing tests. It is
+/// *still failing* when it fails again, or when the later run cannot tell (it fell back to its
+/// exit code and failed). Otherwise it is *missing*: deleted, renamed, skipped, or not reached
+/// because the run stopped early. Stand-ins (the whole run, a crashed binary) are resolved as soon
+/// as a later run completes without them.
+public struct ReportComparison: Sendable {
+    public let newlyFailing: [String]
+    public let newlyPassing: [String]
+    public let stillFailing: [String]
+    /// Failing before, and neither passing nor failing now.
+    public let missing: [String]
+    public let beforeFailingCount: Int
+    public let afterFailingCount: Int
+
+    public init(before: TestReport, after: TestReport) {
+        let beforeFailing = before.failing
+        let beforeFailingIDs = Set(beforeFailing.map(\.id))
+        newlyFailing = after.failing.map(\.id).filter { !beforeFailingIDs.contains($0) }
+
+        var newlyPassing: [String] = []
+        var stillFailing: [String] = []
+        var missing: [String] = []
+        let afterLostTests = after.totalCount < before.totalCount
+        for test in beforeFailing {
+            if let now = after.result(for: test.id) {
+                switch now.status {
+                case .passed: newlyPassing.append(test.id)
+                case .failed, .errored: stillFailing.append(test.id)
+                case .skipped: missing.append(test.id)
+                }
+                continue
+            }
+            if after.isExitCodeFallback {
+                if after.allPassed { newlyPassing.append(test.id) } else { stillFailing.append(test.id) }
+            } else if test.isSynthetic {
+                if after.ranToCompletion { newlyPassing.append(test.id) } else { missing.append(test.id) }
+            } else if !after.listsPassingTests && after.ranToCompletion && !afterLostTests {
+                newlyPassing.append(test.id)
+            } else {
+                missing.append(test.id)
+            }
+        }
+        self.newlyPassing = newlyPassing
+        self.stillFailing = stillFailing
+        self.missing = missing
+        beforeFailingCount = beforeFailing.count
+        afterFailingCount = after.failingCount
+    }
+
+    /// Better, and nothing got worse: no test newly failing, none missing, at least one newly
+    /// passing and fewer failures overall. When either run was judged by its exit code alone (one
+    /// stand-in test), this means exactly: the earlier run failed and the later one passed.
+    public var isImprovement: Bool {
+        newlyFailing.isEmpty && missing.isEmpty && !newlyPassing.isEmpty && afterFailingCount < beforeFailingCount
+    }
+
+    /// Something got worse: a test fails that did not, or a failing test vanished from the run.
+    public var isRegression: Bool { !newlyFailing.isEmpty || !missing.isEmpty }
+}
