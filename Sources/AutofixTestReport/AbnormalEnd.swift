@@ -1,3 +1,5 @@
+import Foundation
+
 /// Signs in the output or the exit status that the test process did not end on its own.
 enum AbnormalEnd {
     private static let markers: [(needle: String, summary: String)] = [
@@ -18,15 +20,19 @@ enum AbnormalEnd {
         2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM",
     ]
 
+    /// One pass over the whole output for all markers, instead of one per marker per line.
+    private static let anyMarker = Pattern(
+        markers.map { NSRegularExpression.escapedPattern(for: $0.needle) }.joined(separator: "|"))
+
     static func detect(lines: [String], exitCode: Int32?) -> String? {
-        for line in lines {
-            for marker in markers where line.contains(marker.needle) {
-                if marker.needle == "*** Program crashed:" {
-                    let detail = line.replacingOccurrences(of: "*", with: "").trimmed
-                    return "the test process crashed (\(detail.replacingOccurrences(of: "Program crashed: ", with: "")))"
-                }
-                return marker.summary
+        let found = Set(anyMarker.allMatchedTexts(lines.joined(separator: "\n")))
+        for marker in markers where found.contains(marker.needle) {
+            if marker.needle == "*** Program crashed:",
+               let line = lines.first(where: { $0.contains(marker.needle) }) {
+                let detail = line.replacingOccurrences(of: "*", with: "").trimmed
+                return "the test process crashed (\(detail.replacingOccurrences(of: "Program crashed: ", with: "")))"
             }
+            return marker.summary
         }
         if let exitCode, exitCode > 128, let name = signals[exitCode - 128] {
             return "the test command ended by \(name) (exit status \(exitCode))"

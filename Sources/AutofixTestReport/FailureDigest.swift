@@ -39,8 +39,10 @@ public struct FailureDigest: Sendable {
             text += line.hasSuffix(", ") ? String(line.dropLast(2)) + "\n" : line + "…\n"
         }
 
-        let needsLog = report.isExitCodeFallback || !report.ranToCompletion
-            || groups.allSatisfy { $0.message == nil } && !groups.isEmpty
+        // The log helps only where the report cannot explain the failure itself: nothing parsed,
+        // a stand-in for a crashed or stopped run, or failures without any message.
+        let explained = groups.contains { group in group.message != nil && !group.isStandIn }
+        let needsLog = report.isExitCodeFallback || groups.contains(where: \.isStandIn) || !explained && !groups.isEmpty
         let remaining = budget - text.count
         if needsLog, remaining > 120 {
             text += "\nOutput (head and tail):\n" + LogExcerpt.headAndTail(of: output, characters: remaining - 30)
@@ -78,6 +80,7 @@ public struct FailureDigest: Sendable {
 /// Failing tests that failed the same way (same message shape, same places), shown once.
 struct FailureGroup {
     var ids: [String]
+    var isStandIn = false
     var status: TestStatus
     var message: String?
     var assertion: String?
@@ -96,8 +99,8 @@ struct FailureGroup {
                 groups[index].ids.append(test.id)
             } else {
                 keys.append(key)
-                groups.append(FailureGroup(ids: [test.id], status: test.status, message: test.message,
-                                           assertion: test.assertion, locations: locations))
+                groups.append(FailureGroup(ids: [test.id], isStandIn: test.isSynthetic, status: test.status,
+                                           message: test.message, assertion: test.assertion, locations: locations))
             }
         }
         return groups
@@ -144,8 +147,7 @@ struct FailureGroup {
 enum LogExcerpt {
     static func headAndTail(of output: String, characters: Int) -> String {
         let lines = OutputText.lines(output)
-        let full = lines.joined(separator: "\n")
-        if full.count <= characters { return full + "\n" }
+        if output.utf8.count <= characters { return lines.joined(separator: "\n") + "\n" }
         // The end of a log usually says more (the error, the summary) than its start.
         let headBudget = characters / 3
         let tailBudget = characters - headBudget - 40

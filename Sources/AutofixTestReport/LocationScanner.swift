@@ -36,7 +36,7 @@ enum CompilerDiagnostics {
             let diagnostic = Diagnostic(message: message, location: context.location(path, line: line.flatMap { Int($0) }))
             if !found.contains(where: { $0.location == diagnostic.location && $0.message == message }) { found.append(diagnostic) }
         }
-        for line in lines {
+        for line in lines where line.containsByte(UInt8(ascii: ":")) || line.containsByte(UInt8(ascii: "(")) {
             if let groups = clangStyle.match(line), let path = groups[0] {
                 add(path, groups[1], groups[2] ?? "")
             } else if let groups = typeScript.match(line), let path = groups[0] {

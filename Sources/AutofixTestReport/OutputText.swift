@@ -15,15 +15,15 @@ enum OutputText {
     static func lines(_ output: String) -> [String] {
         let clean = stripANSI(output)
         var result: [String] = []
-        result.reserveCapacity(clean.utf8.count / 40)
-        // Swift treats "\r\n" as one Character, so split on both explicitly.
-        for raw in clean.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            var line = Substring(raw)
-            while line.hasSuffix("\r") { line = line.dropLast() }
-            if let lastReturn = line.lastIndex(of: "\r") {
+        // Splitting bytes is much faster than splitting Characters, and "\n" never occurs
+        // inside a multi-byte UTF-8 sequence.
+        for raw in clean.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            var line = raw[...]
+            while line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if let lastReturn = line.lastIndex(of: UInt8(ascii: "\r")) {
                 line = line[line.index(after: lastReturn)...]
             }
-            result.append(String(line))
+            result.append(String(decoding: line, as: UTF8.self))
         }
         if result.last == "" { result.removeLast() }
         return result
@@ -65,6 +65,12 @@ struct Pattern: @unchecked Sendable {
         }
     }
 
+    /// The text of every match in `text`.
+    func allMatchedTexts(_ text: String) -> [String] {
+        let range = NSRange(text.startIndex..., in: text)
+        return regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
+    }
+
     func replacing(in text: String, with template: String) -> String {
         regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
     }
@@ -72,5 +78,10 @@ struct Pattern: @unchecked Sendable {
 
 extension String {
     var trimmed: String { trimmingCharacters(in: .whitespaces) }
+
+    /// The first character that is not a space or tab, found without trimming the whole line.
+    var firstVisible: Character? { first { $0 != " " && $0 != "\t" } }
+
+    func containsByte(_ byte: UInt8) -> Bool { utf8.contains(byte) }
     var leadingSpaces: Int { prefix(while: { $0 == " " || $0 == "\t" }).count }
 }

@@ -1,7 +1,8 @@
 /// What one format parser found in an output, before the run as a whole is judged.
 struct ParsedOutput {
     var framework: String
-    var cases: [TestCaseResult] = []
+    private(set) var cases: [TestCaseResult] = []
+    private var indexByID: [String: Int] = [:]
     var listsPassingTests = true
     var declaredTotal: Int?
     /// Tests that started and never reported a result, in the order they started.
@@ -20,7 +21,7 @@ struct ParsedOutput {
     mutating func add(_ result: TestCaseResult, detailsWin: Bool = false) {
         var result = result
         result.id = TestIdentity.normalize(result.id)
-        if let index = cases.firstIndex(where: { $0.id == result.id }) {
+        if let index = indexByID[result.id] {
             // A test reported twice (a summary repeating failures, a retry): keep the worse
             // outcome and whatever detail either report had.
             var merged = cases[index]
@@ -37,13 +38,13 @@ struct ParsedOutput {
             }
             cases[index] = merged
         } else {
+            indexByID[result.id] = cases.count
             cases.append(result)
         }
     }
 
     func hasResult(for id: String) -> Bool {
-        let normalized = TestIdentity.normalize(id)
-        return cases.contains { $0.id == normalized }
+        indexByID[TestIdentity.normalize(id)] != nil
     }
 }
 

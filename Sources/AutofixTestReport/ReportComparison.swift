@@ -25,8 +25,9 @@ public struct ReportComparison: Sendable {
         var stillFailing: [String] = []
         var missing: [String] = []
         let afterLostTests = after.totalCount < before.totalCount
+        let afterByID = Dictionary(after.cases.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for test in beforeFailing {
-            if let now = after.result(for: test.id) {
+            if let now = afterByID[test.id] {
                 switch now.status {
                 case .passed: newlyPassing.append(test.id)
                 case .failed, .errored: stillFailing.append(test.id)

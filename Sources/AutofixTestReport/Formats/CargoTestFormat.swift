@@ -12,7 +12,8 @@ enum CargoTestFormat: TestOutputFormat {
     private static let docLine = Pattern(" \\(line \\d+\\)")
 
     static func detect(_ lines: [String]) -> Bool {
-        lines.contains { runningCount.matches($0) } && lines.contains { $0.hasPrefix("test ") && $0.contains(" ... ") || $0.hasPrefix("test result: ") || $0.contains("process didn't exit successfully") }
+        lines.contains { $0.hasPrefix("running ") && runningCount.matches($0) }
+            && lines.contains { $0.hasPrefix("test ") && $0.contains(" ... ") || $0.hasPrefix("test result: ") || $0.contains("process didn't exit successfully") }
     }
 
     static func parse(_ lines: [String], context: ParseContext) -> ParsedOutput {
@@ -32,15 +33,15 @@ enum CargoTestFormat: TestOutputFormat {
         }
 
         for line in lines {
-            if let path = running.match(line)?[0] {
+            if line.contains("Running "), let path = running.match(line)?[0] {
                 target = path; currentBlock = nil; reportedInTarget = 0; targetDeclared = 0
                 continue
             }
-            if let crate = docTests.match(line)?[0] {
+            if line.contains("Doc-tests "), let crate = docTests.match(line)?[0] {
                 target = "doc-tests \(crate)"; currentBlock = nil; reportedInTarget = 0; targetDeclared = 0
                 continue
             }
-            if let count = runningCount.match(line)?[0].flatMap({ Int($0) }) {
+            if line.hasPrefix("running "), let count = runningCount.match(line)?[0].flatMap({ Int($0) }) {
                 declared += count; targetDeclared = count
                 continue
             }
@@ -51,13 +52,13 @@ enum CargoTestFormat: TestOutputFormat {
                 reportedInTarget += 1
                 continue
             }
-            if let name = blockHeader.match(line)?[0] {
+            if line.hasPrefix("---- "), let name = blockHeader.match(line)?[0] {
                 currentBlock = id(name)
                 blocks[currentBlock!] = []
                 continue
             }
             if line == "failures:" || line.hasPrefix("test result: ") { currentBlock = nil; continue }
-            if let reason = crashedBinary.match(line)?[0], reason.contains("signal") {
+            if line.contains("process didn't exit successfully"), let reason = crashedBinary.match(line)?[0], reason.contains("signal") {
                 // libtest prints results as tests finish, so the test that crashed is unknown:
                 // the binary stands for it.
                 output.abnormalEnd = "test binary \(target) crashed (\(reason))"

@@ -11,7 +11,7 @@ enum GoTestFormat: TestOutputFormat {
 
     static func detect(_ lines: [String]) -> Bool {
         lines.contains { $0.hasPrefix("=== RUN ") || $0.hasPrefix("--- FAIL: ") || $0.hasPrefix("--- PASS: ")
-            || simplePackageLine.matches($0) && ($0.hasPrefix("ok ") || $0.hasPrefix("FAIL\t")) }
+            || ($0.hasPrefix("ok ") || $0.hasPrefix("FAIL\t")) && simplePackageLine.matches($0) }
     }
 
     static func parse(_ lines: [String], context: ParseContext) -> ParsedOutput {
@@ -21,14 +21,14 @@ enum GoTestFormat: TestOutputFormat {
         var inPanic = false
         var inRunningList = false
         for line in lines {
-            if let name = runLine.match(line)?[0] {
+            if line.hasPrefix("=== "), let name = runLine.match(line)?[0] {
                 current = name
                 collector.started(name)
                 inPanic = false
-            } else if let groups = resultLine.match(line), let word = groups[1], let name = groups[2] {
+            } else if line.contains("--- "), let groups = resultLine.match(line), let word = groups[1], let name = groups[2] {
                 collector.finished(name, word)
                 current = name
-            } else if let groups = simplePackageLine.match(line), let package = groups[1] {
+            } else if line.hasPrefix("ok ") || line.hasPrefix("FAIL"), let groups = simplePackageLine.match(line), let package = groups[1] {
                 collector.packageFinished(package, failed: groups[0] == "FAIL", reason: groups[2])
                 current = nil; inPanic = false; inRunningList = false
             } else if line.hasPrefix("panic: ") {
@@ -150,7 +150,7 @@ struct GoEventCollector {
 
     mutating func log(_ line: String, for test: String) {
         guard !line.trimmed.isEmpty, !GoTestFormat.isResultLine(line), line != "FAIL", line != "PASS" else { return }
-        if let groups = GoTestFormat.logLine.match(line), let path = groups[0] {
+        if line.contains(".go:"), let groups = GoTestFormat.logLine.match(line), let path = groups[0] {
             logs[test, default: []].append(groups[2] ?? "")
             locations[test, default: []].append(context.location(path, line: groups[1].flatMap { Int($0) }))
         } else if line.hasPrefix("    ") {

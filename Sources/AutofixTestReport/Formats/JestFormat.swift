@@ -9,7 +9,10 @@ enum JestFormat: TestOutputFormat {
     private static let codeFrame = Pattern("^\\s*>?\\s*\\d+ \\|")
 
     static func detect(_ lines: [String]) -> Bool {
-        lines.contains { $0.hasPrefix("Test Suites: ") } || lines.contains { fileLine.matches($0) && ($0.hasPrefix(" PASS  ") || $0.hasPrefix(" FAIL  ") || $0.hasPrefix("PASS ") || $0.hasPrefix("FAIL ")) && !$0.contains("\t") }
+        lines.contains { $0.hasPrefix("Test Suites: ") } || lines.contains {
+            ($0.hasPrefix(" PASS  ") || $0.hasPrefix(" FAIL  ") || $0.hasPrefix("PASS ") || $0.hasPrefix("FAIL ")) && !$0.contains("\t")
+                && fileLine.matches($0)
+        }
     }
 
     static func parse(_ lines: [String], context: ParseContext) -> ParsedOutput {
@@ -27,7 +30,8 @@ enum JestFormat: TestOutputFormat {
         }
 
         for line in lines {
-            if let groups = fileLine.match(line), let word = groups[0], let path = groups[1], !line.contains("\t") {
+            if line.contains("PASS") || line.contains("FAIL") || line.contains("RUNS"), !line.contains("\t"),
+               let groups = fileLine.match(line), let word = groups[0], let path = groups[1] {
                 closeBlock()
                 describeStack = []
                 file = context.relativePath(path)
@@ -55,7 +59,7 @@ enum JestFormat: TestOutputFormat {
                 continue
             }
             guard !file.isEmpty, !trimmed.isEmpty else { continue }
-            if let groups = verboseLine.match(line), let marker = groups[1], let name = groups[2] {
+            if line.hasPrefix("  "), let groups = verboseLine.match(line), let marker = groups[1], let name = groups[2] {
                 let indent = groups[0]?.count ?? 0
                 describeStack.removeAll { $0.indent >= indent }
                 let path = (describeStack.map(\.name) + [name]).joined(separator: " › ")

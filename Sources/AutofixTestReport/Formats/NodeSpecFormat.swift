@@ -6,7 +6,7 @@ enum NodeSpecFormat: TestOutputFormat {
 
     static func detect(_ lines: [String]) -> Bool {
         lines.contains { $0.hasPrefix("ℹ tests ") } || lines.contains { line in
-            guard let groups = resultLine.match(line), line.trimmed.first == "✔" || line.trimmed.first == "✖" else { return false }
+            guard let first = line.firstVisible, first == "✔" || first == "✖", let groups = resultLine.match(line) else { return false }
             return line.hasSuffix("ms)") && groups[2] != nil
         }
     }
@@ -32,7 +32,7 @@ enum NodeSpecFormat: TestOutputFormat {
             // node repeats every failure under "✖ failing tests:" at the end.
             if line.hasPrefix("✖ failing tests:") { break }
             if let total = totalLine.match(line)?[0].flatMap({ Int($0) }) { close(); output.declaredTotal = total; continue }
-            guard let groups = resultLine.match(line), let marker = groups[1], let name = groups[2] else {
+            guard let first = line.firstVisible, "✔✖﹣▶".contains(first), let groups = resultLine.match(line), let marker = groups[1], let name = groups[2] else {
                 if var current = open { current.body.append(line); open = current }
                 continue
             }

@@ -15,8 +15,10 @@ enum PytestFormat: TestOutputFormat {
 
     static func detect(_ lines: [String]) -> Bool {
         lines.contains { line in
-            sessionStart.matches(line) || (line.hasPrefix("FAILED ") || line.hasPrefix("ERROR ")) && line.contains("::")
-                || quietFinal.matches(line)
+            line.hasPrefix("=") && sessionStart.matches(line)
+                || (line.hasPrefix("FAILED ") || line.hasPrefix("ERROR ")) && line.contains("::")
+                || line.contains(" in ") && (line.contains(" passed") || line.contains(" failed") || line.contains(" error"))
+                    && quietFinal.matches(line)
         }
     }
 
@@ -52,10 +54,13 @@ enum PytestFormat: TestOutputFormat {
                 context.extraRoots.append(root.trimmed)
                 continue
             }
-            if let count = collected.match(line)?[0].flatMap({ Int($0) }) { output.declaredTotal = count; continue }
+            if line.hasPrefix("collected "), let count = collected.match(line)?[0].flatMap({ Int($0) }) {
+                output.declaredTotal = count
+                continue
+            }
             if line.contains("Fatal Python error:") { inFault = true; continue }
             if inFault {
-                if let groups = faultFrame.match(line), let path = groups[0], let number = groups[1].flatMap({ Int($0) }) {
+                if line.hasPrefix("  File "), let groups = faultFrame.match(line), let path = groups[0], let number = groups[1].flatMap({ Int($0) }) {
                     faultFrames.append((path, number, groups[2] ?? ""))
                     continue
                 }
@@ -80,7 +85,10 @@ enum PytestFormat: TestOutputFormat {
                 currentHeader = nil
                 continue
             }
-            if quietFinal.matches(line) { countedTotal = total(in: line); continue }
+            if line.contains(" in "), line.first?.isNumber == true, quietFinal.matches(line) {
+                countedTotal = total(in: line)
+                continue
+            }
             if section == "FAILURES" || section == "ERRORS" {
                 if let header = testHeader.match(line)?[0] {
                     currentHeader = header
@@ -91,13 +99,14 @@ enum PytestFormat: TestOutputFormat {
                 }
                 continue
             }
-            if section == "short test summary info", let groups = summaryLine.match(line), let word = groups[0], let rest = groups[1] {
+            if section == "short test summary info", line.first?.isUppercase == true, let groups = summaryLine.match(line), let word = groups[0], let rest = groups[1] {
                 if rest.hasPrefix("[") { continue } // "SKIPPED [1] file.py:12: reason" names no test
                 let parts = rest.components(separatedBy: " - ")
                 record(parts[0], word, parts.count > 1 ? parts.dropFirst().joined(separator: " - ") : nil)
                 continue
             }
-            if line.contains("::"), let groups = verboseLine.match(line), let id = groups[0], let word = groups[1] {
+            if line.contains("::"), line.contains("ED") || line.contains("ERROR") || line.contains("XPASS") || line.contains("XFAIL"),
+               let groups = verboseLine.match(line), let id = groups[0], let word = groups[1] {
                 record(id, word, nil)
             }
         }

@@ -13,13 +13,14 @@ struct SwiftCrashReport {
         var inCrashedThread = false
         var messageLocation: SourceLocation?
         for line in lines {
-            if message == nil, let groups = Self.fatalLine.match(line) {
+            if message == nil, line.contains("error") || line.contains("failed") || line.contains("Unexpectedly"),
+               let groups = Self.fatalLine.match(line) {
                 message = groups[2]
                 if let path = groups[0], let number = groups[1].flatMap({ Int($0) }) {
                     messageLocation = context.location(path, line: number)
                     message = "\(path):\(number): \(groups[2] ?? "")"
                 }
-            } else if let groups = Self.programCrashed.match(line) {
+            } else if line.hasPrefix("***"), let groups = Self.programCrashed.match(line) {
                 let what = "Program crashed: \(groups[0] ?? "")"
                 message = message.map { "\($0) (\(what))" } ?? what
             } else if line.hasPrefix("Thread ") && line.hasSuffix(" crashed:") {

@@ -12,7 +12,7 @@ enum TAPFormat: TestOutputFormat {
 
     static func detect(_ lines: [String]) -> Bool {
         if lines.contains(where: { $0.hasPrefix("TAP version ") }) { return true }
-        let hasPlan = lines.contains { plan.matches($0) && !$0.hasPrefix(" ") }
+        let hasPlan = lines.contains { $0.hasPrefix("1..") && plan.matches($0) }
         let results = lines.lazy.filter { $0.hasPrefix("ok ") || $0.hasPrefix("not ok ") }.prefix(1)
         return hasPlan && !results.isEmpty
     }
@@ -48,7 +48,7 @@ enum TAPFormat: TestOutputFormat {
                 continue
             }
             if line.trimmed == "---", pending != nil { inYAML = true; continue }
-            if let groups = subtest.match(line), let name = groups[1] {
+            if line.contains("# Subtest: "), let groups = subtest.match(line), let name = groups[1] {
                 flush()
                 output.framework = "node"
                 let indent = groups[0]?.count ?? 0
@@ -61,13 +61,14 @@ enum TAPFormat: TestOutputFormat {
                 output.abnormalEnd = "bailed out: " + String(line.dropFirst("Bail out!".count)).trimmed
                 continue
             }
-            if let groups = plan.match(line) {
+            if line.contains("1.."), let groups = plan.match(line) {
                 if (groups[0] ?? "").isEmpty { topLevelPlan = groups[1].flatMap { Int($0) } }
                 continue
             }
-            if let total = nodeTotalLine.match(line)?[0].flatMap({ Int($0) }) { nodeTotal = total; continue }
+            if line.hasPrefix("# tests "), let total = nodeTotalLine.match(line)?[0].flatMap({ Int($0) }) { nodeTotal = total; continue }
             if line.trimmed.hasPrefix("duration_ms") { output.framework = "node" }
-            guard let groups = resultLine.match(line), let word = groups[1] else { continue }
+            let content = line.drop { $0 == " " }
+            guard content.hasPrefix("ok") || content.hasPrefix("not ok"), let groups = resultLine.match(line), let word = groups[1] else { continue }
             flush()
             let indent = groups[0]?.count ?? 0
             if indent == 0 { topLevelResults += 1 }

@@ -52,7 +52,7 @@ enum XCTestFormat: TestOutputFormat {
                 }
             } else if line.contains(" : Test skipped"), let groups = skipLine.match(line), let raw = groups[2] {
                 messages[identifier(raw), default: []].append(groups[3] ?? "skipped")
-            } else if let groups = executed.match(line), let count = groups[0].flatMap({ Int($0) }) {
+            } else if line.contains("Executed "), let groups = executed.match(line), let count = groups[0].flatMap({ Int($0) }) {
                 output.declaredTotal = max(output.declaredTotal ?? 0, count)
             }
         }
