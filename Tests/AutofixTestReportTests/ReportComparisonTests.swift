@@ -1,0 +1,129 @@
+import AutofixTestReport
+import XCTest
+
+final class ReportComparisonTests: XCTestCase {
+    private func report(
+        _ statuses: [(String, TestStatus)], framework: String = "xctest", exitCode: Int32? = nil,
+        listsPassing: Bool = true, declaredTotal: Int? = nil, abnormalEnd: String? = nil
+    ) -> TestReport {
+        let failing = statuses.contains { $0.1 == .failed || $0.1 == .errored }
+        return TestReport(
+            framework: framework, cases: statuses.map { TestCaseResult(id: $0.0, status: $0.1) },
+            exitCode: exitCode ?? (failing ? 1 : 0), abnormalEnd: abnormalEnd, listsPassingTests: listsPassing,
+            declaredTotal: declaredTotal)
+    }
+
+    func testFixingOneOfTwoIsAnImprovement() {
+        let before = report([("a", .failed), ("b", .failed), ("c", .passed)])
+        let after = report([("a", .passed), ("b", .failed), ("c", .passed)])
+        let comparison = ReportComparison(before: before, after: after)
+        XCTAssertEqual(comparison.newlyPassing, ["a"])
+        XCTAssertEqual(comparison.stillFailing, ["b"])
+        XCTAssertEqual(comparison.newlyFailing, [])
+        XCTAssertTrue(comparison.isImprovement)
+    }
+
+    func testBreakingAPassingTestIsNoImprovementEvenWithFewerFailures() {
+        let before = report([("a", .failed), ("b", .failed), ("c", .passed)])
+        let after = report([("a", .passed), ("b", .passed), ("c", .failed)])
+        let comparison = ReportComparison(before: before, after: after)
+        XCTAssertEqual(comparison.newlyFailing, ["c"])
+        XCTAssertFalse(comparison.isImprovement)
+        XCTAssertTrue(comparison.isRegression)
+    }
+
+    func testDeletingOrSkippingAFailingTestIsNotAFix() {
+        let before = report([("a", .failed), ("b", .failed)])
+        let deleted = ReportComparison(before: before, after: report([("a", .passed)]))
+        XCTAssertEqual(deleted.missing, ["b"])
+        XCTAssertFalse(deleted.isImprovement)
+        let skipped = ReportComparison(before: before, after: report([("a", .passed), ("b", .skipped)]))
+        XCTAssertEqual(skipped.missing, ["b"])
+        XCTAssertFalse(skipped.isImprovement)
+    }
+
+    func testSameFailuresIsNoImprovement() {
+        let before = report([("a", .failed)])
+        let comparison = ReportComparison(before: before, after: before)
+        XCTAssertEqual(comparison.stillFailing, ["a"])
+        XCTAssertFalse(comparison.isImprovement)
+        XCTAssertFalse(comparison.isRegression)
+    }
+
+    func testFormatsThatNameOnlyFailuresVouchForTestsTheyNoLongerName() {
+        let before = report([("t.py::a", .failed), ("t.py::b", .failed)], framework: "pytest", listsPassing: false, declaredTotal: 5)
+        let after = report([("t.py::b", .failed)], framework: "pytest", listsPassing: false, declaredTotal: 5)
+        let comparison = ReportComparison(before: before, after: after)
+        XCTAssertEqual(comparison.newlyPassing, ["t.py::a"])
+        XCTAssertTrue(comparison.isImprovement)
+
+        let fewerTests = report([("t.py::b", .failed)], framework: "pytest", listsPassing: false, declaredTotal: 4)
+        XCTAssertFalse(ReportComparison(before: before, after: fewerTests).isImprovement, "a test went missing")
+    }
+
+    func testARunThatStoppedEarlyVouchesForNothing() {
+        let before = report([("a", .failed), ("b", .failed)], listsPassing: false, declaredTotal: 3)
+        let crashed = report([("b", .failed)], listsPassing: false, declaredTotal: 3, abnormalEnd: "the test process crashed")
+        let comparison = ReportComparison(before: before, after: crashed)
+        XCTAssertEqual(comparison.missing, ["a"])
+        XCTAssertFalse(comparison.isImprovement)
+    }
+
+    func testExitCodeFallbackImprovesOnlyFromFailToPass() {
+        let failing = TestReportParser.parse(output: "3 widgets wrong", exitCode: 1)
+        let stillFailing = TestReportParser.parse(output: "1 widget wrong", exitCode: 1)
+        let passing = TestReportParser.parse(output: "all widgets right", exitCode: 0)
+        XCTAssertTrue(ReportComparison(before: failing, after: passing).isImprovement)
+        XCTAssertEqual(ReportComparison(before: failing, after: passing).newlyPassing, [TestReport.wholeRunID])
+        XCTAssertFalse(ReportComparison(before: failing, after: stillFailing).isImprovement,
+                       "one stand-in test cannot show fewer failures")
+        XCTAssertFalse(ReportComparison(before: passing, after: failing).isImprovement)
+        XCTAssertEqual(ReportComparison(before: passing, after: failing).newlyFailing, [TestReport.wholeRunID])
+    }
+
+    func testFallbackAfterARealReportCannotVouchForItsTests() {
+        let before = Fixture.report("xctest-failing.txt", exitCode: 1)
+        let broken = Fixture.report("swift-build-error.txt", exitCode: 1)
+        let comparison = ReportComparison(before: before, after: broken)
+        XCTAssertEqual(comparison.newlyFailing, [TestReport.wholeRunID])
+        XCTAssertEqual(Set(comparison.stillFailing), before.failingIDs)
+        XCTAssertFalse(comparison.isImprovement)
+    }
+
+    func testFixingTheBuildSoEveryTestPassesIsAnImprovement() {
+        let broken = Fixture.report("swift-build-error.txt", exitCode: 1)
+        let fixed = Fixture.report("xctest-passing.txt", exitCode: 0)
+        let comparison = ReportComparison(before: broken, after: fixed)
+        XCTAssertEqual(comparison.newlyPassing, [TestReport.wholeRunID])
+        XCTAssertTrue(comparison.isImprovement)
+    }
+
+    func testFixingTheBuildWithTestsStillFailingIsNotYetAnImprovement() {
+        let broken = Fixture.report("swift-build-error.txt", exitCode: 1)
+        let building = Fixture.report("xctest-failing.txt", exitCode: 1)
+        XCTAssertFalse(ReportComparison(before: broken, after: building).isImprovement)
+    }
+
+    func testCrashedBinaryStandInIsResolvedByACompleteRun() {
+        let crashed = Fixture.report("cargo-crash.txt", exitCode: 101)
+        let fixed = TestReport(
+            framework: "cargo",
+            cases: [TestCaseResult(id: "tests/crash.rs::before_abort", status: .passed),
+                    TestCaseResult(id: "tests/crash.rs::aborts", status: .passed)],
+            exitCode: 0)
+        let comparison = ReportComparison(before: crashed, after: fixed)
+        XCTAssertEqual(comparison.newlyPassing, ["tests/crash.rs"])
+        XCTAssertTrue(comparison.isImprovement)
+    }
+
+    func testRealRunsCrashFixed() {
+        // Before: the crash; after: the tests that ran before it pass and the crash is gone.
+        let before = Fixture.report("xctest-crash.txt", exitCode: 1)
+        let after = TestReport(
+            framework: "xctest",
+            cases: ["CrashTests.testBefore", "CrashTests.testRootOfNegative", "CrashTests.testZAfter"]
+                .map { TestCaseResult(id: $0, status: .passed) },
+            exitCode: 0)
+        XCTAssertTrue(ReportComparison(before: before, after: after).isImprovement)
+    }
+}
