@@ -31,6 +31,7 @@ enum OutputText {
 }
 
 /// A compiled regular expression with a small API for whole-line matching and capture groups.
+/// Unchecked Sendable: NSRegularExpression is immutable and documented as safe to share.
 struct Pattern: @unchecked Sendable {
     private let regex: NSRegularExpression
 

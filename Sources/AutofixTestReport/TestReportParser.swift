@@ -47,10 +47,6 @@ public enum TestReportParser {
             for entry in formats where entry.format.detect(lines) {
                 found.append(entry.format.parse(lines, context: context))
             }
-            // go -json carries the plain output inside it; TAP inside node's spec output is not TAP.
-            if found.contains(where: { $0.framework == "go" }) {
-                found = Array(found.prefix { $0.framework == "go" }.prefix(1)) + found.filter { $0.framework != "go" }
-            }
         }
         let crashSummary = AbnormalEnd.detect(lines: lines, exitCode: exitCode)
 

@@ -28,6 +28,16 @@ final class SwiftTestOutputTests: XCTestCase {
         XCTAssertEqual(report.totalCount, 8)
     }
 
+    func testParallelRunNamesTheSameTestsAsASerialOne() {
+        let parallel = Fixture.report("xctest-parallel-failing.txt", exitCode: 1, root: root)
+        let serial = Fixture.report("xctest-failing.txt", exitCode: 1, root: root)
+        XCTAssertEqual(parallel.failingIDs, serial.failingIDs)
+        XCTAssertEqual(parallel.totalCount, 8)
+        XCTAssertEqual(parallel.status("AddTests.testAddsSmallNumbers"), .passed)
+        XCTAssertEqual(parallel.result(for: "MulTests.testMultiplies")?.locations,
+                       [SourceLocation(path: "Tests/CalcTests/MulTests.swift", line: 6)])
+    }
+
     func testXCTestThrownErrorIsAnError() {
         let report = Fixture.report("xctest-failing.txt", exitCode: 1, root: root)
         let thrown = report.result(for: "DivTests.testDividesByZero")

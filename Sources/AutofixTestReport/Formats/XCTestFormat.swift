@@ -1,13 +1,15 @@
 /// `swift test` with XCTest: "Test Case 'Suite.test' started/passed/failed/skipped" lines and
-/// "path:line: error: Suite.test : message" failure lines.
+/// "path:line: error: Suite.test : message" failure lines. With --parallel, swift test lists each
+/// finished test as "[3/8] Testing Module.Suite/test" and prints XCTest's lines only for failures.
 enum XCTestFormat: TestOutputFormat {
     private static let caseLine = Pattern("^Test Case '(.+?)' (started|passed|failed|skipped)\\b")
     private static let failureLine = Pattern("^(.+?):(\\d+): error: (.+?) : (.*)$")
     private static let skipLine = Pattern("^(.+?):(\\d+): (.+?) : Test skipped(?: - (.*))?$")
     private static let executed = Pattern("^\\s*Executed (\\d+) tests?")
+    private static let parallelProgress = Pattern("^\\[(\\d+)/(\\d+)\\] Testing (\\S+)$")
 
     static func detect(_ lines: [String]) -> Bool {
-        lines.contains { $0.hasPrefix("Test Case '") || $0.hasPrefix("Test Suite '") }
+        lines.contains { $0.hasPrefix("Test Case '") || $0.hasPrefix("Test Suite '") || $0.hasPrefix("[") && $0.contains("] Testing ") }
     }
 
     /// Darwin prints `-[Module.Suite testName]`, Linux `Suite.testName`: one id for both.
@@ -20,12 +22,25 @@ enum XCTestFormat: TestOutputFormat {
         return "\(type).\(parts[1])"
     }
 
+    /// "Module.Suite/test" as the serial output names it: "Suite.test".
+    static func parallelIdentifier(_ name: String) -> String {
+        let withoutModule = name.split(separator: ".", maxSplits: 1).last.map(String.init) ?? name
+        return withoutModule.replacingOccurrences(of: "/", with: ".")
+    }
+
     static func parse(_ lines: [String], context: ParseContext) -> ParsedOutput {
         var output = ParsedOutput(framework: "xctest")
         var started: [String] = []
         var messages: [String: [String]] = [:]
         var locations: [String: [SourceLocation]] = [:]
+        var finishedInParallel: [String] = []
+        var parallelTotal: Int?
         for line in lines {
+            if line.hasPrefix("["), line.contains("] Testing "), let groups = parallelProgress.match(line), let name = groups[2] {
+                finishedInParallel.append(parallelIdentifier(name))
+                parallelTotal = groups[1].flatMap { Int($0) }
+                continue
+            }
             if line.hasPrefix("Test Case '"), let groups = caseLine.match(line), let raw = groups[0], let verb = groups[1] {
                 let id = identifier(raw)
                 switch verb {
@@ -55,6 +70,13 @@ enum XCTestFormat: TestOutputFormat {
             } else if line.contains("Executed "), let groups = executed.match(line), let count = groups[0].flatMap({ Int($0) }) {
                 output.declaredTotal = max(output.declaredTotal ?? 0, count)
             }
+        }
+        if let parallelTotal {
+            // Parallel runs print only failures in full: a finished test without one passed.
+            for id in finishedInParallel where !output.hasResult(for: id) {
+                output.add(TestCaseResult(id: id, status: .passed))
+            }
+            output.declaredTotal = parallelTotal
         }
         if !started.isEmpty {
             let crash = SwiftCrashReport(lines: lines, context: context)
