@@ -54,6 +54,8 @@ struct UnfinishedTest {
     var locations: [SourceLocation] = []
     /// True when the crash report names this test (its frame is on the crashed thread).
     var blamed = false
+    /// True when the id names a file or binary rather than one test.
+    var isSynthetic = false
 }
 
 /// One output format: recognises its own output and turns it into results.

@@ -78,7 +78,7 @@ public enum TestReportParser {
             for test in unfinished {
                 merged.add(TestCaseResult(id: test.id, status: .errored,
                                           message: test.blamed ? (abnormalEnd ?? reason) : reason,
-                                          locations: test.locations))
+                                          locations: test.locations, isSynthetic: test.isSynthetic))
             }
         }
         let runLocations = found.flatMap(\.abnormalLocations)
@@ -120,9 +120,13 @@ public enum TestReportParser {
                 message = "the test command exited with status \(exitCode.map(String.init) ?? "unknown")"
             }
         }
+        var locations = diagnostics.map(\.location)
+        if !passed, locations.isEmpty {
+            // No compiler error: the last places the log mentions are the best guess.
+            locations = Array(LocationScanner.scan(lines.suffix(200).joined(separator: "\n"), context: context).suffix(5))
+        }
         let whole = TestCaseResult(
-            id: TestReport.wholeRunID, status: passed ? .passed : .failed, message: message,
-            locations: diagnostics.map(\.location).isEmpty ? LocationScanner.scan(lines.suffix(200).joined(separator: "\n"), context: context).suffix(5) : diagnostics.map(\.location),
+            id: TestReport.wholeRunID, status: passed ? .passed : .failed, message: message, locations: locations,
             isSynthetic: true)
         let judged = "no known test output format; judged by exit code \(exitCode.map(String.init) ?? "unknown")"
         return TestReport(

@@ -127,3 +127,29 @@ final class ReportComparisonTests: XCTestCase {
         XCTAssertTrue(ReportComparison(before: before, after: after).isImprovement)
     }
 }
+
+extension ReportComparisonTests {
+    func testFixingACollectionErrorIsAnImprovementEvenWhenEveryTestIsNamed() {
+        let broken = TestReportParser.parse(output: """
+            ==================================== ERRORS ====================================
+            ______________________ ERROR collecting tests/test_io.py _______________________
+            tests/test_io.py:1: in <module>
+                import missing
+            E   ModuleNotFoundError: No module named 'missing'
+            =========================== short test summary info ============================
+            PASSED tests/test_calc.py::test_add
+            ERROR tests/test_io.py
+            ========================== 1 passed, 1 error in 0.12s ==========================
+            """, exitCode: 2)
+        XCTAssertEqual(broken.framework, "pytest")
+        XCTAssertEqual(broken.result(for: "tests/test_io.py")?.status, .errored)
+        XCTAssertEqual(broken.result(for: "tests/test_io.py")?.message, "ModuleNotFoundError: No module named 'missing'")
+        let fixed = TestReportParser.parse(output: """
+            =========================== short test summary info ============================
+            PASSED tests/test_calc.py::test_add
+            PASSED tests/test_io.py::test_reads
+            ============================== 2 passed in 0.10s ===============================
+            """, exitCode: 0)
+        XCTAssertTrue(ReportComparison(before: broken, after: fixed).isImprovement)
+    }
+}

@@ -186,14 +186,14 @@ struct GoEventCollector {
             let id = prefix + name
             if let status {
                 var message = logs[name].map { $0.prefix(6).joined(separator: "\n") }
-                var where_ = locations[name] ?? []
+                var places = locations[name] ?? []
                 if name == panicTest, let panicMessage {
                     message = "panic: \(panicMessage)" + (message.map { "\n" + $0 } ?? "")
-                    where_ += panicLocations.reversed()
+                    places += panicLocations.reversed()
                 }
                 results.append(TestCaseResult(
                     id: id, status: status == .failed && name == panicTest ? .errored : status,
-                    message: status == .failed ? message : nil, locations: status == .failed ? where_ : []))
+                    message: status == .failed ? message : nil, locations: status == .failed ? places : []))
             } else {
                 let blamed = name == panicTest || timedOut.contains(name)
                 unfinished.append(UnfinishedTest(id: id, locations: blamed ? panicLocations.reversed() : [], blamed: blamed))

@@ -73,7 +73,7 @@ enum JestFormat: TestOutputFormat {
             }
         }
         closeBlock()
-        output.unfinished = running.map { UnfinishedTest(id: $0) }
+        output.unfinished = running.map { UnfinishedTest(id: $0, isSynthetic: true) }
         return output
     }
 
@@ -94,11 +94,12 @@ enum JestFormat: TestOutputFormat {
                 message.append(line.trimmed)
             }
         }
+        // "Test suite failed to run" is reported under the file's name and stands for its tests.
         let isSuiteError = !id.contains(" › ")
         // Frames are printed innermost first.
         return TestCaseResult(
             id: id, status: isSuiteError ? .errored : .failed,
             message: message.isEmpty ? nil : message.joined(separator: "\n"), assertion: assertion,
-            locations: locations.reversed(), isSynthetic: false)
+            locations: locations.reversed(), isSynthetic: isSuiteError)
     }
 }

@@ -45,7 +45,8 @@ enum PytestFormat: TestOutputFormat {
             }
             if status == .passed { output.listsPassingTests = true }
             summaryIDs.append(id)
-            output.add(TestCaseResult(id: id, status: status, message: status.isFailure ? reason : nil))
+            output.add(TestCaseResult(id: id, status: status, message: status.isFailure ? reason : nil,
+                                      isSynthetic: isWholeFile(id)))
         }
 
         for line in lines {
@@ -116,7 +117,8 @@ enum PytestFormat: TestOutputFormat {
             let id = section.testID(header: header, knownIDs: summaryIDs, context: context)
             output.add(TestCaseResult(
                 id: id, status: section.status(header: header), message: section.message,
-                assertion: section.assertion, locations: section.locations(context: context)), detailsWin: true)
+                assertion: section.assertion, locations: section.locations(context: context), isSynthetic: isWholeFile(id)),
+                detailsWin: true)
         }
         if output.declaredTotal == nil, countedTotal > 0 { output.declaredTotal = countedTotal }
 
@@ -133,6 +135,9 @@ enum PytestFormat: TestOutputFormat {
         }
         return output
     }
+
+    /// A collection error names a file, not a test: it stands for the tests the file would hold.
+    private static func isWholeFile(_ id: String) -> Bool { !id.contains("::") }
 
     private static func total(in line: String) -> Int {
         finalCounts.allMatches(line).reduce(0) { sum, groups in
@@ -178,7 +183,9 @@ enum PytestFormat: TestOutputFormat {
             let errorLines = body.filter { $0.hasPrefix("E ") || $0 == "E" }
                 .map { String($0.dropFirst()).trimmed }
                 .filter { !$0.isEmpty }
-            let exceptionType = body.compactMap { Self.location.match($0)?[2] }.last(where: { !$0.isEmpty })
+            // "path:12: ValueError" ends a long traceback; "path:12: in func" is a short one's frame.
+            let exceptionType = body.compactMap { Self.location.match($0)?[2] }
+                .last(where: { !$0.isEmpty && !$0.hasPrefix("in ") })
             var lines = Array(errorLines.prefix(6))
             if let exceptionType, let first = lines.first, !first.hasPrefix(exceptionType), !first.hasPrefix("assert") {
                 lines[0] = "\(exceptionType): \(first)"
