@@ -26,7 +26,7 @@ final class RepositoryFiles {
         if path.hasPrefix(rootPath) { path = String(path.dropFirst(rootPath.count)) }
         let resolvedRoot = root.resolvingSymlinksInPath().path + "/"
         if path.hasPrefix(resolvedRoot) { path = String(path.dropFirst(resolvedRoot.count)) }
-        if !path.hasPrefix("/"), !path.hasPrefix("../"), exists(path) { return path }
+        if !path.hasPrefix("/"), isInside(path) { return path }
         let components = path.split(separator: "/").map(String.init)
         guard let name = components.last, let candidates = index[name] else { return nil }
         // The candidate sharing the longest tail with the printed path; a tie means we cannot tell.
@@ -41,13 +41,28 @@ final class RepositoryFiles {
                 tie = true
             }
         }
-        return tie ? nil : best?.path
+        guard !tie, let found = best?.path, isInside(found) else { return nil }
+        return found
     }
 
-    private func exists(_ relative: String) -> Bool {
+    /// An existing regular file whose real location is inside the repository and outside .git:
+    /// the caller reads these files into a prompt, so a traceback naming "../../etc/passwd" or a
+    /// symlink out of the checkout must not pass.
+    private func isInside(_ relative: String) -> Bool {
+        let components = relative.split(separator: "/")
+        guard !components.contains(".."), components.first != ".git" else { return false }
         var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: rootPath + relative, isDirectory: &isDirectory) && !isDirectory.boolValue
+        guard FileManager.default.fileExists(atPath: rootPath + relative, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            return false
+        }
+        let real = URL(fileURLWithPath: rootPath + relative).resolvingSymlinksInPath().path
+        return real.hasPrefix(realRootPath)
     }
+
+    private lazy var realRootPath: String = {
+        let path = root.resolvingSymlinksInPath().path
+        return path.hasSuffix("/") ? path : path + "/"
+    }()
 
     private func buildIndex() -> [String: [String]] {
         var index: [String: [String]] = [:]

@@ -3,16 +3,9 @@ import Foundation
 /// Turns a test command's output (and the JUnit XML files it wrote) into a `TestReport`.
 public enum TestReportParser {
     /// Output formats tried in this order; every one that recognises the output contributes.
-    private static let formats: [(name: String, format: TestOutputFormat.Type)] = [
-        ("go-json", GoTestJSONFormat.self),
-        ("tap", TAPFormat.self),
-        ("node-spec", NodeSpecFormat.self),
-        ("jest", JestFormat.self),
-        ("pytest", PytestFormat.self),
-        ("cargo", CargoTestFormat.self),
-        ("go", GoTestFormat.self),
-        ("xctest", XCTestFormat.self),
-        ("swift-testing", SwiftTestingFormat.self),
+    private static let formats: [TestOutputFormat.Type] = [
+        GoTestJSONFormat.self, TAPFormat.self, NodeSpecFormat.self, JestFormat.self, PytestFormat.self,
+        CargoTestFormat.self, GoTestFormat.self, XCTestFormat.self, SwiftTestingFormat.self,
     ]
 
     /// - Parameters:
@@ -44,8 +37,8 @@ public enum TestReportParser {
             found.append(xml)
         }
         if found.isEmpty {
-            for entry in formats where entry.format.detect(lines) {
-                found.append(entry.format.parse(lines, context: context))
+            for format in formats where format.detect(lines) {
+                found.append(format.parse(lines, context: context))
             }
         }
         let crashSummary = AbnormalEnd.detect(lines: lines, exitCode: exitCode)

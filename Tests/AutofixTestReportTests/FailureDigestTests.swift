@@ -139,3 +139,26 @@ final class FailureDigestTests: XCTestCase {
         XCTAssertEqual(digest.referencedFiles, [])
     }
 }
+
+extension FailureDigestTests {
+    func testFilesOutsideTheRepositoryAreNeverReferenced() throws {
+        let outside = try TemporaryDirectory(prefix: "digest-outside")
+        try "SECRET=1\n".write(to: outside.file("secret.py"), atomically: true, encoding: .utf8)
+        let checkout = try TestRepository(prefix: "digest-escape")
+        try checkout.write("tests/test_calc.py", "def test_x(): pass\n")
+        try FileManager.default.createSymbolicLink(atPath: checkout.url.appendingPathComponent("tests/linked.py").path,
+                                                   withDestinationPath: outside.file("secret.py").path)
+        let report = TestReport(
+            framework: "pytest",
+            cases: [TestCaseResult(id: "tests/test_calc.py::test_x", status: .failed, message: "boom", locations: [
+                SourceLocation(path: "../\(outside.url.lastPathComponent)/secret.py", line: 1),
+                SourceLocation(path: "tests/linked.py", line: 1),
+                SourceLocation(path: ".git/config", line: 1),
+                SourceLocation(path: "tests/test_calc.py", line: 1),
+            ])],
+            exitCode: 1)
+        let digest = FailureDigest.make(report: report, output: "", repositoryRoot: checkout.url)
+        XCTAssertEqual(digest.referencedFiles, ["tests/test_calc.py"])
+        XCTAssertFalse(digest.text.contains("secret"))
+    }
+}

@@ -7,7 +7,6 @@ enum TAPFormat: TestOutputFormat {
     private static let plan = Pattern("^(\\s*)1\\.\\.(\\d+)")
     private static let subtest = Pattern("^(\\s*)# Subtest: (.+)$")
     private static let nodeTotalLine = Pattern("^# tests (\\d+)$")
-    private static let yamlKey = Pattern("^(\\s*)([A-Za-z_]+):\\s?(.*)$")
     private static let genericLocation = Pattern("^(.+?)(?::| line )(\\d+)")
 
     static func detect(_ lines: [String]) -> Bool {
