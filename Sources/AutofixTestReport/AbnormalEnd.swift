@@ -2,16 +2,18 @@ import Foundation
 
 /// Signs in the output or the exit status that the test process did not end on its own.
 enum AbnormalEnd {
-    private static let markers: [(needle: String, summary: String)] = [
-        ("*** Program crashed:", "the test process crashed"),
-        ("exited with unexpected signal code", "the test process was killed by a signal"),
-        ("Fatal Python error:", "the Python interpreter crashed"),
-        ("Segmentation fault", "the test process crashed (segmentation fault)"),
-        ("core dumped", "the test process crashed (core dumped)"),
-        ("----- Native stack trace -----", "the node process crashed"),
-        ("KeyboardInterrupt", "the run was interrupted"),
-        ("child process exceptions, exceeding retry limit", "a jest worker crashed"),
-        ("panic: test timed out after", "go test hit its own timeout"),
+    /// Each marker is a pattern precise enough that a test merely named after a crash (say
+    /// `test_handles_KeyboardInterrupt`) does not match; they are tried in this order.
+    private static let markers: [(name: String, pattern: String, summary: String)] = [
+        ("swift", "^\\*\\*\\* Program crashed: ", "the test process crashed"),
+        ("swiftpm", "exited with unexpected signal code \\d+", "the test process was killed by a signal"),
+        ("python", "Fatal Python error: ", "the Python interpreter crashed"),
+        ("segv", "(?:^|: |\\d )Segmentation fault(?: \\(core dumped\\))?(?: {2,}|$)", "the test process crashed (segmentation fault)"),
+        ("abort", "(?:^|: |\\d )Aborted(?: \\(core dumped\\))?(?: {2,}|$)", "the test process crashed (aborted)"),
+        ("node", "^(?:# )?----- Native stack trace -----$", "the node process crashed"),
+        ("pytest", "^!+ KeyboardInterrupt !+$", "the run was interrupted"),
+        ("jest", "child process exceptions, exceeding retry limit", "a jest worker crashed"),
+        ("go", "^panic: test timed out after ", "go test hit its own timeout"),
     ]
 
     /// Crash signals first (their exit code is 128 + signal when a shell reports them).
@@ -22,13 +24,12 @@ enum AbnormalEnd {
 
     /// One pass over the whole output for all markers, instead of one per marker per line.
     private static let anyMarker = Pattern(
-        markers.map { NSRegularExpression.escapedPattern(for: $0.needle) }.joined(separator: "|"))
+        "(?m)" + markers.map { "(?<\($0.name)>\($0.pattern))" }.joined(separator: "|"))
 
     static func detect(lines: [String], exitCode: Int32?) -> String? {
-        let found = Set(anyMarker.allMatchedTexts(lines.joined(separator: "\n")))
-        for marker in markers where found.contains(marker.needle) {
-            if marker.needle == "*** Program crashed:",
-               let line = lines.first(where: { $0.contains(marker.needle) }) {
+        let found = anyMarker.matchedGroupNames(lines.joined(separator: "\n"), names: markers.map(\.name))
+        for marker in markers where found.contains(marker.name) {
+            if marker.name == "swift", let line = lines.first(where: { $0.hasPrefix("*** Program crashed: ") }) {
                 let detail = line.replacingOccurrences(of: "*", with: "").trimmed
                 return "the test process crashed (\(detail.replacingOccurrences(of: "Program crashed: ", with: "")))"
             }

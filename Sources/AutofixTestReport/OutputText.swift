@@ -66,10 +66,15 @@ struct Pattern: @unchecked Sendable {
         }
     }
 
-    /// The text of every match in `text`.
-    func allMatchedTexts(_ text: String) -> [String] {
-        let range = NSRange(text.startIndex..., in: text)
-        return regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
+    /// Which of the named groups `names` took part in any match in `text`.
+    func matchedGroupNames(_ text: String, names: [String]) -> Set<String> {
+        var found: Set<String> = []
+        for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            for name in names where match.range(withName: name).location != NSNotFound {
+                found.insert(name)
+            }
+        }
+        return found
     }
 
     func replacing(in text: String, with template: String) -> String {

@@ -48,3 +48,29 @@ final class ExitCodeFallbackTests: XCTestCase {
         XCTAssertEqual(report.note, "no known test output format; judged by exit code unknown")
     }
 }
+
+extension ExitCodeFallbackTests {
+    func testTestsNamedAfterCrashesDoNotMakeARunAbnormal() {
+        let output = """
+            tests/test_signals.py::test_handles_KeyboardInterrupt PASSED             [ 50%]
+            tests/test_signals.py::test_reports_Segmentation_fault_text PASSED      [100%]
+            =========================== short test summary info ============================
+            PASSED tests/test_signals.py::test_handles_KeyboardInterrupt
+            PASSED tests/test_signals.py::test_reports_Segmentation_fault_text
+            ============================== 2 passed in 0.01s ===============================
+            log: child said "Segmentation fault" and "KeyboardInterrupt" in its output, on purpose
+            Aborted transaction 12 was rolled back as expected
+            Segmentation fault handler installed
+            """
+        let report = TestReportParser.parse(output: output, exitCode: 0)
+        XCTAssertNil(report.abnormalEnd)
+        XCTAssertTrue(report.allPassed)
+    }
+
+    func testShellReportOfASegfaultOrAbortIsACrash() {
+        let segfault = TestReportParser.parse(output: "running checks\nbash: line 1:  4242 Segmentation fault      ./checks\n", exitCode: 1)
+        XCTAssertEqual(segfault.abnormalEnd, "the test process crashed (segmentation fault)")
+        let abort = TestReportParser.parse(output: "running checks\nAborted (core dumped)\n", exitCode: 1)
+        XCTAssertEqual(abort.abnormalEnd, "the test process crashed (aborted)")
+    }
+}
