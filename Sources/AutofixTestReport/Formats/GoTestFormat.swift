@@ -118,6 +118,7 @@ struct GoEventCollector {
     let context: ParseContext
     var currentPackage = ""
     private var pending: [(name: String, status: TestStatus?)] = []
+    private var pendingIndex: [String: Int] = [:]
     private var logs: [String: [String]] = [:]
     private var locations: [String: [SourceLocation]] = [:]
     private var packageLines: [String] = []
@@ -136,14 +137,18 @@ struct GoEventCollector {
 
     mutating func started(_ name: String) {
         anyVerbose = true
-        if !pending.contains(where: { $0.name == name }) { pending.append((name, nil)) }
+        if pendingIndex[name] == nil {
+            pendingIndex[name] = pending.count
+            pending.append((name, nil))
+        }
     }
 
     mutating func finished(_ name: String, _ word: String) {
         let status: TestStatus = word == "PASS" ? .passed : word == "SKIP" ? .skipped : .failed
-        if let index = pending.firstIndex(where: { $0.name == name }) {
+        if let index = pendingIndex[name] {
             pending[index].status = status
         } else {
+            pendingIndex[name] = pending.count
             pending.append((name, status))
         }
     }
@@ -213,6 +218,7 @@ struct GoEventCollector {
                 locations: diagnostics.map(\.location) + panicLocations.reversed(), isSynthetic: true))
         }
         pending = []
+        pendingIndex = [:]
         logs = [:]
         locations = [:]
         packageLines = []

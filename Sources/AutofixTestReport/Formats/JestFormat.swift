@@ -54,8 +54,8 @@ enum JestFormat: TestOutputFormat {
                 block = (id, [])
                 continue
             }
-            if let current = block {
-                block = (current.id, current.lines + [line])
+            if block != nil {
+                block?.lines.append(line)
                 continue
             }
             guard !file.isEmpty, !trimmed.isEmpty else { continue }

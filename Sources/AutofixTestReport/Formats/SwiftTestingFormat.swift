@@ -22,6 +22,7 @@ enum SwiftTestingFormat: TestOutputFormat {
     static func parse(_ lines: [String], context: ParseContext) -> ParsedOutput {
         var output = ParsedOutput(framework: "swift-testing")
         var started: [String] = []
+        var finished: Set<String> = []
         var issues: [String: [String]] = [:]
         var locations: [String: [SourceLocation]] = [:]
         var threw: Set<String> = []
@@ -53,11 +54,11 @@ enum SwiftTestingFormat: TestOutputFormat {
                 output.declaredTotal = count
             } else if let raw = passed.match(line)?[0] {
                 let id = identifier(raw)
-                started.removeAll { $0 == id }
+                finished.insert(id)
                 output.add(TestCaseResult(id: id, status: .passed))
             } else if let raw = failed.match(line)?[0] {
                 let id = identifier(raw)
-                started.removeAll { $0 == id }
+                finished.insert(id)
                 let said = issues[id] ?? []
                 let assertion = said.first { $0.hasPrefix("Expectation failed: ") }
                     .map { String($0.dropFirst("Expectation failed: ".count)) }
@@ -67,11 +68,12 @@ enum SwiftTestingFormat: TestOutputFormat {
                     assertion: assertion, locations: locations[id] ?? []))
             } else if let groups = skipped.match(line), let raw = groups[0] {
                 let id = identifier(raw)
-                started.removeAll { $0 == id }
+                finished.insert(id)
                 output.add(TestCaseResult(id: id, status: .skipped, message: groups[1]))
             }
         }
         // Suites print "◇ Suite X started." and are not tests; only "◇ Test" lines were kept.
+        started.removeAll { finished.contains($0) }
         if !started.isEmpty {
             let crash = SwiftCrashReport(lines: lines, context: context)
             output.unfinished = started.map { id in

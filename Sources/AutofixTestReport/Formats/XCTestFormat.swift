@@ -31,6 +31,7 @@ enum XCTestFormat: TestOutputFormat {
     static func parse(_ lines: [String], context: ParseContext) -> ParsedOutput {
         var output = ParsedOutput(framework: "xctest")
         var started: [String] = []
+        var finished: Set<String> = []
         var messages: [String: [String]] = [:]
         var locations: [String: [SourceLocation]] = [:]
         var finishedInParallel: [String] = []
@@ -47,7 +48,7 @@ enum XCTestFormat: TestOutputFormat {
                 case "started":
                     started.append(id)
                 default:
-                    started.removeAll { $0 == id }
+                    finished.insert(id)
                     let status: TestStatus = verb == "passed" ? .passed : verb == "skipped" ? .skipped : .failed
                     let said = messages[id] ?? []
                     // A test that threw an unexpected error is an error, not a failed assertion.
@@ -78,6 +79,7 @@ enum XCTestFormat: TestOutputFormat {
             }
             output.declaredTotal = parallelTotal
         }
+        started.removeAll { finished.contains($0) }
         if !started.isEmpty {
             let crash = SwiftCrashReport(lines: lines, context: context)
             output.unfinished = started.map { id in
