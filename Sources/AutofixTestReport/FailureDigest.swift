@@ -33,8 +33,11 @@ public struct FailureDigest: Sendable {
         if shown < groups.count {
             let hidden = groups[shown...].flatMap(\.ids)
             var line = "… \(hidden.count) more failing test\(hidden.count == 1 ? "" : "s") not shown: "
-            for id in hidden where text.count + line.count + id.count + 3 < budget {
+            var used = text.count + line.count
+            for id in hidden {
+                guard used + id.count + 3 < budget else { break }
                 line += id + ", "
+                used += id.count + 2
             }
             text += line.hasSuffix(", ") ? String(line.dropLast(2)) + "\n" : line + "…\n"
         }
