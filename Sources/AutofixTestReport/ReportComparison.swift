@@ -7,8 +7,14 @@
 /// exit code and failed). Otherwise it is *missing*: deleted, renamed, skipped, or not reached
 /// because the run stopped early. Stand-ins (the whole run, a crashed binary) are resolved as soon
 /// as a later run completes without them.
+///
+/// A test failing now that the earlier run never reached, because that run crashed or was cut
+/// short, is *revealed* rather than newly failing: it was never seen passing, and fixing the crash
+/// is what let it run.
 public struct ReportComparison: Sendable {
     public let newlyFailing: [String]
+    /// Failing now, and never reached by an earlier run that stopped early.
+    public let revealed: [String]
     public let newlyPassing: [String]
     public let stillFailing: [String]
     /// Failing before, and neither passing nor failing now.
@@ -19,7 +25,13 @@ public struct ReportComparison: Sendable {
     public init(before: TestReport, after: TestReport) {
         let beforeFailing = before.failing
         let beforeFailingIDs = Set(beforeFailing.map(\.id))
-        newlyFailing = after.failing.map(\.id).filter { !beforeFailingIDs.contains($0) }
+        let beforeIDs = Set(before.cases.map(\.id))
+        let beforeStoppedEarly = !before.isExitCodeFallback && !before.ranToCompletion
+        let failingNow = after.failing.filter { !beforeFailingIDs.contains($0.id) }
+        let revealedNow = beforeStoppedEarly
+            ? failingNow.filter { !$0.isSynthetic && !beforeIDs.contains($0.id) }.map(\.id) : []
+        revealed = revealedNow
+        newlyFailing = failingNow.map(\.id).filter { !revealedNow.contains($0) }
 
         var newlyPassing: [String] = []
         var stillFailing: [String] = []
@@ -53,10 +65,12 @@ public struct ReportComparison: Sendable {
     }
 
     /// Better, and nothing got worse: no test newly failing, none missing, at least one newly
-    /// passing and fewer failures overall. When either run was judged by its exit code alone (one
-    /// stand-in test), this means exactly: the earlier run failed and the later one passed.
+    /// passing, and fewer failures not counting revealed ones. When either run was judged by its
+    /// exit code alone (one stand-in test), this means exactly: the earlier run failed and the
+    /// later one passed.
     public var isImprovement: Bool {
-        newlyFailing.isEmpty && missing.isEmpty && !newlyPassing.isEmpty && afterFailingCount < beforeFailingCount
+        newlyFailing.isEmpty && missing.isEmpty && !newlyPassing.isEmpty
+            && afterFailingCount - revealed.count < beforeFailingCount
     }
 
     /// Something got worse: a test fails that did not, or a failing test vanished from the run.

@@ -153,3 +153,29 @@ extension ReportComparisonTests {
         XCTAssertTrue(ReportComparison(before: broken, after: fixed).isImprovement)
     }
 }
+
+extension ReportComparisonTests {
+    func testFixingACrashMayRevealAFailureBehindIt() {
+        let crashed = Fixture.report("xctest-crash.txt", exitCode: 1)
+        let after = TestReport(
+            framework: "xctest",
+            cases: [TestCaseResult(id: "CrashTests.testBefore", status: .passed),
+                    TestCaseResult(id: "CrashTests.testRootOfNegative", status: .passed),
+                    TestCaseResult(id: "CrashTests.testZAfter", status: .failed)],
+            exitCode: 1)
+        let comparison = ReportComparison(before: crashed, after: after)
+        XCTAssertEqual(comparison.revealed, ["CrashTests.testZAfter"])
+        XCTAssertEqual(comparison.newlyFailing, [])
+        XCTAssertEqual(comparison.newlyPassing, ["CrashTests.testRootOfNegative"])
+        XCTAssertTrue(comparison.isImprovement)
+    }
+
+    func testANewFailingTestAfterACompleteRunIsNewlyFailing() {
+        let before = report([("a", .failed), ("b", .passed)])
+        let after = report([("a", .passed), ("b", .passed), ("c", .failed)])
+        let comparison = ReportComparison(before: before, after: after)
+        XCTAssertEqual(comparison.revealed, [])
+        XCTAssertEqual(comparison.newlyFailing, ["c"])
+        XCTAssertFalse(comparison.isImprovement)
+    }
+}
