@@ -91,4 +91,35 @@ final class PytestOutputTests: XCTestCase {
             SourceLocation(path: "tests/test_calc.py", line: 20), SourceLocation(path: "calc/__init__.py", line: 11),
         ])
     }
+
+    func testParallelWorkersWithVerboseOutput() {
+        let output = """
+            ============================= test session starts ==============================
+            created: 2/2 workers
+            2 workers [3 items]
+
+            [gw0] [ 33%] PASSED tests/test_calc.py::test_add
+            [gw1] [ 66%] FAILED tests/test_calc.py::test_mul
+            [gw0] [100%] SKIPPED tests/test_calc.py::test_later
+            =================================== FAILURES ===================================
+            ___________________________________ test_mul ___________________________________
+            [gw1] linux -- Python 3.11.7 /usr/bin/python3
+
+                def test_mul():
+            >       assert mul(3, 4) == 12
+            E       assert 7 == 12
+
+            tests/test_calc.py:11: AssertionError
+            =========================== short test summary info ============================
+            FAILED tests/test_calc.py::test_mul - assert 7 == 12
+            ==================== 1 failed, 1 passed, 1 skipped in 0.61s ====================
+            """
+        let report = TestReportParser.parse(output: output, exitCode: 1)
+        XCTAssertEqual(report.framework, "pytest")
+        XCTAssertEqual(report.failingIDs, ["tests/test_calc.py::test_mul"])
+        XCTAssertEqual(report.passingIDs, ["tests/test_calc.py::test_add"])
+        XCTAssertEqual(report.status("tests/test_calc.py::test_later"), .skipped)
+        XCTAssertEqual(report.result(for: "tests/test_calc.py::test_mul")?.locations, [SourceLocation(path: "tests/test_calc.py", line: 11)])
+        XCTAssertEqual(report.totalCount, 3)
+    }
 }

@@ -6,6 +6,8 @@ enum PytestFormat: TestOutputFormat {
     private static let testHeader = Pattern("^_{2,} (.+?) _{2,}$")
     private static let verboseLine = Pattern("^(\\S+?::.+?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)(?: \\(.*\\))?(?:\\s+\\[\\s*\\d+%\\])?\\s*$")
     private static let summaryLine = Pattern("^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+)$")
+    /// pytest-xdist with -v: "[gw1] [ 50%] FAILED tests/test_x.py::test_y".
+    private static let workerLine = Pattern("^\\[gw\\d+\\] \\[\\s*\\d+%\\] (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\\S+::.+?)\\s*$")
     private static let finalCounts = Pattern("(\\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\\b")
     private static let quietFinal = Pattern("^(?:=+ )?(?:\\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)(?:, )?)+ in [\\d.]+s")
     private static let collected = Pattern("^collected (\\d+) items?")
@@ -104,6 +106,10 @@ enum PytestFormat: TestOutputFormat {
                 if rest.hasPrefix("[") { continue } // "SKIPPED [1] file.py:12: reason" names no test
                 let parts = rest.components(separatedBy: " - ")
                 record(parts[0], word, parts.count > 1 ? parts.dropFirst().joined(separator: " - ") : nil)
+                continue
+            }
+            if line.hasPrefix("[gw"), let groups = workerLine.match(line), let word = groups[0], let id = groups[1] {
+                record(id, word, nil)
                 continue
             }
             if line.contains("::"), line.contains("ED") || line.contains("ERROR") || line.contains("XPASS") || line.contains("XFAIL"),
