@@ -250,7 +250,7 @@ public final class StreamingDiffParser {
         if trimmed.isEmpty { return }
         if explicitSummary == nil, fence == nil, let summary = Summary.explicit(trimmed) {
             explicitSummary = summary
-        } else if firstProseLine == nil && !sawEdit && fence == nil && PathHeader.path(inLine: trimmed) == nil {
+        } else if firstProseLine == nil && !sawEdit && fence == nil && Summary.isCandidate(trimmed) {
             firstProseLine = Summary.clean(trimmed)
         }
         if text.hasPrefix("@@") && file == nil {
@@ -331,6 +331,13 @@ enum Summary {
             return rest.isEmpty ? nil : rest
         }
         return nil
+    }
+
+    /// Prose, not a path header or a stray piece of diff.
+    static func isCandidate(_ line: String) -> Bool {
+        guard PathHeader.path(inLine: line) == nil, !line.hasPrefix("@@") else { return false }
+        guard let first = line.unicodeScalars.first, !"-+\\".unicodeScalars.contains(first) else { return false }
+        return line.contains(where: \.isLetter)
     }
 
     static func clean(_ line: String) -> String {
