@@ -16,6 +16,7 @@ final class GitDiffPropertyTests: XCTestCase {
     func testGitDiffOfRandomEditsAppliesExactlyWhateverTheChunking() throws {
         var generator = SeededGenerator(seed: 0xA11CE)
         var checkedFiles = 0
+        var allDiffs = ""
         for batch in 0..<4 {
             let changes = (0..<50).map { _ in RandomChange.make(using: &generator) }
             let before = merged(changes.map(\.before), batch: batch)
@@ -27,6 +28,7 @@ final class GitDiffPropertyTests: XCTestCase {
             for (path, content) in after { try repository.writeData(path, Data(content.utf8)) }
             try repository.git("add", "-A")
             let diff = try repository.git("diff", "--cached")
+            allDiffs += diff
 
             let expected = try checkChunkings(diff, seed: UInt64(batch), context: "batch \(batch)")
             let checkout = try makeTree(before)
@@ -38,6 +40,10 @@ final class GitDiffPropertyTests: XCTestCase {
             checkedFiles += after.count
         }
         XCTAssertGreaterThan(checkedFiles, 300)
+        // The random cases must reach the tricky parts of the format, or the property proves little.
+        for feature in ["\n--- select", "\\ No newline at end of file", "\r\n", "new file mode", "deleted file mode", "with space.txt", "\"a/case-"] {
+            XCTAssertTrue(allDiffs.contains(feature), "no generated diff contains \(feature.debugDescription)")
+        }
     }
 
     func testNoIndexDiffOfTwoTreesRebuildsTheSecondTree() throws {
@@ -144,8 +150,9 @@ struct RandomChange {
     static func make(using generator: inout SeededGenerator) -> RandomChange {
         var change = RandomChange()
         let fileCount = Int.random(in: 1...4, using: &generator)
-        for index in 0..<fileCount {
-            let path = ["src/main.swift", "lib/util.c", "README.md", "a/b/c.txt", "notes with space.txt"][index % 5]
+        let paths = ["src/main.swift", "lib/util.c", "README.md", "a/b/c.txt", "notes with space.txt", "docs/ünï.txt"]
+            .shuffled(using: &generator)
+        for path in paths.prefix(fileCount) {
             let crlf = Int.random(in: 0..<8, using: &generator) == 0
             let roll = Int.random(in: 0..<10, using: &generator)
             let original = randomLines(count: Int.random(in: 0...40, using: &generator), using: &generator)
