@@ -20,6 +20,7 @@ public final class StreamingDiffParser {
     private var firstProseLine: String?
     private var sawEdit = false
     private var pathlessBlocks = 0
+    private var codeBlocks = 0
     private var output: [ParsedEdit] = []
     private var finished = false
 
@@ -69,6 +70,12 @@ public final class StreamingDiffParser {
             self.file = nil
         }
         closeFile()
+        if !sawEdit && codeBlocks > 0 && format == .diff {
+            output.append(.rejected(
+                path: nil,
+                reason: "the reply has code blocks but no unified diff; write each change as a diff with '--- a/path', '+++ b/path' and '@@' hunks."
+            ))
+        }
         if !sawEdit && pathlessBlocks > 0 && format == .whole {
             output.append(.rejected(
                 path: nil,
@@ -174,6 +181,7 @@ public final class StreamingDiffParser {
         // An opening fence (or a new one inside an unclosed block) ends the previous file.
         closeFile()
         fence = OpenFence(backticks: fenceLine.backticks)
+        codeBlocks += 1
         let isDiffInfo = ["diff", "patch", "udiff"].contains(fenceLine.info.lowercased())
         if format == .whole && !isDiffInfo {
             if let path = PathHeader.path(inFenceInfo: fenceLine.info) ?? headerCandidate.flatMap(PathHeader.path(inLine:)) {

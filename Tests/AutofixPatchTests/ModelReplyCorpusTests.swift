@@ -279,6 +279,14 @@ final class ModelReplyCorpusTests: XCTestCase {
             ```
             """, expected: ["ok.txt": "2\n"]),
 
+        Case("diff format, but the model wrote the whole file: told to send a diff",
+             files: ["ok.txt": "1\n"], reply: """
+            ok.txt
+            ```
+            2
+            ```
+            """, expected: ["ok.txt": "1\n"], rejections: 1),
+
         Case("reply cut off inside a hunk of an unclosed fence is rejected",
              files: ["ok.txt": "1\n2\n3\n"], reply: """
             ```diff
