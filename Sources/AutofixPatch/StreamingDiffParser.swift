@@ -130,7 +130,10 @@ public final class StreamingDiffParser {
         // Only the non-blank line right before a fence can name the file of a whole-file block.
         let headerCandidate = previousNonEmptyLine
         if !line.text.allSatisfy({ $0 == " " || $0 == "\t" }) { previousNonEmptyLine = nil }
-        if let fenceLine = FenceLine(line.text) {
+        // Inside a hunk a context line of a Markdown file can be " ```": only a fence in the
+        // first column ends the block there.
+        let inHunk = file?.phase == .inHunk || file?.phase == .expectHunks
+        if let fenceLine = FenceLine(line.text), !inHunk || line.text.hasPrefix("`") {
             handleFence(fenceLine, headerCandidate: headerCandidate)
             return
         }

@@ -145,6 +145,7 @@ struct RandomChange {
         "", "", "// comment", "-- select * from t", "    if ready {", "        start()", "    }",
         "import Foundation", "value = value * 2  ", "x++", "    print(\"héllo 🌍\")", "case .done:",
         "#define LIMIT 10", "  - item", "+ plus", "return nil", "    guard let y else { return }",
+        "```", "```swift", "diff --git a/x b/x", "@@ not a hunk @@",
     ]
 
     static func make(using generator: inout SeededGenerator) -> RandomChange {

@@ -279,6 +279,35 @@ final class ModelReplyCorpusTests: XCTestCase {
             ```
             """, expected: ["ok.txt": "2\n"]),
 
+        Case("numberless hunks apply in order even when their context repeats",
+             files: ["r.txt": "begin\n  x = 1\nend\nbegin\n  x = 1\nend\n"], reply: """
+            --- r.txt
+            +++ r.txt
+            @@ @@
+             begin
+            -  x = 1
+            +  x = 2
+            @@ @@
+             begin
+            -  x = 1
+            +  x = 3
+            """, expected: ["r.txt": "begin\n  x = 2\nend\nbegin\n  x = 3\nend\n"]),
+
+        Case("git-quoted non-ASCII path and a Markdown file whose context has fences",
+             files: ["docs/ünï.md": "# T\n```\ncode\n```\n"], reply: """
+            ```diff
+            diff --git "a/docs/\\303\\274n\\303\\257.md" "b/docs/\\303\\274n\\303\\257.md"
+            --- "a/docs/\\303\\274n\\303\\257.md"
+            +++ "b/docs/\\303\\274n\\303\\257.md"
+            @@ -1,4 +1,4 @@
+             # T
+             ```
+            -code
+            +better code
+             ```
+            ```
+            """, expected: ["docs/ünï.md": "# T\n```\nbetter code\n```\n"]),
+
         Case("diff format, but the model wrote the whole file: told to send a diff",
              files: ["ok.txt": "1\n"], reply: """
             ok.txt
