@@ -163,9 +163,10 @@ enum PatchBench {
         try stream.write(to: repo.appendingPathComponent("history.fi"))
         try Shell.check(["sh", "-c", "git fast-import --quiet < history.fi && git checkout -q main"], in: repo)
 
-        let log = try Shell.check(["git", "log", "--reverse", "-p", "--no-renames", "--no-color", "--format=BENCH-COMMIT %s", "main"], in: repo)
+        let log = try Shell.check(["git", "log", "--reverse", "-p", "--no-renames", "--no-color", "--format=%x00%s", "main"], in: repo)
         var cases: [Case] = []
-        for section in log.components(separatedBy: "BENCH-COMMIT commit ").dropFirst() {
+        // A NUL cannot occur in text, so it separates commits even when the seed is this file.
+        for section in log.components(separatedBy: "\u{0}commit ").dropFirst() {
             guard let newline = section.firstIndex(of: "\n"), let index = Int(section[..<newline]), index > 0 else { continue }
             for piece in section[newline...].components(separatedBy: "\ndiff --git ").dropFirst() {
                 let patch = "diff --git " + piece + (piece.hasSuffix("\n") ? "" : "\n")
