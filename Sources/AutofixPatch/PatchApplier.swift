@@ -63,6 +63,13 @@ public struct PatchApplier: Sendable {
                              report: ApplyReport(touchedPaths: [path], hunkStrategies: result.strategies, hunkLines: result.lines))
         case .modify, .rename:
             guard let oldPath = patch.oldPath, let newPath = patch.newPath else { throw malformed(patch, "the patch needs both paths") }
+            if oldPath == newPath && patch.onlyAddsLines && !exists(oldPath) {
+                // Models often write a new file as `--- a/x` / `+++ b/x` with only added lines.
+                var created = patch
+                created.oldPath = nil
+                created.kind = .create
+                return try makePlan(created)
+            }
             var (file, originalMode) = try read(oldPath, patch: patch)
             if oldPath != newPath { try requireAbsent(newPath, patch: patch) }
             let result = try HunkApplication(path: newPath, explicitEndings: patch.carriesCarriageReturns).run(patch.hunks, on: &file)
@@ -113,6 +120,11 @@ public struct PatchApplier: Sendable {
         return (file, info.st_mode & 0o7777)
     }
 
+    private func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(root.appendingPathComponent(path).path, &info) == 0
+    }
+
     private func requireAbsent(_ path: String, patch: FilePatch) throws {
         var info = stat()
         guard lstat(root.appendingPathComponent(path).path, &info) != 0 else {
@@ -136,6 +148,10 @@ public struct PatchApplier: Sendable {
 }
 
 extension FilePatch {
+    var onlyAddsLines: Bool {
+        !hunks.isEmpty && hunks.allSatisfy { $0.lines.allSatisfy { $0.kind == .add } }
+    }
+
     /// The diff was taken from CRLF text (lines carry their carriage returns), so each line's own
     /// terminator is authoritative instead of the file's usual one.
     var carriesCarriageReturns: Bool {

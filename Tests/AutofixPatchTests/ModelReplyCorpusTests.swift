@@ -182,6 +182,17 @@ final class ModelReplyCorpusTests: XCTestCase {
             +three
             """, expected: ["n.txt": "one\nthree\n"]),
 
+        Case("marker omitted by the model: the file keeps its missing final newline",
+             files: ["n.txt": "one\ntwo"], reply: """
+            --- a/n.txt
+            +++ b/n.txt
+            @@ -1,2 +1,3 @@
+             one
+            -two
+            +2
+            +3
+            """, expected: ["n.txt": "one\n2\n3"]),
+
         Case("CRLF file patched with an LF diff stays CRLF",
              files: ["w.txt": "alpha\r\nbeta\r\ngamma\r\n"], reply: """
             --- a/w.txt

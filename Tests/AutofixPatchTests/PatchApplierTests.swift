@@ -145,6 +145,10 @@ final class PatchApplierTests: XCTestCase {
             XCTAssertTrue((error as? PatchError)?.feedback.contains("/dev/null") ?? false)
         }
 
+        let newFileWithoutDevNull = onlyPatch("--- a/fresh/new.txt\n+++ b/fresh/new.txt\n@@ -0,0 +1,2 @@\n+1\n+2\n")
+        XCTAssertEqual(try applier.apply(newFileWithoutDevNull).touchedPaths, ["fresh/new.txt"])
+        XCTAssertEqual(try readFile(checkout, "fresh/new.txt"), "1\n2\n")
+
         let renameOntoExisting = FilePatch(oldPath: "old.txt", newPath: "keep.txt")
         XCTAssertThrowsError(try applier.apply(renameOntoExisting)) { XCTAssertEqual(($0 as? PatchError)?.kind, .alreadyExists) }
 
