@@ -317,10 +317,8 @@ enum PathHeader {
     /// ```` ```swift src/a.swift ```` or ```` ```src/a.swift ````.
     static func path(inFenceInfo info: String) -> String? {
         let words = info.split(separator: " ").map(String.init)
-        if let last = words.last, words.count <= 2, looksLikePath(last), last.contains("/") || last.contains(".") {
-            return words.count == 1 && !last.contains("/") && !last.contains(".") ? nil : last
-        }
-        return nil
+        guard let last = words.last, words.count <= 2, looksLikePath(last) else { return nil }
+        return last
     }
 
     static func looksLikePath(_ text: String) -> Bool {

@@ -86,7 +86,9 @@ final class PathPolicyTests: XCTestCase {
 
     func testModeChangesNeedPermission() throws {
         let checkout = try makeTree(["run.sh": "echo hi\n"])
-        let chmod = FilePatch(oldPath: "run.sh", newPath: "run.sh", oldMode: "100644", newMode: "100755")
+        let parsed = parse("diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n").edits
+        guard let chmod = parsed.first?.patch, parsed.count == 1 else { return XCTFail("\(parsed)") }
+        XCTAssertEqual(chmod, FilePatch(oldPath: "run.sh", newPath: "run.sh", oldMode: "100644", newMode: "100755"))
         assertRefused(chmod, kind: .modeChange, mentions: "mode", root: checkout.url)
         assertRefused(create("tool.sh", mode: "100755"), kind: .modeChange, mentions: "100755", root: checkout.url)
         assertRefused(create("link", mode: "120000"), kind: .modeChange, mentions: "symbolic links", root: checkout.url,
