@@ -1,4 +1,4 @@
-/// Small pure helpers that read the header lines of unified and git diffs.
+/// Small pure functions that read the header lines of unified and git diffs.
 enum DiffHeaders {
     /// One side of a `--- ` / `+++ ` pair.
     enum Side: Equatable {

@@ -141,13 +141,13 @@ final class ModelReplyCorpusTests: XCTestCase {
             @@ -3 +3 @@
             -        return a - b
             +        return a + b
-            Then add a helper:
+            Then add constants:
             --- /dev/null
-            +++ b/Sources/Helper.swift
+            +++ b/Sources/Constants.swift
             @@ -0,0 +1,2 @@
-            +let helper = 1
+            +let first = 1
             +let other = 2
-            """, expected: ["Sources/Calc.swift": fixedCalc, "Sources/Helper.swift": "let helper = 1\nlet other = 2\n"]),
+            """, expected: ["Sources/Calc.swift": fixedCalc, "Sources/Constants.swift": "let first = 1\nlet other = 2\n"]),
 
         Case("delete and rename with git headers",
              files: ["old.txt": "a\nb\n", "gone.txt": "x\n"], reply: """
