@@ -263,15 +263,20 @@ struct HunkBuilder {
     }
 
     func build() -> Hunk? {
-        var lines = lines
-        var wasBlank = wasBlank
-        // Blank lines after the body are the gap before prose, unless the counts need them.
-        while wasBlank.last == true {
-            let oldSoFar = lines.filter(\.isOldSide).count
-            if let stated, oldSoFar <= stated.oldCount { break }
-            lines.removeLast()
-            wasBlank.removeLast()
+        // Blank lines after the body are usually the gap before prose. They are kept only when the
+        // header's counts come out exact with them; dropping trailing context is always safe.
+        var keep = lines.count
+        while keep > 0 && wasBlank[keep - 1] { keep -= 1 }
+        if let stated {
+            for candidate in stride(from: lines.count, through: keep, by: -1) {
+                let body = lines[..<candidate]
+                if body.filter(\.isOldSide).count == stated.oldCount && body.filter(\.isNewSide).count == stated.newCount {
+                    keep = candidate
+                    break
+                }
+            }
         }
+        let lines = Array(lines[..<keep])
         guard !lines.isEmpty else { return nil }
         return Hunk(
             oldStart: stated?.oldStart, newStart: stated?.newStart, lines: lines,

@@ -74,6 +74,17 @@ final class ModelReplyCorpusTests: XCTestCase {
                  }
             """, expected: ["Sources/Calc.swift": fixedCalc], strategies: [.exact]),
 
+        Case("wrong counts and a blank line before closing prose", files: ["Sources/Calc.swift": calc], reply: """
+            --- a/Sources/Calc.swift
+            +++ b/Sources/Calc.swift
+            @@ -2,7 +2,7 @@
+                 func add(_ a: Int, _ b: Int) -> Int {
+            -        return a - b
+            +        return a + b
+
+            That fixes it.
+            """, expected: ["Sources/Calc.swift": fixedCalc], strategies: [.exact]),
+
         Case("aider-style @@ ... @@ without numbers", files: ["Sources/Calc.swift": calc], reply: """
             ```diff
             --- Sources/Calc.swift
