@@ -1,0 +1,133 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// docker or podman with every hardening flag: no network, read-only root, private /tmp, no
+/// capabilities, no privilege gain, pids/memory/cpu limits, the caller's uid, and the checkout
+/// bind-mounted at /workspace. The engine's socket is never mounted.
+public struct ContainerSandbox: Sandbox {
+    public let kind: SandboxBackendKind
+    let program: String
+    let image: String
+    let runtime: String?
+
+    public static let workspace = "/workspace"
+
+    init(kind: SandboxBackendKind, program: String, image: String, runtime: String?) {
+        self.kind = kind
+        self.program = program
+        self.image = image
+        self.runtime = runtime
+    }
+
+    /// The `run` command line (without the program). Public so tests and users can see exactly
+    /// what runs.
+    public func arguments(for request: SandboxRequest, name: String) throws -> [String] {
+        let checkout = request.workDirectory.resolvingSymlinksInPath().path
+        var arguments = [
+            "run", "--name", name, "--init",
+            "--network", "none", "--read-only", "--tmpfs", "/tmp:rw,exec,nosuid,nodev",
+            "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+            "--pids-limit", "\(request.limits.maxProcesses ?? SandboxLimits.defaultMaxProcesses)",
+            "--cpus", "\(ProcessInfo.processInfo.activeProcessorCount)",
+            "--user", "\(getuid()):\(getgid())",
+        ]
+        if let memory = request.limits.memoryBytes {
+            arguments += ["--memory", "\(memory)", "--memory-swap", "\(memory)"]
+        }
+        // Engines default to ulimits above what an unprivileged host allows; inherit ours.
+        var files = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files)
+        arguments += ["--ulimit", "nofile=\(files.rlim_max):\(files.rlim_max)"]
+        if let runtime { arguments += ["--runtime", runtime] }
+        let environment = try SandboxEnvironment.variables(
+            passing: request.passEnvironment, path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        for (variable, value) in environment.sorted(by: { $0.key < $1.key }) where variable != "PATH" {
+            arguments += ["--env", "\(variable)=\(value)"]
+        }
+        for bind in request.readOnlyBinds {
+            guard FileManager.default.fileExists(atPath: bind) else { throw SandboxError(.bindMissing(path: bind)) }
+            arguments += ["--volume", "\(bind):\(bind):ro"]
+        }
+        arguments += ["--volume", "\(checkout):\(Self.workspace):rw", "--workdir", Self.workspace]
+        arguments += [image, "/bin/sh", "-c", #"mkdir -p "$HOME" && exec /bin/sh -c "$1""#, "autofix", request.command]
+        return arguments
+    }
+
+    public func run(_ request: SandboxRequest) async throws -> SandboxResult {
+        let checkout = request.workDirectory.resolvingSymlinksInPath().path
+        guard FileManager.default.fileExists(atPath: checkout) else {
+            throw SandboxError(.workDirectoryMissing(path: checkout))
+        }
+        let name = "git-autofix-\(UUID().uuidString.prefix(12).lowercased())"
+        let engine = EngineCommand(program: program, kind: kind)
+        let launch = Launch(
+            arguments: [program] + (try arguments(for: request, name: name)),
+            environment: engine.clientEnvironment,
+            directory: checkout, ownResourceGroup: false,
+            // The client dying leaves the container running (its monitor is reparented), so a
+            // kill must remove the container itself.
+            onKill: { engine.remove(name) },
+            inspect: {
+                let state = engine.state(of: name)
+                engine.remove(name)
+                return (state.oomKilled ? .memory : nil, state.exitCode)
+            })
+        let result = try await ProcessRunner.run(launch, limits: request.limits)
+        // Status 125 with the engine's own message means the container never started.
+        if result.exitCode == 125, result.limitHit == nil, result.stdout.isEmpty,
+           !result.stderr.isEmpty, !engine.existed(name) {
+            throw SandboxError(.containerEngineFailed(kind, detail: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        return result
+    }
+}
+
+/// Short engine commands around a run: inspect and remove a container.
+struct EngineCommand: Sendable {
+    let program: String
+    let kind: SandboxBackendKind
+
+    /// The engine client is not confined (it talks to the engine), but it gets no API keys either.
+    var clientEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { !SandboxEnvironment.isSecret($0.key) || $0.key == "DOCKER_HOST" || $0.key == "XDG_RUNTIME_DIR" }
+    }
+
+    struct State {
+        var exitCode: Int32?
+        var oomKilled: Bool
+    }
+
+    func state(of name: String) -> State {
+        guard let text = try? output(["inspect", "--format", "{{.State.ExitCode}} {{.State.OOMKilled}}", name]) else {
+            return State(exitCode: nil, oomKilled: false)
+        }
+        let fields = text.split(separator: " ")
+        return State(exitCode: fields.first.flatMap { Int32($0) }, oomKilled: fields.count > 1 && fields[1] == "true")
+    }
+
+    func existed(_ name: String) -> Bool {
+        (try? output(["inspect", "--format", "{{.Name}}", name])) != nil
+    }
+
+    func remove(_ name: String) {
+        _ = try? output(kind == .podman ? ["rm", "--force", "--time", "0", name] : ["rm", "--force", name])
+    }
+
+    private func output(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.environment = clientEnvironment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CancellationError() }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

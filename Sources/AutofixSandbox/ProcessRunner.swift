@@ -1,0 +1,97 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a backend wants started: the program line for the host, its environment, and the
+/// backend's own clean-up and limit checks.
+struct Launch {
+    var arguments: [String]
+    var environment: [String: String]
+    var directory: String
+    /// Put the process tree in a cgroup of its own (host-side backends; containers have theirs).
+    var ownResourceGroup: Bool
+    /// Extra clean-up when the tree is killed, e.g. removing the container.
+    var onKill: (@Sendable () -> Void)?
+    /// After the process ended: which limit the backend saw hit (e.g. the container was OOM-killed)
+    /// and, when the backend knows better than the client's status, the real exit code.
+    var inspect: (@Sendable () -> (limit: LimitHit?, exitCode: Int32?))?
+}
+
+/// Runs a `Launch` with the request's limits and turns what happened into a `SandboxResult`.
+enum ProcessRunner {
+    static func run(_ launch: Launch, limits: SandboxLimits) async throws -> SandboxResult {
+        let group = launch.ownResourceGroup
+            ? ResourceGroup.make(memoryBytes: limits.memoryBytes, maxProcesses: limits.maxProcesses) : nil
+        var rlimits: [(option: String, value: UInt64)] = []
+        if group == nil, launch.ownResourceGroup {
+            // No cgroup here: per-process limits are the best left. The data segment rather than
+            // the address space, so runtimes that reserve large ranges (V8, Swift) still start.
+            if let memory = limits.memoryBytes { rlimits.append(("-d", max(memory / 1024, 1))) }
+            if let processes = limits.maxProcesses { rlimits.append(("-p", UInt64(processes))) }
+        }
+        let process: SupervisedProcess
+        do {
+            process = try SupervisedProcess(
+                arguments: launch.arguments, environment: launch.environment, directory: launch.directory, rlimits: rlimits)
+        } catch {
+            group?.remove()
+            throw error
+        }
+        if let onKill = launch.onKill { process.whenKilled(onKill) }
+        if let group {
+            group.add(process.pid)
+            process.whenKilled { group.killAll() }
+        }
+        process.openGate()
+
+        let cancelled = CancelFlag()
+        let end: ProcessEnd = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    let end = process.supervise(timeout: limits.timeout, outputBytes: limits.outputBytes,
+                                                isCancelled: { cancelled.isSet })
+                    continuation.resume(returning: end)
+                }
+                thread.name = "git-autofix sandbox"
+                thread.start()
+            }
+        } onCancel: {
+            cancelled.set()
+            process.killTree()
+        }
+
+        var limitHit: LimitHit?
+        var exitCode = end.exitCode
+        if let group {
+            if group.memoryLimitHit { limitHit = .memory } else if group.processLimitHit { limitHit = .processes }
+            group.remove()
+        }
+        if let inspect = launch.inspect {
+            let seen = inspect()
+            if limitHit == nil { limitHit = seen.limit }
+            if let code = seen.exitCode, end.signal == nil, !end.timedOut { exitCode = code }
+        }
+        if end.timedOut { limitHit = .timeout }
+        if end.cancelled { throw CancellationError() }
+        if limitHit == nil, end.stdout.overflowed || end.stderr.overflowed { limitHit = .output }
+        var stderr = end.stderr.text
+        if end.timedOut {
+            stderr += "\n[git-autofix: killed after the \(formatSeconds(limits.timeout)) test timeout]\n"
+        }
+        return SandboxResult(
+            exitCode: end.timedOut ? nil : exitCode, signal: end.signal, stdout: end.stdout.text, stderr: stderr,
+            combinedOutput: end.combined.text, wallSeconds: end.wallSeconds, limitHit: limitHit)
+    }
+
+    private static func formatSeconds(_ seconds: Double) -> String {
+        seconds < 60 ? String(format: "%gs", seconds) : String(format: "%gm", seconds / 60)
+    }
+}
+
+final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}

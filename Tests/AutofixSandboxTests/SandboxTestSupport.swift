@@ -1,0 +1,105 @@
+import AutofixTestSupport
+import Foundation
+import XCTest
+@testable import AutofixSandbox
+
+/// Helpers shared by the sandbox tests: a checkout dir, a marker to find leftover processes,
+/// a real TCP listener on the host loopback, and the local busybox image for podman.
+enum SandboxFixture {
+    /// Processes on the host whose command line contains `marker`.
+    static func processes(containing marker: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard pid != getpid(),
+                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            // A zombie has an empty command line; it is gone once its parent reaps it.
+            return line.contains(marker)
+        }
+    }
+
+    /// Digits only, so it works as a file name and as a `sleep` duration that no other process
+    /// on the machine has on its command line.
+    static func marker() -> String { "7\(UInt32.random(in: 10_000_000...99_999_999))" }
+
+    static func run(_ sandbox: Sandbox, _ command: String, in checkout: URL, limits: SandboxLimits = SandboxLimits(timeout: 60),
+                    binds: [String] = [], environment: [String] = []) async throws -> SandboxResult {
+        try await sandbox.run(SandboxRequest(command: command, workDirectory: checkout, readOnlyBinds: binds,
+                                             passEnvironment: environment, limits: limits))
+    }
+
+    static func unconfined() -> Sandbox { UnconfinedSandbox(warn: { _ in }) }
+
+    static let podmanImage = "localhost/autofix-test:latest"
+
+    /// Podman works here when it can run a container with runc; builds the 2 MB busybox image
+    /// from busybox-static with `podman import` the first time (no registry needed).
+    static let podmanAvailable: Bool = {
+        guard HostPrograms.find("podman") != nil, HostPrograms.find("busybox") != nil, HostPrograms.find("runc") != nil else { return false }
+        if (try? Shell.run(["podman", "image", "exists", podmanImage]))?.succeeded != true {
+            guard (try? buildBusyboxImage()) != nil else { return false }
+        }
+        return true
+    }()
+
+    private static func buildBusyboxImage() throws {
+        let root = try TemporaryDirectory(prefix: "autofix-rootfs")
+        let busybox = HostPrograms.find("busybox")!
+        for dir in ["bin", "etc", "tmp", "workspace", "proc", "sys", "dev"] {
+            try FileManager.default.createDirectory(at: root.file(dir), withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: busybox, toPath: root.file("bin/busybox").path)
+        let applets = try Shell.check([busybox, "--list"]).split(separator: "\n")
+        for applet in applets where applet != "busybox" {
+            try? FileManager.default.createSymbolicLink(atPath: root.file("bin/\(applet)").path, withDestinationPath: "busybox")
+        }
+        try "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n".write(to: root.file("etc/passwd"), atomically: true, encoding: .utf8)
+        try "root:x:0:\nuser:x:1000:\n".write(to: root.file("etc/group"), atomically: true, encoding: .utf8)
+        let tarball = root.url.deletingLastPathComponent().appendingPathComponent("\(root.url.lastPathComponent).tar")
+        defer { try? FileManager.default.removeItem(at: tarball) }
+        try Shell.check(["tar", "-C", root.path, "-cf", tarball.path, "."])
+        try Shell.check(["podman", "import", "--change", "CMD [\"/bin/sh\"]", "--change", "ENV PATH=/bin",
+                         tarball.path, podmanImage])
+    }
+}
+
+/// A real TCP listener on the host's 127.0.0.1 that counts the connections it accepted.
+final class LoopbackListener {
+    let port: UInt16
+    private let socketFD: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        socketFD = fd
+        port = UInt16(bigEndian: address.sin_port)
+        _ = fcntl(socketFD, F_SETFL, fcntl(socketFD, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Accepts whatever is pending and returns how many connections that was.
+    func acceptPending() -> Int {
+        var count = 0
+        while true {
+            let client = accept(socketFD, nil, nil)
+            if client < 0 { return count }
+            close(client)
+            count += 1
+        }
+    }
+
+    deinit { close(socketFD) }
+}
