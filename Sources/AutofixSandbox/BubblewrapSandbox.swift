@@ -86,6 +86,9 @@ public struct BubblewrapSandbox: Sandbox {
         }
         // Last, so no read-only bind above can cover it.
         arguments += ["--bind", checkout, checkout, "--chdir", checkout]
+        // bwrap builds the root on a tmpfs; make it read-only so /etc, /var and friends cannot
+        // be written even in memory. /tmp and the checkout are mounts of their own and stay writable.
+        arguments += ["--remount-ro", "/"]
         arguments += ["--", "/bin/sh", "-c", request.command]
         return arguments
     }

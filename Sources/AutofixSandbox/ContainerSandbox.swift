@@ -39,7 +39,10 @@ public struct ContainerSandbox: Sandbox {
         // Engines default to ulimits above what an unprivileged host allows; inherit ours.
         var files = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files)
-        arguments += ["--ulimit", "nofile=\(files.rlim_max):\(files.rlim_max)"]
+        var processes = rlimit()
+        getrlimit(__rlimit_resource_t(__RLIMIT_NPROC.rawValue), &processes)
+        arguments += ["--ulimit", "nofile=\(files.rlim_max):\(files.rlim_max)",
+                      "--ulimit", "nproc=\(min(processes.rlim_max, 32768)):\(min(processes.rlim_max, 32768))"]
         if let runtime { arguments += ["--runtime", runtime] }
         let environment = try SandboxEnvironment.variables(
             passing: request.passEnvironment, path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
@@ -62,6 +65,7 @@ public struct ContainerSandbox: Sandbox {
         }
         let name = "git-autofix-\(UUID().uuidString.prefix(12).lowercased())"
         let engine = EngineCommand(program: program, kind: kind)
+        let starts = StartRecord()
         let launch = Launch(
             arguments: [program] + (try arguments(for: request, name: name)),
             environment: engine.clientEnvironment,
@@ -72,12 +76,15 @@ public struct ContainerSandbox: Sandbox {
             inspect: {
                 let state = engine.state(of: name)
                 engine.remove(name)
-                return (state.oomKilled ? .memory : nil, state.exitCode)
+                starts.record(state.started)
+                // With --init the engine may not flag an OOM kill of a child; a SIGKILL under a
+                // memory limit is that in practice.
+                let outOfMemory = state.oomKilled || (request.limits.memoryBytes != nil && state.exitCode == 137)
+                return (outOfMemory ? .memory : nil, state.exitCode)
             })
         let result = try await ProcessRunner.run(launch, limits: request.limits)
-        // Status 125 with the engine's own message means the container never started.
-        if result.exitCode == 125, result.limitHit == nil, result.stdout.isEmpty,
-           !result.stderr.isEmpty, !engine.existed(name) {
+        // 125-127 from the client with a container that never started: the engine failed.
+        if let code = result.exitCode, (125...127).contains(code), result.limitHit == nil, !starts.started {
             throw SandboxError(.containerEngineFailed(kind, detail: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         return result
@@ -97,18 +104,17 @@ struct EngineCommand: Sendable {
     struct State {
         var exitCode: Int32?
         var oomKilled: Bool
+        /// Whether the container process ever ran ("exited"), as opposed to failing in creation.
+        var started: Bool
     }
 
     func state(of name: String) -> State {
-        guard let text = try? output(["inspect", "--format", "{{.State.ExitCode}} {{.State.OOMKilled}}", name]) else {
-            return State(exitCode: nil, oomKilled: false)
+        guard let text = try? output(["inspect", "--format", "{{.State.ExitCode}} {{.State.OOMKilled}} {{.State.Status}}", name]) else {
+            return State(exitCode: nil, oomKilled: false, started: false)
         }
         let fields = text.split(separator: " ")
-        return State(exitCode: fields.first.flatMap { Int32($0) }, oomKilled: fields.count > 1 && fields[1] == "true")
-    }
-
-    func existed(_ name: String) -> Bool {
-        (try? output(["inspect", "--format", "{{.Name}}", name])) != nil
+        return State(exitCode: fields.first.flatMap { Int32($0) }, oomKilled: fields.count > 1 && fields[1] == "true",
+                     started: fields.count > 2 && ["exited", "stopped", "running"].contains(fields[2]))
     }
 
     func remove(_ name: String) {
@@ -130,4 +136,12 @@ struct EngineCommand: Sendable {
         guard process.terminationStatus == 0 else { throw CancellationError() }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// Whether the container of a run ever started, written once by the inspection after the run.
+final class StartRecord: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var started: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func record(_ started: Bool) { lock.lock(); value = started; lock.unlock() }
 }

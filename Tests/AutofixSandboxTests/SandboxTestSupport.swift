@@ -63,10 +63,15 @@ enum SandboxFixture {
     }
 }
 
-/// A real TCP listener on the host's 127.0.0.1 that counts the connections it accepted.
-final class LoopbackListener {
+/// A real TCP listener on the host's 127.0.0.1 that accepts (and at once closes) connections
+/// on a thread of its own and counts them.
+final class LoopbackListener: @unchecked Sendable {
     let port: UInt16
     private let socketFD: Int32
+    private let lock = NSLock()
+    private var accepted = 0
+    private var stopped = false
+    private var thread: Thread?
 
     init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -85,21 +90,44 @@ final class LoopbackListener {
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        socketFD = fd
         port = UInt16(bigEndian: address.sin_port)
-        _ = fcntl(socketFD, F_SETFL, fcntl(socketFD, F_GETFL) | O_NONBLOCK)
+        socketFD = fd
+        let thread = Thread { [unowned self] in self.acceptLoop() }
+        self.thread = thread
+        thread.start()
     }
 
-    /// Accepts whatever is pending and returns how many connections that was.
-    func acceptPending() -> Int {
-        var count = 0
+    private func acceptLoop() {
         while true {
+            lock.lock()
+            let stop = stopped
+            lock.unlock()
+            if stop { return }
+            var entry = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 50) > 0 else { continue }
             let client = accept(socketFD, nil, nil)
-            if client < 0 { return count }
+            guard client >= 0 else { continue }
             close(client)
-            count += 1
+            lock.lock()
+            accepted += 1
+            lock.unlock()
         }
     }
 
-    deinit { close(socketFD) }
+    /// How many connections were accepted since the last call.
+    func acceptPending() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let count = accepted
+        accepted = 0
+        return count
+    }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        usleep(100_000)
+        close(socketFD)
+    }
 }
