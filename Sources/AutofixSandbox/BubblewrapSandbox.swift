@@ -23,7 +23,7 @@ public struct BubblewrapSandbox: Sandbox {
     /// Runs an empty sandbox once per process, so a host without user namespaces fails here,
     /// with the fix, and not later as a mysteriously failing test.
     static func checkNamespaces(program: String) throws {
-        try checkedNamespaces.check {
+        try checkedNamespaces.check(program) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = ["--unshare-all", "--unshare-user", "--uid", "\(sandboxUID)", "--gid", "\(sandboxUID)",
@@ -116,16 +116,17 @@ public struct BubblewrapSandbox: Sandbox {
     }
 }
 
-/// Remembers a successful check so it runs once per process; a failure is retried next time.
+/// Remembers which programs passed the check so it runs once per process; a failure is
+/// retried next time.
 final class NamespaceCheck: @unchecked Sendable {
     private let lock = NSLock()
-    private var passed = false
+    private var passed: Set<String> = []
 
-    func check(_ body: () throws -> Void) throws {
+    func check(_ program: String, _ body: () throws -> Void) throws {
         lock.lock()
         defer { lock.unlock() }
-        if passed { return }
+        if passed.contains(program) { return }
         try body()
-        passed = true
+        passed.insert(program)
     }
 }

@@ -10,9 +10,12 @@ public protocol Sandbox: Sendable {
 /// Finds programs on the host PATH (plus the usual system directories, which a minimal PATH in
 /// a service manager may lack).
 enum HostPrograms {
-    static func find(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
-        let dirs = (path ?? "").split(separator: ":").map(String.init) + ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
-        for dir in dirs where !dir.isEmpty {
+    static var searchPath: String {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+    }
+
+    static func find(_ name: String, in searchPath: String = HostPrograms.searchPath) -> String? {
+        for dir in searchPath.split(separator: ":") where !dir.isEmpty {
             let candidate = dir + "/" + name
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
@@ -24,13 +27,17 @@ enum HostPrograms {
 /// missing or cannot work here is an error that says how to fix it.
 public enum SandboxFactory {
     public static func make(_ kind: SandboxBackendKind, image: String? = nil, runtime: String? = nil) throws -> Sandbox {
+        try make(kind, image: image, runtime: runtime, searchPath: HostPrograms.searchPath)
+    }
+
+    static func make(_ kind: SandboxBackendKind, image: String?, runtime: String?, searchPath: String) throws -> Sandbox {
         switch kind {
         case .bwrap:
-            guard let program = HostPrograms.find("bwrap") else { throw SandboxError(.backendMissing(.bwrap)) }
+            guard let program = HostPrograms.find("bwrap", in: searchPath) else { throw SandboxError(.backendMissing(.bwrap)) }
             try BubblewrapSandbox.checkNamespaces(program: program)
             return BubblewrapSandbox(program: program)
         case .docker, .podman:
-            guard let program = HostPrograms.find(kind.rawValue) else { throw SandboxError(.backendMissing(kind)) }
+            guard let program = HostPrograms.find(kind.rawValue, in: searchPath) else { throw SandboxError(.backendMissing(kind)) }
             guard let image, !image.isEmpty else { throw SandboxError(.imageMissing) }
             return ContainerSandbox(kind: kind, program: program, image: image, runtime: runtime)
         case .none:
