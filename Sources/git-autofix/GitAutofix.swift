@@ -9,6 +9,7 @@ struct GitAutofix: AsyncParsableCommand {
         version: AutofixVersion.string,
         subcommands: [
             SnapshotCommand.self, ListCommand.self, ShowCommand.self, ApplyCommand.self, DropCommand.self,
+            SandboxCommand.self,
         ]
     )
 }

@@ -1,0 +1,98 @@
+import ArgumentParser
+import AutofixCore
+import Foundation
+
+extension SandboxBackendKind: ExpressibleByArgument {}
+
+/// `git autofix sandbox [--backend B] [--test-timeout D] -- CMD ...`: runs CMD the way a repair
+/// run would run the tests (a fresh snapshot of the working tree, checked out into a scratch
+/// directory, confined by the chosen backend), so users can check their setup before a real run.
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run a command in the test sandbox, in a scratch checkout of your working tree.",
+        discussion: """
+            Settings: autofix.sandbox (backend), autofix.image and autofix.sandboxRuntime (containers), \
+            autofix.testTimeout, autofix.sandboxBind (extra read-only paths, repeatable), \
+            autofix.sandboxEnv (environment variable names to pass in, repeatable).
+            """
+    )
+
+    @Option(help: "Sandbox backend: bwrap (default), docker, podman, or none (no confinement).")
+    var backend: SandboxBackendKind?
+
+    @Option(name: .customLong("test-timeout"), help: "Kill the command after this long, e.g. 90s, 10m (default 10m).")
+    var testTimeout: String?
+
+    @Option(help: "Container image for --backend docker/podman (default: git config autofix.image).")
+    var image: String?
+
+    @Option(help: "Container runtime for docker/podman, e.g. runsc for gVisor (default: autofix.sandboxRuntime).")
+    var runtime: String?
+
+    @Argument(parsing: .postTerminator, help: "The command, after `--`. One argument is run by /bin/sh -c as is.")
+    var command: [String] = []
+
+    func run() async throws {
+        do {
+            // Checked here rather than in validate() so usage errors exit with the project's 2.
+            if command.isEmpty {
+                throw UsageError("no command to run", hint: "name it after `--`, e.g. git autofix sandbox -- swift test")
+            }
+            if let testTimeout, DurationText.seconds(testTimeout) ?? 0 <= 0 {
+                throw UsageError("--test-timeout \(testTimeout) is not a duration", hint: "use e.g. 90s, 10m or 1h")
+            }
+            let status = try await runInSandbox()
+            throw ExitCode(status)
+        } catch let error as AutofixError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(error.category.rawValue)
+        }
+    }
+
+    private func runInSandbox() async throws -> Int32 {
+        let repository = try Repository.discover(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let kind = try backend ?? repository.configString("autofix.sandbox").map { name in
+            guard let kind = SandboxBackendKind(rawValue: name) else {
+                throw UsageError("autofix.sandbox is \(name), which is not a backend",
+                                 hint: "use one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        } ?? .bwrap
+        let timeoutText = testTimeout ?? repository.configString("autofix.testTimeout")
+        var limits = SandboxLimits()
+        if let timeoutText {
+            guard let seconds = DurationText.seconds(timeoutText), seconds > 0 else {
+                throw UsageError("autofix.testTimeout is \(timeoutText), which is not a duration", hint: "use e.g. 90s or 10m")
+            }
+            limits.timeout = seconds
+        }
+        let sandbox = try SandboxFactory.make(
+            kind, image: image ?? repository.configString("autofix.image"),
+            runtime: runtime ?? repository.configString("autofix.sandboxRuntime"))
+
+        let snapshot = try Snapshotter(repository: repository).snapshot()
+        // This is a check, not a run: the snapshot ref goes again afterwards.
+        defer { try? repository.deleteReference(snapshot.run.ref, expected: snapshot.commit) }
+        let checkout = try ScratchCheckout.create(repository: repository, commit: snapshot.commit)
+        defer { checkout.remove() }
+
+        let shellCommand = command.count == 1 ? command[0] : command.map(Self.shellQuoted).joined(separator: " ")
+        let request = SandboxRequest(
+            command: shellCommand, workDirectory: checkout.directory,
+            readOnlyBinds: repository.configStrings("autofix.sandboxBind"),
+            passEnvironment: repository.configStrings("autofix.sandboxEnv"), limits: limits)
+        let result = try await sandbox.run(request)
+        FileHandle.standardOutput.write(Data(result.stdout.utf8))
+        FileHandle.standardError.write(Data(result.stderr.utf8))
+        FileHandle.standardError.write(Data("git autofix sandbox (\(kind.rawValue)): \(result.summary)\n".utf8))
+        if result.succeeded { return 0 }
+        return ExitCategory.testsFailing.rawValue
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./=:,+@%"))
+        if !word.isEmpty, word.unicodeScalars.allSatisfy({ safe.contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
