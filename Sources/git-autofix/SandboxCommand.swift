@@ -34,7 +34,7 @@ struct SandboxCommand: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
-        do {
+        let status = try await reportingErrors { () async throws -> Int32 in
             // Checked here rather than in validate() so usage errors exit with the project's 2.
             if command.isEmpty {
                 throw UsageError("no command to run", hint: "name it after `--`, e.g. git autofix sandbox -- swift test")
@@ -42,16 +42,13 @@ struct SandboxCommand: AsyncParsableCommand {
             if let testTimeout, DurationText.seconds(testTimeout) ?? 0 <= 0 {
                 throw UsageError("--test-timeout \(testTimeout) is not a duration", hint: "use e.g. 90s, 10m or 1h")
             }
-            let status = try await runInSandbox()
-            throw ExitCode(status)
-        } catch let error as AutofixError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(error.category.rawValue)
+            return try await runInSandbox()
         }
+        if status != 0 { throw ExitCode(status) }
     }
 
     private func runInSandbox() async throws -> Int32 {
-        let repository = try Repository.discover(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let repository = try currentRepository()
         let kind = try backend ?? repository.configString("autofix.sandbox").map { name in
             guard let kind = SandboxBackendKind(rawValue: name) else {
                 throw UsageError("autofix.sandbox is \(name), which is not a backend",
@@ -72,6 +69,8 @@ struct SandboxCommand: AsyncParsableCommand {
             runtime: runtime ?? repository.configString("autofix.sandboxRuntime"))
 
         let snapshot = try Snapshotter(repository: repository).snapshot()
+        let terminal = Terminal.current
+        for warning in snapshot.capture.warnings { terminal.err("warning: \(warning)") }
         // This is a check, not a run: the snapshot ref goes again afterwards.
         defer { try? repository.deleteReference(snapshot.run.ref, expected: snapshot.commit) }
         let checkout = try ScratchCheckout.create(repository: repository, commit: snapshot.commit)
@@ -83,9 +82,9 @@ struct SandboxCommand: AsyncParsableCommand {
             readOnlyBinds: repository.configStrings("autofix.sandboxBind"),
             passEnvironment: repository.configStrings("autofix.sandboxEnv"), limits: limits)
         let result = try await sandbox.run(request)
-        FileHandle.standardOutput.write(Data(result.stdout.utf8))
+        terminal.write(result.stdout)
         FileHandle.standardError.write(Data(result.stderr.utf8))
-        FileHandle.standardError.write(Data("git autofix sandbox (\(kind.rawValue)): \(result.summary)\n".utf8))
+        terminal.err("git autofix sandbox (\(kind.rawValue)): \(result.summary)")
         if result.succeeded { return 0 }
         return ExitCategory.testsFailing.rawValue
     }
