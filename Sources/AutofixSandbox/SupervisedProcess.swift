@@ -171,6 +171,8 @@ final class SupervisedProcess: @unchecked Sendable {
             }
         }
         open.forEach { close($0) }
+        // The kill may have ended the process before the loop looked at the flag.
+        if !end.timedOut, isCancelled() { end.cancelled = true }
         // Anything left in the group (no pid namespace to end it) goes now, while the unreaped
         // leader still pins the group id so it cannot name someone else's processes.
         if exitedAt != nil { kill(-pid, SIGKILL) }

@@ -21,4 +21,5 @@ final class BubblewrapEscapeTests: XCTestCase {
     func testInfiniteLoopTimesOut() async throws { try await scenarios().infiniteLoop() }
     func testChildIgnoringSIGTERMIsKilled() async throws { try await scenarios().childIgnoringSIGTERM() }
     func testOutputFloodIsCapped() async throws { try await scenarios().outputFlood() }
+    func testCancellingLeavesNothingRunning() async throws { try await scenarios().cancellation() }
 }

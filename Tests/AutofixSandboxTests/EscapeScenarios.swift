@@ -262,6 +262,23 @@ final class EscapeScenarios {
         try finish()
     }
 
+    /// Cancelling the task that awaits the run kills everything, including (for containers) the
+    /// container the engine would otherwise keep running.
+    func cancellation() async throws {
+        try "trap '' TERM INT HUP\nsleep \(marker) &\nsleep \(marker)\n"
+            .write(to: checkout.file("\(marker).sh"), atomically: true, encoding: .utf8)
+        let sandbox = self.sandbox
+        let url = checkout.url
+        let task = Task { try await SandboxFixture.run(sandbox, "sh ./\(marker).sh", in: url) }
+        try await waitUntil { SandboxFixture.processes(containing: "sleep \(marker)").count == 2 }
+        task.cancel()
+        do {
+            let result = try await task.value
+            XCTFail("a cancelled run returned a result: \(result.summary) \(result.combinedOutput)")
+        } catch is CancellationError {}
+        try finish()
+    }
+
     func outputFlood() async throws {
         try "yes \(marker)\n".write(to: checkout.file("\(marker).sh"), atomically: true, encoding: .utf8)
         let attack = try await run("sh ./\(marker).sh", limits: SandboxLimits(timeout: 2, outputBytes: 64 * 1024))

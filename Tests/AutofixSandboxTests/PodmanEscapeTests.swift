@@ -25,4 +25,5 @@ final class PodmanEscapeTests: XCTestCase {
     func testInfiniteLoopTimesOut() async throws { try await scenarios().infiniteLoop() }
     func testChildIgnoringSIGTERMIsKilled() async throws { try await scenarios().childIgnoringSIGTERM() }
     func testOutputFloodIsCapped() async throws { try await scenarios().outputFlood() }
+    func testCancellingLeavesNothingRunning() async throws { try await scenarios().cancellation() }
 }
