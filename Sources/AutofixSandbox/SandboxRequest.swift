@@ -28,6 +28,22 @@ public struct SandboxLimits: Sendable, Equatable {
     }
 }
 
+extension SandboxLimits {
+    /// Bytes for sizes users type: `512m`, `2g`, `1.5G`, `800k`, `1048576` (powers of 1024).
+    public static func bytes(_ text: String) -> UInt64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let kib = 1024.0, mib = kib * 1024, gib = mib * 1024
+        let units: [(String, Double)] = [("kib", kib), ("mib", mib), ("gib", gib), ("kb", kib), ("mb", mib), ("gb", gib),
+                                         ("k", kib), ("m", mib), ("g", gib), ("b", 1)]
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            guard let value = Double(trimmed.dropLast(suffix.count)), value > 0 else { return nil }
+            return UInt64(value * scale)
+        }
+        guard let plain = UInt64(trimmed), plain > 0 else { return nil }
+        return plain
+    }
+}
+
 /// One test run: a shell command in the scratch checkout.
 public struct SandboxRequest: Sendable {
     /// Run by `/bin/sh -c` inside the sandbox.

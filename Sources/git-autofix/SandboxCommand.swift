@@ -13,7 +13,7 @@ struct SandboxCommand: AsyncParsableCommand {
         abstract: "Run a command in the test sandbox, in a scratch checkout of your working tree.",
         discussion: """
             Settings: autofix.sandbox (backend), autofix.image and autofix.sandboxRuntime (containers), \
-            autofix.testTimeout, autofix.sandboxBind (extra read-only paths, repeatable), \
+            autofix.testTimeout, autofix.sandboxMemory, autofix.sandboxProcesses, autofix.sandboxBind (extra read-only paths, repeatable), \
             autofix.sandboxEnv (environment variable names to pass in, repeatable).
             """
     )
@@ -23,6 +23,12 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("test-timeout"), help: "Kill the command after this long, e.g. 90s, 10m (default 10m).")
     var testTimeout: String?
+
+    @Option(help: "Memory for the whole run, e.g. 2g (default: autofix.sandboxMemory, else unlimited).")
+    var memory: String?
+
+    @Option(name: .customLong("max-processes"), help: "Processes the run may have at once (default: autofix.sandboxProcesses, else 4096).")
+    var maxProcesses: Int?
 
     @Option(help: "Container image for --backend docker/podman (default: git config autofix.image).")
     var image: String?
@@ -63,6 +69,18 @@ struct SandboxCommand: AsyncParsableCommand {
                 throw UsageError("autofix.testTimeout is \(timeoutText), which is not a duration", hint: "use e.g. 90s or 10m")
             }
             limits.timeout = seconds
+        }
+        if let memoryText = memory ?? repository.configString("autofix.sandboxMemory") {
+            guard let bytes = SandboxLimits.bytes(memoryText) else {
+                throw UsageError("memory limit \(memoryText) is not a size", hint: "use e.g. 512m or 2g")
+            }
+            limits.memoryBytes = bytes
+        }
+        if let processText = maxProcesses.map(String.init) ?? repository.configString("autofix.sandboxProcesses") {
+            guard let count = Int(processText), count > 0 else {
+                throw UsageError("process limit \(processText) is not a positive number", hint: "use e.g. 1024")
+            }
+            limits.maxProcesses = count
         }
         let sandbox = try SandboxFactory.make(
             kind, image: image ?? repository.configString("autofix.image"),

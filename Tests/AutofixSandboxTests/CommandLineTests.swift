@@ -29,6 +29,17 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(line.contains("--privileged"))
     }
 
+    func testSizesUsersType() {
+        XCTAssertEqual(SandboxLimits.bytes("512m"), 512 << 20)
+        XCTAssertEqual(SandboxLimits.bytes("2G"), 2 << 30)
+        XCTAssertEqual(SandboxLimits.bytes("1.5g"), 3 << 29)
+        XCTAssertEqual(SandboxLimits.bytes("800k"), 800 << 10)
+        XCTAssertEqual(SandboxLimits.bytes("1048576"), 1 << 20)
+        XCTAssertNil(SandboxLimits.bytes("lots"))
+        XCTAssertNil(SandboxLimits.bytes("0"))
+        XCTAssertNil(SandboxLimits.bytes("-1m"))
+    }
+
     func testBubblewrapCommandLine() throws {
         let checkout = try TemporaryDirectory(prefix: "autofix-checkout")
         let sandbox = BubblewrapSandbox(program: "/usr/bin/bwrap")

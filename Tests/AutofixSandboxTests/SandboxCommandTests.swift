@@ -41,6 +41,13 @@ final class SandboxCommandTests: XCTestCase {
         XCTAssertEqual(slow.status, 1)
         XCTAssertTrue(slow.stderr.contains("timeout limit hit"), slow.stderr)
 
+        try repository.git("config", "autofix.sandboxMemory", "24m")
+        let hog = try AutofixCLI.run(
+            ["sandbox", "--", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}"], in: repository.url)
+        XCTAssertEqual(hog.status, 1, hog.stdout)
+        XCTAssertFalse(hog.stdout.contains("64000000"), hog.stdout)
+        try repository.git("config", "--unset", "autofix.sandboxMemory")
+
         try repository.git("config", "autofix.sandbox", "docker")
         let noImage = try AutofixCLI.run(["sandbox", "--", "true"], in: repository.url)
         XCTAssertEqual(noImage.status, 4, noImage.stderr)
