@@ -183,7 +183,7 @@ final class EscapeScenarios {
     }
 
     /// TIOCSTI pushes characters into the input of the terminal that started us; it needs the
-    /// sandbox to share our terminal. It runs in a new session without a controlling terminal,
+    /// sandbox to share our terminal. It runs detached (setsid) without a controlling terminal,
     /// so there is no terminal to open, and its standard streams are not terminals either.
     func terminalInjection() async throws {
         let probe = "for fd in 0 1 2; do [ -t $fd ] && echo TTY$fd; done; (echo x > /dev/tty) 2>/dev/null && echo OPENED; busybox cut -d' ' -f6 /proc/self/stat; echo SELF=$$"

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 @testable import AutofixSandbox
 
-/// Helpers shared by the sandbox tests: a checkout dir, a marker to find leftover processes,
+/// Shared by the sandbox tests: a checkout dir, a marker to find leftover processes,
 /// a real TCP listener on the host loopback, and the local busybox image for podman.
 enum SandboxFixture {
     /// Processes on the host whose command line contains `marker`.

@@ -58,13 +58,13 @@ final class ToolchainTests: XCTestCase {
 
     func testNeverBindsSystemDirsHomeOrTheCheckout() {
         let discovery = ToolchainDiscovery(hostPath: "/nonexistent", home: "/home/u")
-        let checkout = URL(fileURLWithPath: "/work/checkout")
+        let checkout = URL(fileURLWithPath: "/srv/project/checkout")
         XCTAssertFalse(discovery.isBindable("/usr", checkout: checkout))
         XCTAssertFalse(discovery.isBindable("/usr/local", checkout: checkout))
         XCTAssertFalse(discovery.isBindable("/", checkout: checkout))
         XCTAssertFalse(discovery.isBindable("/home/u", checkout: checkout))
         XCTAssertFalse(discovery.isBindable("/home", checkout: checkout))
-        XCTAssertFalse(discovery.isBindable("/work/checkout/.venv", checkout: checkout))
+        XCTAssertFalse(discovery.isBindable("/srv/project/checkout/.venv", checkout: checkout))
         XCTAssertTrue(discovery.isBindable("/opt/swift/usr", checkout: checkout))
         XCTAssertTrue(discovery.isBindable("/home/u/.pyenv/versions/3.11.7", checkout: checkout))
     }
