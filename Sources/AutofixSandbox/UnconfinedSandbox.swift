@@ -5,7 +5,7 @@ import Foundation
 public struct UnconfinedSandbox: Sandbox {
     public var kind: SandboxBackendKind { .none }
 
-    public static let warning = "warning: running tests WITHOUT a sandbox (--sandbox none): the test command can read and write anything you can, and reach the network"
+    public static let warning = "warning: running tests WITHOUT a sandbox (backend none): the test command can read and write anything you can, and reach the network"
 
     /// Where the warning goes; standard error unless a caller wants it elsewhere.
     let warn: @Sendable (String) -> Void

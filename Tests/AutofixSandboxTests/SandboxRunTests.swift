@@ -33,11 +33,14 @@ final class SandboxRunTests: XCTestCase {
     }
 
     func testSignalIsReported() async throws {
-        let result = try await SandboxFixture.run(sandbox, "kill -SEGV $$", in: checkout.url)
-        XCTAssertNil(result.exitCode.flatMap { $0 == 0 ? $0 : nil })
-        // bwrap's init passes the child's death on as status 128+N.
-        XCTAssertTrue(result.signal == SIGSEGV || result.exitCode == 128 + SIGSEGV, result.summary)
-        XCTAssertFalse(result.succeeded)
+        // bwrap's init passes the command's death by signal N on as status 128+N.
+        let confined = try await SandboxFixture.run(sandbox, "kill -SEGV $$", in: checkout.url)
+        XCTAssertEqual(confined.exitCode, 128 + SIGSEGV, confined.summary)
+        XCTAssertFalse(confined.succeeded)
+        let unconfined = try await SandboxFixture.run(SandboxFixture.unconfined(), "kill -SEGV $$", in: checkout.url)
+        XCTAssertEqual(unconfined.signal, SIGSEGV, unconfined.summary)
+        XCTAssertNil(unconfined.exitCode)
+        XCTAssertFalse(unconfined.succeeded)
     }
 
     func testEnvironmentIsTheAllowListPlusChosenNames() async throws {
