@@ -12,6 +12,12 @@ final class SandboxRunTests: XCTestCase {
         sandbox = try SandboxFactory.make(.bwrap)
     }
 
+    // XCTest keeps every test case object until the run ends; release the directory now.
+    override func tearDown() {
+        checkout = nil
+        sandbox = nil
+    }
+
     func testExitStatusAndStreamsComeBackSeparatelyAndInterleaved() async throws {
         let result = try await SandboxFixture.run(sandbox, "echo out1; echo err1 >&2; sleep 0.2; echo out2; exit 3", in: checkout.url)
         XCTAssertEqual(result.exitCode, 3)
