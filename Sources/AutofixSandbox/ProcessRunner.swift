@@ -16,13 +16,15 @@ struct Launch {
     /// After the process ended: which limit the backend saw hit (e.g. the container was OOM-killed)
     /// and, when the backend knows better than the client's status, the real exit code.
     var inspect: (@Sendable () -> (limit: LimitHit?, exitCode: Int32?))?
+    /// Where cgroups are mounted; elsewhere only to exercise the rlimit fallback.
+    var cgroupRoot = "/sys/fs/cgroup"
 }
 
 /// Runs a `Launch` with the request's limits and turns what happened into a `SandboxResult`.
 enum ProcessRunner {
     static func run(_ launch: Launch, limits: SandboxLimits) async throws -> SandboxResult {
         let group = launch.ownResourceGroup
-            ? ResourceGroup.make(memoryBytes: limits.memoryBytes, maxProcesses: limits.maxProcesses) : nil
+            ? ResourceGroup.make(memoryBytes: limits.memoryBytes, maxProcesses: limits.maxProcesses, root: launch.cgroupRoot) : nil
         var rlimits: [(option: String, value: UInt64)] = []
         if group == nil, launch.ownResourceGroup {
             // No cgroup here: per-process limits are the best left. The data segment rather than
