@@ -25,32 +25,40 @@ enum ProcessRunner {
     static func run(_ launch: Launch, limits: SandboxLimits) async throws -> SandboxResult {
         let group = launch.ownResourceGroup
             ? ResourceGroup.make(memoryBytes: limits.memoryBytes, maxProcesses: limits.maxProcesses, root: launch.cgroupRoot) : nil
-        var rlimits: [(option: String, value: UInt64)] = []
+        var limitsScript: [(option: String, value: UInt64)] = []
         if group == nil, launch.ownResourceGroup {
             // No cgroup here: per-process limits are the best left. The data segment rather than
             // the address space, so runtimes that reserve large ranges (V8, Swift) still start.
-            if let memory = limits.memoryBytes { rlimits.append(("-d", max(memory / 1024, 1))) }
-            if let processes = limits.maxProcesses { rlimits.append(("-p", UInt64(processes))) }
+            if let memory = limits.memoryBytes { limitsScript.append(("-d", max(memory / 1024, 1))) }
+            if let processes = limits.maxProcesses { limitsScript.append(("-p", UInt64(processes))) }
         }
-        let process: SupervisedProcess
-        do {
-            process = try SupervisedProcess(
-                arguments: launch.arguments, environment: launch.environment, directory: launch.directory, rlimits: rlimits)
-        } catch {
-            group?.remove()
-            throw error
-        }
-        if let onKill = launch.onKill { process.whenKilled(onKill) }
-        if let group {
-            group.add(process.pid)
-            process.whenKilled { group.killAll() }
-        }
-        process.openGate()
-
+        let rlimits = limitsScript
         let cancelled = CancelFlag()
-        let end: ProcessEnd = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
+        let running = RunningProcess()
+        let end: ProcessEnd = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                // bwrap --die-with-parent (PR_SET_PDEATHSIG) kills the sandbox when the *thread*
+                // that started it exits, and idle pool threads exit after a few seconds. So the
+                // process is started on a thread of its own that lives until the process is gone.
                 let thread = Thread {
+                    let process: SupervisedProcess
+                    do {
+                        process = try SupervisedProcess(
+                            arguments: launch.arguments, environment: launch.environment, directory: launch.directory,
+                            rlimits: rlimits)
+                    } catch {
+                        group?.remove()
+                        continuation.resume(throwing: error)
+                        return
+                    }
+                    if let onKill = launch.onKill { process.whenKilled(onKill) }
+                    if let group {
+                        group.add(process.pid)
+                        process.whenKilled { group.killAll() }
+                    }
+                    running.set(process)
+                    process.openGate()
+                    if cancelled.isSet { process.killTree() }
                     let end = process.supervise(timeout: limits.timeout, outputBytes: limits.outputBytes,
                                                 isCancelled: { cancelled.isSet })
                     continuation.resume(returning: end)
@@ -60,7 +68,7 @@ enum ProcessRunner {
             }
         } onCancel: {
             cancelled.set()
-            process.killTree()
+            running.get()?.killTree()
         }
 
         var limitHit: LimitHit?
@@ -89,6 +97,14 @@ enum ProcessRunner {
     private static func formatSeconds(_ seconds: Double) -> String {
         seconds < 60 ? String(format: "%gs", seconds) : String(format: "%gm", seconds / 60)
     }
+}
+
+/// The supervised process, once its thread has started it.
+final class RunningProcess: @unchecked Sendable {
+    private let lock = NSLock()
+    private var process: SupervisedProcess?
+    func set(_ value: SupervisedProcess) { lock.lock(); process = value; lock.unlock() }
+    func get() -> SupervisedProcess? { lock.lock(); defer { lock.unlock() }; return process }
 }
 
 final class CancelFlag: @unchecked Sendable {

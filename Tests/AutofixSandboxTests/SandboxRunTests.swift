@@ -31,6 +31,14 @@ final class SandboxRunTests: XCTestCase {
         XCTAssertGreaterThan(result.wallSeconds, 0)
     }
 
+    /// bwrap's --die-with-parent follows the thread that started it; a run must outlive the
+    /// few seconds after which idle pool threads exit (real test suites take minutes).
+    func testARunOutlivesIdlePoolThreads() async throws {
+        let result = try await SandboxFixture.run(sandbox, "sleep 7; echo finished", in: checkout.url)
+        XCTAssertTrue(result.succeeded, "\(result.summary): \(result.combinedOutput)")
+        XCTAssertEqual(result.stdout, "finished\n")
+    }
+
     func testSuccessfulRunWritesOnlyIntoTheCheckout() async throws {
         let result = try await SandboxFixture.run(sandbox, "mkdir -p build && echo built > build/out.txt && pwd", in: checkout.url)
         XCTAssertTrue(result.succeeded, result.combinedOutput)
