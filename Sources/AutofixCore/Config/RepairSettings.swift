@@ -93,8 +93,7 @@ public struct SettingsResolver {
         guard topP > 0, topP <= 1 else { throw UsageError("--top-p must be in (0, 1] (got \(topP))") }
         let maxTokens = try flags.maxDiffTokens ?? configInt("autofix.maxDiffTokens") ?? 2048
         guard maxTokens >= 16 else { throw UsageError("--max-diff-tokens must be at least 16 (got \(maxTokens))") }
-        var protected = configList("autofix.protect")
-        if flags.noTestEdits { protected += TestFileGlobs.defaults }
+        let protected = PathPolicy.protectedGlobs(configured: configList("autofix.protect"), noTestEdits: flags.noTestEdits)
         return RepairSettings(
             testCommand: testCommand,
             testCommandSource: source,
@@ -167,12 +166,4 @@ public struct SettingsResolver {
         guard let number = Double(value) else { throw UsageError("git config \(key) is `\(value)`, not a number") }
         return number
     }
-}
-
-/// Where tests usually live, protected from edits with `--no-test-edits`.
-public enum TestFileGlobs {
-    public static let defaults = [
-        "Tests/**", "tests/**", "test/**", "**/test_*.py", "**/*_test.py", "**/*_test.go",
-        "**/*.test.js", "**/*.test.ts", "**/*.spec.js", "**/*.spec.ts", "spec/**",
-    ]
 }
