@@ -8,8 +8,9 @@ struct GitAutofix: AsyncParsableCommand {
         abstract: "Let a language model fix failing tests on a scratch branch, without touching your work.",
         version: AutofixVersion.string,
         subcommands: [
-            SnapshotCommand.self, ListCommand.self, ShowCommand.self, ApplyCommand.self, DropCommand.self,
+            RunCommand.self, SnapshotCommand.self, ListCommand.self, ShowCommand.self, ApplyCommand.self, DropCommand.self,
             SandboxCommand.self,
-        ]
+        ],
+        defaultSubcommand: RunCommand.self
     )
 }

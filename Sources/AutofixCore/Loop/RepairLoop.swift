@@ -1,0 +1,452 @@
+import Foundation
+
+/// The streamed repair loop: snapshot, scratch checkout, baseline tests, then rounds of
+/// prompt → streamed reply → each file patch applied as soon as it is complete → tests →
+/// accept (commit on the run ref) or roll back, until the tests pass or a limit is reached.
+/// Never writes the user's work tree, index, HEAD or branch; every accepted commit stays
+/// reachable from the run ref, whatever happens.
+public final class RepairLoop {
+    public let repository: Repository
+    public let settings: RepairSettings
+    let model: ChatModel
+    let tests: TestExecutor
+    let emit: (RunEvent) -> Void
+    /// Where scratch checkouts go (the system temp dir by default).
+    public var scratchParent: URL?
+    /// Keep the scratch checkout after the run, for inspection.
+    public var keepScratch = false
+
+    public init(repository: Repository, settings: RepairSettings, model: ChatModel, tests: TestExecutor,
+                events: @escaping (RunEvent) -> Void) {
+        self.repository = repository
+        self.settings = settings
+        self.model = model
+        self.tests = tests
+        self.emit = events
+    }
+
+    /// Runs to the end. Model, sandbox and git failures are thrown after the run's state is
+    /// saved; Ctrl-C (task cancellation) ends the run with status `interrupted`.
+    public func run() async throws -> RunOutcome {
+        let started = Date()
+        let snapshot = try Snapshotter(repository: repository).snapshot()
+        let statusStore = RunStatusStore(repository: repository)
+        let transcript = try RunTranscript(directory: statusStore.directory(for: snapshot.run.id))
+        var state = RunState(snapshot: snapshot, started: started)
+        try statusStore.write(status(state, "running"), for: snapshot.run.id)
+
+        let header = RunHeader(
+            run: snapshot.run.id, ref: snapshot.run.ref,
+            repository: repository.workingDirectory?.path ?? repository.gitDirectory.path,
+            branch: snapshot.head.refComponent, base: snapshot.base?.hex,
+            testCommand: settings.testCommand, testCommandSource: settings.testCommandSource,
+            model: settings.model, endpoint: settings.endpoint, sandbox: settings.sandbox.rawValue,
+            maxRounds: settings.maxRounds, editFormat: settings.editFormat.rawValue)
+        emit(.started(header))
+        transcript.record("header", header)
+
+        let scratch = try ScratchCheckout.create(repository: repository, commit: snapshot.commit, under: scratchParent)
+        defer { if !keepScratch { scratch.remove() } }
+
+        do {
+            let outcome = try await rounds(state: &state, scratch: scratch, transcript: transcript)
+            try finish(outcome, state: state, transcript: transcript)
+            return outcome
+        } catch is CancellationError {
+            let outcome = makeOutcome(state, status: .interrupted, reason: "interrupted (Ctrl-C)")
+            try finish(outcome, state: state, transcript: transcript)
+            return outcome
+        } catch {
+            try? statusStore.write(status(state, "error"), for: snapshot.run.id)
+            transcript.record("error", ["message": String(describing: error)])
+            try? writeNote(state)
+            throw error
+        }
+    }
+
+    // MARK: rounds
+
+    private func rounds(state: inout RunState, scratch: ScratchCheckout, transcript: RunTranscript) async throws -> RunOutcome {
+        let baseline = try await runTests(in: scratch, round: 0, state: state, transcript: transcript)
+        state.baseline = baseline.report
+        state.accepted = baseline.report
+        emit(.baseline(baseline.summary))
+        transcript.record("baseline", baseline.summary)
+        if baseline.report.allPassed && settings.issueText == nil {
+            return makeOutcome(state, status: .alreadyPassing, reason: "all tests already pass")
+        }
+
+        let builder = PromptBuilder(editFormat: settings.editFormat, testCommand: settings.testCommand)
+        let digest = FailureDigest.make(report: baseline.report, output: baseline.output, repositoryRoot: scratch.directory)
+        let snapshotTree = try repository.commit(state.snapshot.commit).tree
+        let allFiles = try repository.filePaths(in: snapshotTree)
+        state.knownFiles = Set(allFiles)
+        var conversation = Conversation(system: builder.systemMessage)
+        // Files the failures name first, then the code they import, then what the user changed.
+        let named = prioritised(digest.referencedFiles, existingIn: allFiles)
+        let namedFiles = readFiles(named, in: scratch.directory)
+        let related = RelatedFiles(repositoryFiles: allFiles).related(to: namedFiles.map(\.content), excluding: Set(named))
+        let firstFiles = prioritised(named + related + state.snapshot.capture.modified + state.snapshot.capture.added, existingIn: allFiles)
+        conversation.start(builder.firstMessage(
+            issue: settings.issueText, repositoryMap: allFiles, files: readFiles(firstFiles, in: scratch.directory),
+            digest: digest.text))
+
+        var emptyReplies = 0
+        for round in 1...settings.maxRounds {
+            try Task.checkCancellation()
+            if let timeout = settings.timeout, Date().timeIntervalSince(state.started) >= timeout {
+                return makeOutcome(state, status: .failing, reason: "time budget of \(DurationText.format(timeout)) used up")
+            }
+            state.rounds = round
+            let result = try await playRound(round, state: &state, conversation: &conversation, builder: builder,
+                                             scratch: scratch, transcript: transcript)
+            emit(.roundFinished(result))
+            if state.accepted?.allPassed == true && settings.issueText == nil {
+                return makeOutcome(state, status: .fixed, reason: "all tests pass")
+            }
+            if result.verdict == .noEdit {
+                emptyReplies += 1
+                if state.declined || emptyReplies >= 2 {
+                    return makeOutcome(state, status: state.accepted?.allPassed == true ? .fixed : .failing,
+                                       reason: state.declined ? "the model declined: \(state.declineReason ?? "no reason given")" : "the model gave no usable edit twice in a row")
+                }
+            } else {
+                emptyReplies = 0
+            }
+        }
+        let passing = state.accepted?.allPassed == true
+        return makeOutcome(state, status: passing ? .fixed : .failing,
+                           reason: passing ? "all tests pass" : "reached the maximum of \(settings.maxRounds) rounds")
+    }
+
+    private func playRound(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
+                           scratch: ScratchCheckout, transcript: RunTranscript) async throws -> RoundResult {
+        let roundStart = Date()
+        let messages = conversation.messages
+        let promptCharacters = messages.reduce(0) { $0 + $1.content.count }
+        emit(.roundStarted(round: round, promptCharacters: promptCharacters))
+
+        var request = ChatRequest(model: settings.model, messages: messages)
+        request.temperature = settings.temperature
+        request.topP = settings.topP
+        request.maxTokens = settings.maxDiffTokens
+
+        let policy = PathPolicy(root: scratch.directory, protectedGlobs: settings.protectedGlobs)
+        let applier = PatchApplier(root: scratch.directory, policy: policy)
+        let parser = StreamingDiffParser(format: settings.editFormat)
+        var reply = ""
+        var touched: [String] = []
+        var appliedFiles: [String] = []
+        var patchRecords: [RoundTranscript.PatchRecord] = []
+        var failure: String?
+        var finish: ModelFinish?
+
+        func handle(_ edit: ParsedEdit) -> String? {
+            switch edit {
+            case .rejected(let path, let reason):
+                patchRecords.append(.init(path: path, result: "rejected", detail: reason))
+                emit(.patchRejected(round: round, path: path, reason: reason))
+                return "The edit for \(path ?? "an unnamed file") was rejected: \(reason)"
+            case .patch(let patch):
+                do {
+                    let report = try applier.apply(patch)
+                    touched += report.touchedPaths
+                    appliedFiles.append(patch.displayPath)
+                    let strategies = report.hunkStrategies.map { String(describing: $0) }
+                    patchRecords.append(.init(path: patch.displayPath, result: "applied", detail: strategies.joined(separator: ",")))
+                    emit(.patchApplied(round: round, path: patch.displayPath, strategies: strategies))
+                    return nil
+                } catch let error as PatchError {
+                    touched += patch.touchedPaths
+                    patchRecords.append(.init(path: patch.displayPath, result: "failed", detail: error.feedback))
+                    emit(.patchRejected(round: round, path: patch.displayPath, reason: error.message))
+                    return error.feedback
+                } catch {
+                    touched += patch.touchedPaths
+                    patchRecords.append(.init(path: patch.displayPath, result: "failed", detail: "\(error)"))
+                    emit(.patchRejected(round: round, path: patch.displayPath, reason: "\(error)"))
+                    return "The patch for \(patch.displayPath) could not be written: \(error)"
+                }
+            }
+        }
+
+        do {
+            streaming: for try await event in model.stream(request) {
+                switch event {
+                case .delta(let text):
+                    reply += text
+                    emit(.modelText(round: round, text: text))
+                    for edit in parser.feed(text) {
+                        if let problem = handle(edit) {
+                            failure = problem
+                            break streaming
+                        }
+                    }
+                case .finished(let info):
+                    finish = info
+                }
+            }
+            try Task.checkCancellation()
+            if failure != nil {
+                // Leaving the loop above dropped the stream, which cancels the transfer.
+                emit(.streamCancelled(round: round, reason: "a patch failed; the rest of the reply was not needed"))
+            } else {
+                for edit in parser.finish() {
+                    if let problem = handle(edit) {
+                        failure = problem
+                        break
+                    }
+                }
+            }
+        } catch {
+            try? scratch.restore(paths: touched, to: state.tip, from: repository)
+            throw error
+        }
+        state.promptTokens += finish?.usage?.promptTokens ?? 0
+        state.completionTokens += finish?.usage?.completionTokens ?? 0
+        let modelSeconds = Date().timeIntervalSince(roundStart)
+        conversation.append(assistant: reply)
+
+        let failingBefore = state.accepted?.failingCount ?? 0
+        func result(_ verdict: RoundResult.Verdict, _ reason: String, after: TestReport? = nil, newlyFailing: [String] = [],
+                    commit: ObjectID? = nil, testSeconds: Double? = nil) -> RoundResult {
+            RoundResult(round: round, verdict: verdict, reason: reason, appliedFiles: appliedFiles,
+                        failingBefore: failingBefore, failingAfter: after?.failingCount, newlyFailing: newlyFailing,
+                        commit: commit?.hex, seconds: Date().timeIntervalSince(roundStart), modelSeconds: modelSeconds,
+                        testSeconds: testSeconds, timeToFirstToken: finish?.timeToFirstToken,
+                        promptTokens: finish?.usage?.promptTokens, completionTokens: finish?.usage?.completionTokens)
+        }
+        func record(_ result: RoundResult, tests: TestSummary? = nil) -> RoundResult {
+            transcript.record("round", RoundTranscript(round: round, promptMessages: messages.count, promptCharacters: promptCharacters,
+                                                       reply: reply, patches: patchRecords, tests: tests, result: result))
+            return result
+        }
+
+        if let failure {
+            try scratch.restore(paths: touched, to: state.tip, from: repository)
+            conversation.append(user: builder.feedbackMessage(
+                outcome: "Your change could not be applied, so nothing of it was kept:\n\(failure)",
+                digest: nil, files: readFiles(unique(touched), in: scratch.directory)))
+            return record(result(.patchFailed, failure))
+        }
+        if touched.isEmpty {
+            if let decline = Self.declineReason(in: reply) {
+                state.declined = true
+                state.declineReason = decline
+            }
+            conversation.append(user: builder.feedbackMessage(
+                outcome: "Your reply contained no edit I could use. Reply with \(settings.editFormat == .diff ? "unified diffs in ```diff fences" : "whole-file blocks: the path on a line, then the complete file in a fence").",
+                digest: nil, files: []))
+            return record(result(.noEdit, state.declined ? "the model declined" : "no edit in the reply"))
+        }
+
+        emit(.testsStarted(round: round))
+        let execution = try await runTests(in: scratch, round: round, state: state, transcript: transcript)
+        let after = execution.report
+        let before = state.accepted ?? after
+        let comparison = ReportComparison(before: before, after: after)
+        // Accepted only when nothing that passed now fails (or vanished) and fewer tests fail.
+        let improved = comparison.isImprovement
+        let digest = FailureDigest.make(report: after, output: execution.output, repositoryRoot: scratch.directory)
+
+        if improved {
+            let commit = try commitRound(round, touched: touched, summary: parser.summaryLine, before: before, after: after,
+                                         state: &state, scratch: scratch)
+            state.accepted = after
+            state.knownFiles.formUnion(touched)
+            conversation.append(user: builder.feedbackMessage(
+                outcome: "Your change was applied and committed: failing tests went from \(before.failingCount) to \(after.failingCount)."
+                    + (after.allPassed ? " All tests pass now." : ""),
+                digest: after.allPassed ? nil : digest.text,
+                files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.directory)))
+            return record(result(.accepted, "failing \(before.failingCount) -> \(after.failingCount)", after: after,
+                                 commit: commit, testSeconds: execution.summary.seconds), tests: execution.summary)
+        }
+
+        try scratch.restore(paths: touched, to: state.tip, from: repository)
+        let reason: String
+        if !comparison.newlyFailing.isEmpty {
+            reason = "it broke tests that passed before: " + comparison.newlyFailing.prefix(10).joined(separator: ", ")
+        } else if !comparison.missing.isEmpty {
+            reason = "tests that failed before no longer ran (deleted, renamed or skipped): " + comparison.missing.prefix(10).joined(separator: ", ")
+        } else {
+            reason = "failing tests did not go down (\(before.failingCount) before, \(after.failingCount) after)"
+        }
+        conversation.append(user: builder.feedbackMessage(
+            outcome: "Your change was applied and the tests ran, but it was rolled back because \(reason).",
+            digest: digest.text, files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.directory)))
+        return record(result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing,
+                             testSeconds: execution.summary.seconds), tests: execution.summary)
+    }
+
+    // MARK: pieces
+
+    private struct Execution {
+        let report: TestReport
+        let output: String
+        let summary: TestSummary
+    }
+
+    private func runTests(in scratch: ScratchCheckout, round: Int, state: RunState, transcript: RunTranscript) async throws -> Execution {
+        var timeout = settings.testTimeout
+        if let budget = settings.timeout {
+            timeout = max(1, min(timeout, budget - Date().timeIntervalSince(state.started)))
+        }
+        let execution = try await tests.runTests(in: scratch.directory, timeout: timeout)
+        transcript.saveTestOutput(execution.output, round: round)
+        let report = TestReportParser.parse(output: execution.output, exitCode: execution.exitCode, timedOut: execution.timedOut)
+        let summary = TestSummary(
+            framework: report.framework, failing: report.failingCount, passing: report.passingIDs.count,
+            failingTests: report.failing.map(\.id).sorted(), exitCode: execution.exitCode, timedOut: execution.timedOut,
+            seconds: execution.seconds, note: [report.note, execution.limitNote].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
+        return Execution(report: report, output: execution.output, summary: summary)
+    }
+
+    private func commitRound(_ round: Int, touched: [String], summary: String?, before: TestReport, after: TestReport,
+                             state: inout RunState, scratch: ScratchCheckout) throws -> ObjectID {
+        let tree = try TreeBuilder(repository: repository).tree(from: state.tip, replacing: touched, in: scratch.directory)
+        let subject = Self.commitSubject(summary, round: round)
+        let message = Trailers.message(subject: subject, trailers: [
+            ("Autofix-Run", state.snapshot.run.id),
+            ("Autofix-Round", String(round)),
+            ("Autofix-Model", settings.model),
+            ("Autofix-Test-Command", settings.testCommand),
+            ("Autofix-Failing", "\(before.failingCount) -> \(after.failingCount)"),
+        ])
+        let commit = try repository.createCommit(tree: tree, parents: [state.tip], message: message)
+        try repository.updateReference(state.snapshot.run.ref, to: commit, expected: state.tip,
+                                       message: "git autofix: round \(round)")
+        state.tip = commit
+        state.commits.append(commit)
+        return commit
+    }
+
+    static func commitSubject(_ summary: String?, round: Int) -> String {
+        var text = (summary ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        for prefix in ["Summary:", "summary:", "SUMMARY:"] where text.hasPrefix(prefix) {
+            text = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+        }
+        text = text.trimmingCharacters(in: CharacterSet(charactersIn: "*#` "))
+        if text.isEmpty { return "autofix: round \(round)" }
+        return text.count > 72 ? String(text.prefix(69)) + "..." : text
+    }
+
+    static func declineReason(in reply: String) -> String? {
+        for line in reply.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.uppercased().hasPrefix("CANNOT FIX") {
+                let reason = trimmed.dropFirst("CANNOT FIX".count).trimmingCharacters(in: CharacterSet(charactersIn: ": "))
+                return reason.isEmpty ? "no reason given" : reason
+            }
+        }
+        return nil
+    }
+
+    private func readFiles(_ paths: [String], in directory: URL) -> [(path: String, content: String)] {
+        paths.compactMap { path in
+            let url = directory.appendingPathComponent(path)
+            guard let data = try? Data(contentsOf: url), data.count < 200_000, !data.contains(0),
+                  let text = String(data: data, encoding: .utf8) else { return nil }
+            return (path, text)
+        }
+    }
+
+    /// Only files of the snapshot or of accepted commits reach a prompt: never ignored files
+    /// (`.env`, build output) that a traceback happens to name.
+    private func known(_ paths: [String], _ state: RunState) -> [String] {
+        paths.filter { state.knownFiles.contains($0) }
+    }
+
+    private func prioritised(_ paths: [String], existingIn all: [String]) -> [String] {
+        let known = Set(all)
+        return unique(paths).filter { known.contains($0) }
+    }
+
+    private func unique(_ paths: [String]) -> [String] {
+        var seen = Set<String>()
+        return paths.filter { seen.insert($0).inserted }
+    }
+
+    private func status(_ state: RunState, _ text: String) -> RunStatus {
+        RunStatus(status: text, testCommand: settings.testCommand, model: settings.model,
+                  failingBefore: state.baseline?.failingCount, failingAfter: state.accepted?.failingCount, rounds: state.rounds)
+    }
+
+    private func makeOutcome(_ state: RunState, status: RunOutcome.Status, reason: String) -> RunOutcome {
+        RunOutcome(status: status, stopReason: reason, run: state.snapshot.run.id, ref: state.snapshot.run.ref,
+                   snapshot: state.snapshot.commit.hex, commits: state.commits.map(\.hex), rounds: state.rounds,
+                   failingBefore: state.baseline?.failingCount ?? 0, failingAfter: state.accepted?.failingCount ?? 0,
+                   seconds: Date().timeIntervalSince(state.started), promptTokens: state.promptTokens,
+                   completionTokens: state.completionTokens)
+    }
+
+    private func finish(_ outcome: RunOutcome, state: RunState, transcript: RunTranscript) throws {
+        transcript.record("outcome", outcome)
+        try RunStatusStore(repository: repository).write(status(state, outcome.status.rawValue), for: state.snapshot.run.id)
+        try writeNote(state, outcome: outcome)
+        emit(.finished(outcome))
+    }
+
+    private func writeNote(_ state: RunState, outcome: RunOutcome? = nil) throws {
+        var lines = ["git autofix run \(state.snapshot.run.id)"]
+        if let outcome { lines.append("status: \(outcome.status.rawValue) (\(outcome.stopReason))") }
+        lines.append("test command: \(settings.testCommand)")
+        lines.append("model: \(settings.model) at \(settings.endpoint)")
+        lines.append("rounds: \(state.rounds), accepted commits: \(state.commits.count)")
+        if let before = state.baseline?.failingCount, let after = state.accepted?.failingCount {
+            lines.append("failing: \(before) -> \(after)")
+        }
+        try repository.addNote(lines.joined(separator: "\n") + "\n", to: state.tip)
+    }
+}
+
+/// What a run has done so far.
+struct RunState {
+    let snapshot: Snapshot
+    let started: Date
+    var tip: ObjectID
+    var commits: [ObjectID] = []
+    var baseline: TestReport?
+    var accepted: TestReport?
+    var rounds = 0
+    var promptTokens = 0
+    var completionTokens = 0
+    var declined = false
+    var declineReason: String?
+    var knownFiles: Set<String> = []
+
+    init(snapshot: Snapshot, started: Date) {
+        self.snapshot = snapshot
+        self.started = started
+        self.tip = snapshot.commit
+    }
+}
+
+/// The messages of a run: stable system and first message, then appended rounds. Old rounds are
+/// dropped from the middle only when the conversation grows past its budget.
+struct Conversation {
+    private(set) var messages: [ChatMessage]
+    let maxCharacters: Int
+
+    init(system: String, maxCharacters: Int = 160_000) {
+        messages = [ChatMessage(role: .system, content: system)]
+        self.maxCharacters = maxCharacters
+    }
+
+    mutating func start(_ text: String) { messages.append(ChatMessage(role: .user, content: text)) }
+
+    mutating func append(assistant text: String) {
+        messages.append(ChatMessage(role: .assistant, content: text.isEmpty ? "(empty reply)" : text))
+    }
+
+    mutating func append(user text: String) {
+        messages.append(ChatMessage(role: .user, content: text))
+        while messages.reduce(0, { $0 + $1.content.count }) > maxCharacters, messages.count > 4 {
+            messages.removeSubrange(2...3)
+        }
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

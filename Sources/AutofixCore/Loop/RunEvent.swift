@@ -1,0 +1,98 @@
+import Foundation
+
+/// What a run reports while it works: the terminal renders these, `--json` prints one per line.
+public enum RunEvent: Sendable {
+    case started(RunHeader)
+    case baseline(TestSummary)
+    case roundStarted(round: Int, promptCharacters: Int)
+    case modelText(round: Int, text: String)
+    case patchApplied(round: Int, path: String, strategies: [String])
+    case patchRejected(round: Int, path: String?, reason: String)
+    case streamCancelled(round: Int, reason: String)
+    case testsStarted(round: Int)
+    case roundFinished(RoundResult)
+    case finished(RunOutcome)
+}
+
+public struct RunHeader: Codable, Sendable {
+    public let run: String
+    public let ref: String
+    public let repository: String
+    public let branch: String
+    public let base: String?
+    public let testCommand: String
+    public let testCommandSource: String
+    public let model: String
+    public let endpoint: String
+    public let sandbox: String
+    public let maxRounds: Int
+    public let editFormat: String
+}
+
+/// A test run reduced to what the user and the acceptance rule look at.
+public struct TestSummary: Codable, Sendable, Equatable {
+    public let framework: String
+    public let failing: Int
+    public let passing: Int
+    public let failingTests: [String]
+    public let exitCode: Int32?
+    public let timedOut: Bool
+    public let seconds: Double
+    public let note: String?
+
+    public var allPassed: Bool { failing == 0 && !timedOut }
+}
+
+public struct RoundResult: Codable, Sendable {
+    public enum Verdict: String, Codable, Sendable {
+        /// Tests improved: committed.
+        case accepted
+        /// Applied, but tests did not improve (or got worse): rolled back.
+        case rejected
+        /// A patch did not apply or was unsafe: rolled back, no test run.
+        case patchFailed = "patch_failed"
+        /// The reply held no edit.
+        case noEdit = "no_edit"
+    }
+
+    public let round: Int
+    public let verdict: Verdict
+    public let reason: String
+    public let appliedFiles: [String]
+    public let failingBefore: Int
+    public let failingAfter: Int?
+    public let newlyFailing: [String]
+    public let commit: String?
+    public let seconds: Double
+    public let modelSeconds: Double
+    public let testSeconds: Double?
+    public let timeToFirstToken: Double?
+    public let promptTokens: Int?
+    public let completionTokens: Int?
+}
+
+public struct RunOutcome: Codable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        /// All tests pass at the end.
+        case fixed
+        /// Tests passed before the run started; nothing to do.
+        case alreadyPassing = "already_passing"
+        /// Still failing (with or without accepted commits).
+        case failing
+        case interrupted
+    }
+
+    public let status: Status
+    /// Why the run stopped: all tests pass, max rounds, time budget, model declined, Ctrl-C.
+    public let stopReason: String
+    public let run: String
+    public let ref: String
+    public let snapshot: String
+    public let commits: [String]
+    public let rounds: Int
+    public let failingBefore: Int
+    public let failingAfter: Int
+    public let seconds: Double
+    public let promptTokens: Int
+    public let completionTokens: Int
+}

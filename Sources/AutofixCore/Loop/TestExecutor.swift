@@ -1,0 +1,24 @@
+import Foundation
+
+/// One run of the test command.
+public struct TestExecution: Sendable {
+    public let output: String
+    public let exitCode: Int32?
+    public let timedOut: Bool
+    public let seconds: Double
+    /// A limit the run hit (memory, processes, output), said to the user and the model.
+    public let limitNote: String?
+
+    public init(output: String, exitCode: Int32?, timedOut: Bool, seconds: Double, limitNote: String?) {
+        self.output = output
+        self.exitCode = exitCode
+        self.timedOut = timedOut
+        self.seconds = seconds
+        self.limitNote = limitNote
+    }
+}
+
+/// Runs the test command in a directory. Cancelling the calling task stops the tests.
+public protocol TestExecutor: Sendable {
+    func runTests(in directory: URL, timeout: Double) async throws -> TestExecution
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import AutofixCore
+import Foundation
+
+/// `git autofix [options]`: the repair loop. It is the default subcommand, so `git autofix`
+/// alone runs it.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Fix failing tests with a model, committing each accepted patch on a scratch ref.",
+        discussion: """
+            Snapshots your working tree (never writing it, your index or your branch), checks it \
+            out into a scratch directory, runs the tests in a sandbox, and lets the model stream \
+            fixes one file patch at a time. A round's change is committed on \
+            refs/autofix/<branch>/<run-id> only when no passing test breaks and fewer tests \
+            fail. Review the result with `git autofix show`, then `git autofix apply` it, \
+            `git cherry-pick` it, or `git autofix drop` it.
+
+            Settings come from flags, then AUTOFIX_ENDPOINT / AUTOFIX_MODEL, then git config \
+            autofix.*, then defaults. Exit status: 0 all tests pass, 1 tests still failing, \
+            2 usage or configuration, 3 model or endpoint, 4 sandbox, 5 git, 130 interrupted.
+            """
+    )
+
+    @Option(name: .customLong("test"), help: ArgumentHelp("The test command (default: autofix.testCommand, else detected).", valueName: "command"))
+    var test: String?
+
+    @Option(help: ArgumentHelp("Also tell the model what to do, in words.", valueName: "text"))
+    var issue: String?
+
+    @Option(help: ArgumentHelp("Read the task text from a file.", valueName: "file"))
+    var issueFile: String?
+
+    @Option(help: ArgumentHelp("OpenAI-compatible base URL (default http://localhost:8000/v1).", valueName: "url"))
+    var endpoint: String?
+
+    @Option(help: ArgumentHelp("Model name (default mistralai/Devstral-Small-2505).", valueName: "name"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Most rounds to play (default 10, at most 50).", valueName: "n"))
+    var maxRounds: Int?
+
+    @Option(help: ArgumentHelp("Where tests run: bwrap (default), docker, podman, or none (no isolation).", valueName: "backend"))
+    var sandbox: String?
+
+    @Option(help: ArgumentHelp("Time budget for the whole run, e.g. 30m.", valueName: "duration"))
+    var timeout: String?
+
+    @Option(help: ArgumentHelp("Time limit for one test run (default 10m).", valueName: "duration"))
+    var testTimeout: String?
+
+    @Option(help: ArgumentHelp("Sampling temperature (default 0.15).", valueName: "t"))
+    var temperature: Double?
+
+    @Option(name: .customLong("top-p"), help: ArgumentHelp("Nucleus sampling top_p (default 0.95).", valueName: "p"))
+    var topP: Double?
+
+    @Option(help: ArgumentHelp("Most tokens the model may write per reply (default 2048).", valueName: "n"))
+    var maxDiffTokens: Int?
+
+    @Option(help: ArgumentHelp("How the model writes edits: diff (default) or whole files.", valueName: "format"))
+    var editFormat: String?
+
+    @Flag(help: "Do not let the model edit test files (adds common test paths to autofix.protect).")
+    var noTestEdits = false
+
+    @Option(help: ArgumentHelp("Read the API key from this environment variable instead of AUTOFIX_API_KEY, MISTRAL_API_KEY or OPENAI_API_KEY.", valueName: "name"))
+    var apiKeyEnv: String?
+
+    @Flag(help: "Keep the scratch checkout after the run, and print where it is.")
+    var keepScratch = false
+
+    @Flag(help: "Print one JSON event per line instead of text.")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "Do not ask before starting (e.g. when the sandbox is none).")
+    var yes = false
+
+    func validate() throws {
+        if issue != nil && issueFile != nil { throw ValidationError("Give --issue or --issue-file, not both.") }
+        if let maxRounds, !(1...RepairSettings.maxRoundsCap).contains(maxRounds) {
+            throw ValidationError("--max-rounds must be between 1 and \(RepairSettings.maxRoundsCap).")
+        }
+        if let editFormat, EditFormat(rawValue: editFormat) == nil {
+            throw ValidationError("--edit-format must be diff or whole.")
+        }
+        if let sandbox, SandboxBackendKind(rawValue: sandbox) == nil {
+            throw ValidationError("--sandbox must be one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        for (name, value) in [("--timeout", timeout), ("--test-timeout", testTimeout)] {
+            if let value, (DurationText.seconds(value) ?? 0) <= 0 {
+                throw ValidationError("\(name) takes a duration such as 90s, 10m or 1h30m.")
+            }
+        }
+    }
+
+    var flags: RepairFlags {
+        var flags = RepairFlags()
+        flags.test = test
+        flags.issue = issue
+        flags.issueFile = issueFile
+        flags.endpoint = endpoint
+        flags.model = model
+        flags.maxRounds = maxRounds
+        flags.sandbox = sandbox
+        flags.timeout = timeout
+        flags.testTimeout = testTimeout
+        flags.temperature = temperature
+        flags.topP = topP
+        flags.maxDiffTokens = maxDiffTokens
+        flags.editFormat = editFormat
+        flags.noTestEdits = noTestEdits
+        flags.apiKeyEnv = apiKeyEnv
+        return flags
+    }
+
+    func run() async throws {
+        let outcome: RunOutcome = try await reportingErrors {
+            let repository = try currentRepository()
+            let environment = ProcessInfo.processInfo.environment
+            let root = repository.workingDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let settings = try SettingsResolver(
+                flags: flags, environment: environment, projectRoot: root,
+                config: { repository.configString($0) }, configList: { repository.configStrings($0) }
+            ).resolve()
+            let renderer: RunRenderer = json ? JSONRunRenderer() : TextRunRenderer(terminal: .current)
+            if settings.sandbox == .none && !json {
+                Terminal.current.err(Terminal.current.paint("warning: ", .yellow)
+                    + "--sandbox none runs the model's code with your full permissions, network and files.")
+            }
+            let components = try RunComponents(settings: settings, environment: environment)
+            let loop = RepairLoop(repository: repository, settings: settings, model: components.model,
+                                  tests: components.tests, events: { renderer.render($0) })
+            loop.keepScratch = keepScratch
+            return try await InterruptibleTask.run { try await loop.run() }
+        }
+        switch outcome.status {
+        case .fixed, .alreadyPassing: return
+        case .failing: throw ExitCode(ExitCategory.testsFailing.rawValue)
+        case .interrupted: throw ExitCode(130)
+        }
+    }
+}
+
+/// Runs an operation that the first Ctrl-C cancels (so the run can save its state and stop the
+/// sandbox); a second Ctrl-C exits at once.
+enum InterruptibleTask {
+    static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await operation() }
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
+        var interrupted = false
+        source.setEventHandler {
+            if interrupted { exit(130) }
+            interrupted = true
+            FileHandle.standardError.write(Data("\ninterrupting: stopping the model and the tests, keeping every accepted commit (Ctrl-C again to quit at once)\n".utf8))
+            task.cancel()
+        }
+        source.resume()
+        defer {
+            source.cancel()
+            signal(SIGINT, SIG_DFL)
+        }
+        return try await task.value
+    }
+}

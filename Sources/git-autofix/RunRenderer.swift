@@ -1,0 +1,169 @@
+import AutofixCore
+import Foundation
+
+protocol RunRenderer: Sendable {
+    func render(_ event: RunEvent)
+}
+
+/// Human output: a header, the model's reply as it streams (diff lines colored on a terminal),
+/// one line per round, and a summary with the commands to review the result.
+final class TextRunRenderer: RunRenderer, @unchecked Sendable {
+    private let terminal: Terminal
+    private let lock = NSLock()
+    private var pendingLine = ""
+
+    init(terminal: Terminal) {
+        self.terminal = terminal
+    }
+
+    func render(_ event: RunEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .started(let header):
+            terminal.out(terminal.paint("git autofix", .bold) + " run \(terminal.paint(header.run, .yellow))")
+            terminal.out("  repository:   \(header.repository) (\(header.branch) at \(header.base.map { String($0.prefix(10)) } ?? "no commits yet"))")
+            terminal.out("  test command: \(header.testCommand)  (\(header.testCommandSource))")
+            terminal.out("  model:        \(header.model) at \(header.endpoint)")
+            terminal.out("  sandbox:      \(header.sandbox), up to \(header.maxRounds) rounds, \(header.editFormat) edits")
+            terminal.out("Running the tests on the snapshot...")
+        case .baseline(let summary):
+            terminal.out("Baseline: \(describe(summary))")
+        case .roundStarted(let round, let characters):
+            terminal.out()
+            terminal.out(terminal.paint("Round \(round)", .bold) + terminal.paint("  (prompt ~\((characters + 3) / 4) tokens)", .dim))
+        case .modelText(_, let text):
+            streamText(text)
+        case .patchApplied(_, let path, let strategies):
+            flushLine()
+            let how = strategies.allSatisfy { $0.contains("exact") } || strategies.isEmpty ? "" : " (\(strategies.joined(separator: ", ")))"
+            terminal.out(terminal.paint("  ✓ applied \(path)\(how)", .green))
+        case .patchRejected(_, let path, let reason):
+            flushLine()
+            terminal.out(terminal.paint("  ✗ \(path ?? "edit") not applied: \(reason.split(separator: "\n").first ?? "")", .red))
+        case .streamCancelled(_, let reason):
+            flushLine()
+            terminal.out(terminal.paint("  stream stopped: \(reason)", .dim))
+        case .testsStarted:
+            flushLine()
+            terminal.out(terminal.paint("  running tests...", .dim))
+        case .roundFinished(let result):
+            flushLine()
+            terminal.out(roundLine(result))
+        case .finished(let outcome):
+            flushLine()
+            summary(outcome)
+        }
+    }
+
+    private func streamText(_ text: String) {
+        pendingLine += text
+        while let newline = pendingLine.firstIndex(of: "\n") {
+            let line = String(pendingLine[..<newline])
+            pendingLine = String(pendingLine[pendingLine.index(after: newline)...])
+            terminal.out("  │ " + colorDiffLine(line))
+        }
+    }
+
+    private func flushLine() {
+        if !pendingLine.isEmpty {
+            terminal.out("  │ " + colorDiffLine(pendingLine))
+            pendingLine = ""
+        }
+    }
+
+    private func colorDiffLine(_ line: String) -> String {
+        if line.hasPrefix("+++") || line.hasPrefix("---") { return terminal.paint(line, .bold) }
+        if line.hasPrefix("+") { return terminal.paint(line, .green) }
+        if line.hasPrefix("-") { return terminal.paint(line, .red) }
+        if line.hasPrefix("@@") { return terminal.paint(line, .cyan) }
+        return line
+    }
+
+    private func describe(_ summary: TestSummary) -> String {
+        var text = summary.allPassed ? "all \(summary.passing) tests pass" : "\(summary.failing) failing, \(summary.passing) passing"
+        if summary.timedOut { text += " (timed out)" }
+        text += " [\(summary.framework), \(DurationText.format(summary.seconds))]"
+        if let note = summary.note { text += " — \(note)" }
+        if !summary.failingTests.isEmpty && summary.failing <= 8 { text += "\n  failing: " + summary.failingTests.joined(separator: ", ") }
+        return text
+    }
+
+    private func roundLine(_ result: RoundResult) -> String {
+        let files = result.appliedFiles.isEmpty ? "" : " \(result.appliedFiles.joined(separator: ", "))"
+        var tokens = ""
+        if let completion = result.completionTokens { tokens = ", \(completion) tokens" }
+        let timing = "\(DurationText.format(result.seconds))\(tokens)"
+        switch result.verdict {
+        case .accepted:
+            return terminal.paint("  accepted", .green) + "\(files): failing \(result.failingBefore) → \(result.failingAfter ?? 0), committed \(result.commit.map { String($0.prefix(10)) } ?? "") (\(timing))"
+        case .rejected:
+            return terminal.paint("  rolled back", .yellow) + "\(files): \(result.reason) (\(timing))"
+        case .patchFailed:
+            return terminal.paint("  patch failed", .red) + ": the explanation went back to the model (\(timing))"
+        case .noEdit:
+            return terminal.paint("  no edit", .yellow) + ": \(result.reason) (\(timing))"
+        }
+    }
+
+    private func summary(_ outcome: RunOutcome) {
+        terminal.out()
+        let headline: String
+        switch outcome.status {
+        case .fixed: headline = terminal.paint("All tests pass", .green)
+        case .alreadyPassing: headline = terminal.paint("All tests already pass: nothing to fix", .green)
+        case .failing: headline = terminal.paint("Tests still failing", .red)
+        case .interrupted: headline = terminal.paint("Interrupted", .yellow)
+        }
+        terminal.out("\(headline) — \(outcome.stopReason). Failing: \(outcome.failingBefore) → \(outcome.failingAfter) after \(outcome.rounds) round\(outcome.rounds == 1 ? "" : "s") in \(DurationText.format(outcome.seconds)).")
+        if outcome.promptTokens + outcome.completionTokens > 0 {
+            terminal.out("Tokens: \(outcome.promptTokens) prompt, \(outcome.completionTokens) completion.")
+        }
+        if outcome.commits.isEmpty {
+            terminal.out("No commit was accepted. Your working tree was not touched.")
+            terminal.out("  transcript:  git autofix show \(outcome.run)    remove the run: git autofix drop \(outcome.run)")
+            return
+        }
+        terminal.out("\(outcome.commits.count) commit\(outcome.commits.count == 1 ? "" : "s") on \(outcome.ref). Your working tree was not touched. Review:")
+        terminal.out("  git autofix show \(outcome.run)")
+        terminal.out("  git log -p \(String(outcome.snapshot.prefix(10)))..\(outcome.ref)")
+        terminal.out("Take it:")
+        terminal.out("  git autofix apply \(outcome.run)        # into your working tree")
+        terminal.out("  git cherry-pick \(String(outcome.snapshot.prefix(10)))..\(outcome.ref)   # as commits on your branch")
+        terminal.out("Or drop it:")
+        terminal.out("  git autofix drop \(outcome.run)")
+    }
+}
+
+/// `--json`: one JSON object per line, `{"event": NAME, ...}`.
+struct JSONRunRenderer: RunRenderer {
+    func render(_ event: RunEvent) {
+        let line: [String: Any]
+        switch event {
+        case .started(let header): line = Self.object("started", header)
+        case .baseline(let summary): line = Self.object("baseline", summary)
+        case .roundStarted(let round, let characters):
+            line = ["event": "round_started", "round": round, "prompt_characters": characters]
+        case .modelText(let round, let text): line = ["event": "model_text", "round": round, "text": text]
+        case .patchApplied(let round, let path, let strategies):
+            line = ["event": "patch_applied", "round": round, "path": path, "strategies": strategies]
+        case .patchRejected(let round, let path, let reason):
+            line = ["event": "patch_rejected", "round": round, "path": path ?? NSNull(), "reason": reason]
+        case .streamCancelled(let round, let reason): line = ["event": "stream_cancelled", "round": round, "reason": reason]
+        case .testsStarted(let round): line = ["event": "tests_started", "round": round]
+        case .roundFinished(let result): line = Self.object("round_finished", result)
+        case .finished(let outcome): line = Self.object("finished", outcome)
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    private static func object<T: Encodable>(_ name: String, _ value: T) -> [String: Any] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard let data = try? encoder.encode(value),
+              var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return ["event": name] }
+        object["event"] = name
+        return object
+    }
+}

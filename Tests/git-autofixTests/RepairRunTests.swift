@@ -1,0 +1,300 @@
+import AutofixTestSupport
+import Foundation
+import XCTest
+
+/// `git autofix` end to end, as a user runs it: the built binary, a real repository with failing
+/// tests, a scripted model on a real loopback socket, and the real bubblewrap sandbox.
+final class RepairRunTests: XCTestCase {
+    private let pytest = "python3 -m pytest -q"
+
+    private func autofix(_ repo: TestRepository, _ server: ScriptedSSEServer, _ extra: [String] = [],
+                         test: String? = nil) throws -> Shell.Output {
+        try AutofixCLI.run(["run", "--endpoint", server.baseURL, "--model", "test-model", "--test", test ?? pytest,
+                            "--sandbox", "bwrap", "--test-timeout", "2m"] + extra, in: repo.url)
+    }
+
+    private func stateOfUserFiles(_ repo: TestRepository) throws -> [String: String] {
+        // Everything the user owns: work tree, index, HEAD, branches. Run refs, objects, notes and
+        // run records are the tool's own additions.
+        try repo.fingerprint(excluding: [".git/objects", ".git/refs/autofix", ".git/refs/notes", ".git/autofix", ".git/logs"])
+    }
+
+    private func runRef(_ repo: TestRepository) throws -> String {
+        try repo.git("for-each-ref", "--format=%(refname)", "refs/autofix").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func chat(_ text: String) -> ScriptedSSEServer.Reply {
+        // Split like a real server: a few characters per event.
+        var deltas: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            deltas.append(String(rest.prefix(7)))
+            rest = rest.dropFirst(7)
+        }
+        return ScriptedSSEServer.chatStream(deltas, usage: (prompt: 500, completion: 80))
+    }
+
+    func testCorrectFixInOneRoundIsCommittedWithTrailersAndTheTreeIsUntouched() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        try repo.write("NOTES.md", "my uncommitted notes\n")
+        let before = try stateOfUserFiles(repo)
+        let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])
+        defer { server.stop() }
+
+        let output = try autofix(repo, server)
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertTrue(output.stdout.contains("All tests pass"), output.stdout)
+        XCTAssertTrue(output.stdout.contains("git autofix apply"), output.stdout)
+        XCTAssertEqual(try stateOfUserFiles(repo), before, "the user's work tree, index and HEAD are byte-identical")
+
+        let ref = try runRef(repo)
+        let message = try repo.git("log", "-1", "--format=%B", ref)
+        XCTAssertTrue(message.hasPrefix("make add() add instead of subtract"), message)
+        XCTAssertTrue(message.contains("Autofix-Round: 1"), message)
+        XCTAssertTrue(message.contains("Autofix-Model: test-model"), message)
+        XCTAssertTrue(message.contains("Autofix-Test-Command: \(pytest)"), message)
+        XCTAssertTrue(message.contains("Autofix-Failing: 2 -> 0"), message)
+        XCTAssertTrue(message.contains("Autofix-Run: \(ref.split(separator: "/").last!)"), message)
+        XCTAssertEqual(try repo.git("show", "\(ref):calc.py").contains("return a + b"), true)
+        XCTAssertEqual(try repo.git("show", "\(ref):NOTES.md"), "my uncommitted notes\n", "the snapshot carried the uncommitted file")
+        XCTAssertTrue(try repo.git("notes", "--ref=autofix", "show", ref).contains("status: fixed"))
+
+        let request = try XCTUnwrap(server.recordedRequests.first?.jsonBody)
+        XCTAssertEqual(request["temperature"] as? Double, 0.15)
+        XCTAssertEqual(request["top_p"] as? Double, 0.95)
+        XCTAssertEqual(request["max_tokens"] as? Int, 2048)
+        let prompt = String(describing: request["messages"] ?? "")
+        XCTAssertTrue(prompt.contains("test_add"), "the failure digest reaches the model")
+        XCTAssertTrue(prompt.contains("return a - b"), "the failing file's content reaches the model")
+    }
+
+    func testFailureOfRoundOneIsFedBackAndRoundTwoFixesIt() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let wrong = """
+            Summary: multiply
+
+            ```diff
+            --- a/calc.py
+            +++ b/calc.py
+            @@ -1,2 +1,2 @@
+             def add(a, b):
+            -    return a - b
+            +    return a * b
+            ```
+            """
+        let server = try ScriptedSSEServer(replies: [chat(wrong), chat(SampleProjects.pythonCalculatorFix)])
+        defer { server.stop() }
+        let output = try autofix(repo, server)
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertEqual(server.recordedRequests.count, 2)
+        let secondPrompt = server.recordedRequests[1].bodyText
+        XCTAssertTrue(secondPrompt.contains("rolled back"), secondPrompt)
+        XCTAssertTrue(secondPrompt.contains("assert 6 == 5"), "round 2 sees round 1's real test output")
+        let ref = try runRef(repo)
+        XCTAssertEqual(try repo.git("rev-list", "--count", "\(ref)^..\(ref)"), "1\n")
+        XCTAssertTrue(try repo.git("log", "-1", "--format=%B", ref).contains("Autofix-Round: 2"))
+    }
+
+    func testAPatchThatDoesNotApplyCancelsTheStreamAndExplainsWhy() throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let firstGoodSecondBad = """
+            Summary: fix both
+
+            ```diff
+            --- a/strings.py
+            +++ b/strings.py
+            @@ -1,2 +1,2 @@
+             def shout(text):
+            -    return text.lower()
+            +    return text.upper()
+            ```
+
+            ```diff
+            --- a/mathutil.py
+            +++ b/mathutil.py
+            @@ -1,2 +1,2 @@
+             def double(number):
+            -    return number + 2
+            +    return number * 2
+            ```
+            """ + String(repeating: "\nMore explanation that the tool never needs to read.", count: 40)
+        let fix = """
+            Summary: fix both
+
+            ```diff
+            --- a/strings.py
+            +++ b/strings.py
+            @@ -1,2 +1,2 @@
+             def shout(text):
+            -    return text.lower()
+            +    return text.upper()
+            ```
+            ```diff
+            --- a/mathutil.py
+            +++ b/mathutil.py
+            @@ -1,2 +1,2 @@
+             def double(n):
+            -    return n + 2
+            +    return n * 2
+            ```
+            """
+        var deltas: [String] = []
+        for line in firstGoodSecondBad.split(separator: "\n", omittingEmptySubsequences: false) { deltas.append(line + "\n") }
+        let slow = ScriptedSSEServer.chatStream(deltas, delay: 0.02)
+        let server = try ScriptedSSEServer(replies: [slow, chat(fix)])
+        defer { server.stop() }
+        let output = try autofix(repo, server)
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertTrue(server.connections.first?.clientLeftEarly ?? false, "the first stream was cancelled early")
+        XCTAssertTrue(output.stdout.contains("patch failed"), output.stdout)
+        let feedback = server.recordedRequests[1].bodyText
+        XCTAssertTrue(feedback.contains("could not be applied"), feedback)
+        XCTAssertTrue(feedback.contains("mathutil.py"), feedback)
+        let ref = try runRef(repo)
+        XCTAssertEqual(try repo.git("show", "\(ref):mathutil.py"), "def double(n):\n    return n * 2\n")
+    }
+
+    func testAPatchThatBreaksAnotherTestIsRejectedAndNotCommitted() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let breaksMul = """
+            Summary: fix add, break mul
+
+            ```diff
+            --- a/calc.py
+            +++ b/calc.py
+            @@ -1,6 +1,6 @@
+             def add(a, b):
+            -    return a - b
+            +    return a + b
+             
+             
+             def mul(a, b):
+            -    return a * b
+            +    return a + b
+            ```
+            """
+        let server = try ScriptedSSEServer(replies: [chat(breaksMul), chat("CANNOT FIX: out of ideas")])
+        defer { server.stop() }
+        let output = try autofix(repo, server, ["--max-rounds", "2"])
+        XCTAssertEqual(output.status, 1, output.stdout + output.stderr)
+        let ref = try runRef(repo)
+        XCTAssertEqual(try repo.revParse(ref), try repo.revParse("\(ref)"), "run ref exists")
+        XCTAssertTrue(try repo.git("log", "-1", "--format=%s", ref).hasPrefix("autofix: snapshot"), "nothing was committed")
+        XCTAssertTrue(server.recordedRequests[1].bodyText.contains("test_mul"), "the newly failing test is named to the model")
+        XCTAssertTrue(output.stdout.contains("declined"), output.stdout)
+    }
+
+    func testAPatchThatEscapesTheRepositoryIsRejected() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let outside = repo.url.deletingLastPathComponent().appendingPathComponent("escaped-\(UUID().uuidString.prefix(6)).txt")
+        let escape = """
+            Summary: sneaky
+
+            ```diff
+            --- /dev/null
+            +++ b/../\(outside.lastPathComponent)
+            @@ -0,0 +1 @@
+            +owned
+            ```
+            """
+        let server = try ScriptedSSEServer(replies: [chat(escape), chat(SampleProjects.pythonCalculatorFix)])
+        defer { server.stop() }
+        let output = try autofix(repo, server)
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: outside.path), "nothing was written outside the checkout")
+        XCTAssertTrue(server.recordedRequests[1].bodyText.contains(".."), "the rejection is explained to the model")
+    }
+
+    func testModelServerDownMidRunKeepsAcceptedCommitsAndExitsWithModelError() throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let half = """
+            Summary: fix shout
+
+            ```diff
+            --- a/strings.py
+            +++ b/strings.py
+            @@ -1,2 +1,2 @@
+             def shout(text):
+            -    return text.lower()
+            +    return text.upper()
+            ```
+            """
+        let server = try ScriptedSSEServer(replies: [chat(half), ScriptedSSEServer.Reply(status: 200, chunks: [], ending: .reset)])
+        defer { server.stop() }
+        let before = try stateOfUserFiles(repo)
+        let output = try autofix(repo, server, ["--max-rounds", "3"])
+        XCTAssertEqual(output.status, 3, output.stdout + output.stderr)
+        XCTAssertEqual(try stateOfUserFiles(repo), before)
+        let ref = try runRef(repo)
+        XCTAssertEqual(try repo.git("show", "\(ref):strings.py"), "def shout(text):\n    return text.upper()\n",
+                       "round 1's commit stays reachable from the run ref")
+        let list = try AutofixCLI.run(["list"], in: repo.url)
+        XCTAssertTrue(list.stdout.contains("error"), list.stdout)
+    }
+
+    func testCtrlCMidStreamKeepsTheRunAndLeavesTheTreeUntouched() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let stalling = ScriptedSSEServer.Reply.events(
+            ScriptedSSEServer.chatStreamEvents(["Summary: thinking", " hard"], finishReason: nil, done: false),
+            ending: .stall(seconds: 60))
+        let server = try ScriptedSSEServer(replies: [stalling])
+        defer { server.stop() }
+        let before = try stateOfUserFiles(repo)
+
+        let process = Process()
+        process.executableURL = BuiltProducts.executable("git-autofix")
+        process.arguments = ["run", "--endpoint", server.baseURL, "--model", "test-model", "--test", pytest, "--sandbox", "bwrap"]
+        process.currentDirectoryURL = repo.url
+        process.environment = Hermetic.environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while server.recordedRequests.isEmpty && Date() < deadline { usleep(50_000) }
+        usleep(300_000)
+        process.interrupt()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, text)
+        XCTAssertTrue(text.contains("Interrupted"), text)
+        XCTAssertEqual(try stateOfUserFiles(repo), before)
+        let id = try runRef(repo).split(separator: "/").last.map(String.init) ?? ""
+        let status = try String(contentsOf: repo.file(".git/autofix/runs/\(id)/status.json"), encoding: .utf8)
+        XCTAssertTrue(status.contains("interrupted"), status)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: repo.file(".git/autofix/runs/\(id)/transcript.jsonl").path))
+    }
+
+    func testJSONModePrintsOneEventPerLine() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])
+        defer { server.stop() }
+        let output = try autofix(repo, server, ["--json"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        let events = try output.stdout.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let names = events.compactMap { $0["event"] as? String }
+        XCTAssertEqual(names.first, "started")
+        XCTAssertEqual(names.last, "finished")
+        XCTAssertTrue(names.contains("baseline"))
+        XCTAssertTrue(names.contains("patch_applied"))
+        let finished = try XCTUnwrap(events.last)
+        XCTAssertEqual(finished["status"] as? String, "fixed")
+        XCTAssertEqual(finished["failing_before"] as? Int, 2)
+        XCTAssertEqual(finished["failing_after"] as? Int, 0)
+    }
+
+    func testSwiftPackageIsFixedInOneRound() throws {
+        let repo = try SampleProjects.swiftGreeter()
+        let server = try ScriptedSSEServer(replies: [chat(SampleProjects.swiftGreeterFix)])
+        defer { server.stop() }
+        let before = try stateOfUserFiles(repo)
+        let output = try autofix(repo, server, ["--test-timeout", "8m"], test: "swift test")
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertEqual(try stateOfUserFiles(repo), before)
+        let ref = try runRef(repo)
+        XCTAssertTrue(try repo.git("show", "\(ref):Sources/Greeter/Greeter.swift").contains("Hello, \\(name)!"))
+        XCTAssertTrue(try repo.git("log", "-1", "--format=%B", ref).contains("Autofix-Failing: 1 -> 0"))
+    }
+}
