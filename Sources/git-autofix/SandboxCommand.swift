@@ -45,9 +45,6 @@ struct SandboxCommand: AsyncParsableCommand {
             if command.isEmpty {
                 throw UsageError("no command to run", hint: "name it after `--`, e.g. git autofix sandbox -- swift test")
             }
-            if let testTimeout, DurationText.seconds(testTimeout) ?? 0 <= 0 {
-                throw UsageError("--test-timeout \(testTimeout) is not a duration", hint: "use e.g. 90s, 10m or 1h")
-            }
             return try await runInSandbox()
         }
         if status != 0 { throw ExitCode(status) }
@@ -55,36 +52,11 @@ struct SandboxCommand: AsyncParsableCommand {
 
     private func runInSandbox() async throws -> Int32 {
         let repository = try currentRepository()
-        let kind = try backend ?? repository.configString("autofix.sandbox").map { name in
-            guard let kind = SandboxBackendKind(rawValue: name) else {
-                throw UsageError("autofix.sandbox is \(name), which is not a backend",
-                                 hint: "use one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return kind
-        } ?? .bwrap
-        let timeoutText = testTimeout ?? repository.configString("autofix.testTimeout")
-        var limits = SandboxLimits()
-        if let timeoutText {
-            guard let seconds = DurationText.seconds(timeoutText), seconds > 0 else {
-                throw UsageError("autofix.testTimeout is \(timeoutText), which is not a duration", hint: "use e.g. 90s or 10m")
-            }
-            limits.timeout = seconds
-        }
-        if let memoryText = memory ?? repository.configString("autofix.sandboxMemory") {
-            guard let bytes = SandboxLimits.bytes(memoryText) else {
-                throw UsageError("memory limit \(memoryText) is not a size", hint: "use e.g. 512m or 2g")
-            }
-            limits.memoryBytes = bytes
-        }
-        if let processText = maxProcesses.map(String.init) ?? repository.configString("autofix.sandboxProcesses") {
-            guard let count = Int(processText), count > 0 else {
-                throw UsageError("process limit \(processText) is not a positive number", hint: "use e.g. 1024")
-            }
-            limits.maxProcesses = count
-        }
-        let sandbox = try SandboxFactory.make(
-            kind, image: image ?? repository.configString("autofix.image"),
-            runtime: runtime ?? repository.configString("autofix.sandboxRuntime"))
+        let settings = try SandboxSettings.resolve(
+            SandboxSettings.Flags(backend: backend?.rawValue, image: image, runtime: runtime, memory: memory,
+                                  maxProcesses: maxProcesses, testTimeout: testTimeout),
+            config: { repository.configString($0) }, configList: { repository.configStrings($0) })
+        let sandbox = try settings.makeSandbox()
 
         let snapshot = try Snapshotter(repository: repository).snapshot()
         let terminal = Terminal.current
@@ -95,14 +67,10 @@ struct SandboxCommand: AsyncParsableCommand {
         defer { checkout.remove() }
 
         let shellCommand = command.count == 1 ? command[0] : command.map(Self.shellQuoted).joined(separator: " ")
-        let request = SandboxRequest(
-            command: shellCommand, workDirectory: checkout.directory,
-            readOnlyBinds: repository.configStrings("autofix.sandboxBind"),
-            passEnvironment: repository.configStrings("autofix.sandboxEnv"), limits: limits)
-        let result = try await sandbox.run(request)
+        let result = try await sandbox.run(settings.request(command: shellCommand, in: checkout.directory))
         terminal.write(result.stdout)
         FileHandle.standardError.write(Data(result.stderr.utf8))
-        terminal.err("git autofix sandbox (\(kind.rawValue)): \(result.summary)")
+        terminal.err("git autofix sandbox (\(settings.backend.rawValue)): \(result.summary)")
         if result.succeeded { return 0 }
         return ExitCategory.testsFailing.rawValue
     }

@@ -63,6 +63,24 @@ final class SettingsTests: XCTestCase {
         }
     }
 
+    func testSandboxLimitsAndBindsComeFromGitConfig() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "true"
+        let config = ["autofix.sandboxMemory": "2g", "autofix.sandboxProcesses": "256", "autofix.image": "img",
+                      "autofix.sandboxRuntime": "runsc", "autofix.sandbox": "podman"]
+        let lists = ["autofix.sandboxBind": ["/opt/tool"], "autofix.sandboxEnv": ["CI, DEBUG"]]
+        let sandbox = try resolver(flags, config: config, lists: lists, root: dir.url).resolve().sandboxSettings
+        XCTAssertEqual(sandbox.backend, .podman)
+        XCTAssertEqual(sandbox.limits.memoryBytes, 2 << 30)
+        XCTAssertEqual(sandbox.limits.maxProcesses, 256)
+        XCTAssertEqual(sandbox.image, "img")
+        XCTAssertEqual(sandbox.runtime, "runsc")
+        XCTAssertEqual(sandbox.binds, ["/opt/tool"])
+        XCTAssertEqual(sandbox.environment, ["CI", "DEBUG"])
+        XCTAssertThrowsError(try resolver(flags, config: ["autofix.sandboxMemory": "lots"], root: dir.url).resolve())
+    }
+
     func testMissingTestCommandSaysHowToSetOne() throws {
         let dir = try TemporaryDirectory()
         XCTAssertThrowsError(try resolver(root: dir.url).resolve()) { error in

@@ -7,7 +7,6 @@ public struct RepairSettings: Sendable {
     public static let defaultModel = "mistralai/Devstral-Small-2505"
     public static let defaultMaxRounds = 10
     public static let maxRoundsCap = 50
-    public static let defaultTestTimeout = 600.0
 
     public var testCommand: String
     /// Where the test command came from, said to the user (`--test`, `git config autofix.testCommand`, `detected from Package.swift`).
@@ -16,19 +15,19 @@ public struct RepairSettings: Sendable {
     public var endpoint: String
     public var model: String
     public var maxRounds: Int
-    public var sandbox: SandboxBackendKind
-    public var image: String?
-    public var sandboxBinds: [String]
-    public var sandboxEnvironment: [String]
+    public var sandboxSettings: SandboxSettings
     /// The whole run's time budget in seconds (nil: none).
     public var timeout: Double?
-    public var testTimeout: Double
     public var temperature: Double
     public var topP: Double
     public var maxDiffTokens: Int
     public var editFormat: EditFormat
     public var protectedGlobs: [String]
     public var apiKeyVariable: String?
+
+    public var sandbox: SandboxBackendKind { sandboxSettings.backend }
+    /// The time limit of one test run, in seconds.
+    public var testTimeout: Double { sandboxSettings.limits.timeout }
 }
 
 /// The values given on the command line; nil means "not given".
@@ -78,11 +77,8 @@ public struct SettingsResolver {
         guard (1...RepairSettings.maxRoundsCap).contains(rounds) else {
             throw UsageError("--max-rounds must be between 1 and \(RepairSettings.maxRoundsCap) (got \(rounds))")
         }
-        let sandboxName = flags.sandbox ?? config("autofix.sandbox") ?? SandboxBackendKind.bwrap.rawValue
-        guard let sandbox = SandboxBackendKind(rawValue: sandboxName) else {
-            throw UsageError("unknown sandbox `\(sandboxName)`",
-                             hint: "choose one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let sandbox = try SandboxSettings.resolve(
+            SandboxSettings.Flags(backend: flags.sandbox, testTimeout: flags.testTimeout), config: config, configList: configList)
         let formatName = flags.editFormat ?? config("autofix.editFormat") ?? EditFormat.diff.rawValue
         guard let format = EditFormat(rawValue: formatName) else {
             throw UsageError("unknown edit format `\(formatName)`", hint: "choose diff or whole")
@@ -101,12 +97,8 @@ public struct SettingsResolver {
             endpoint: flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? config("autofix.endpoint") ?? RepairSettings.defaultEndpoint,
             model: flags.model ?? environment["AUTOFIX_MODEL"] ?? config("autofix.model") ?? RepairSettings.defaultModel,
             maxRounds: rounds,
-            sandbox: sandbox,
-            image: config("autofix.image"),
-            sandboxBinds: configList("autofix.sandboxBind"),
-            sandboxEnvironment: configList("autofix.sandboxEnv").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+            sandboxSettings: sandbox,
             timeout: try duration(flags.timeout, key: "autofix.timeout", flag: "--timeout"),
-            testTimeout: try duration(flags.testTimeout, key: "autofix.testTimeout", flag: "--test-timeout") ?? RepairSettings.defaultTestTimeout,
             temperature: temperature,
             topP: topP,
             maxDiffTokens: maxTokens,

@@ -10,30 +10,25 @@ public struct RunComponents {
         let endpoint = try ModelEndpoint.resolved(baseURL: settings.endpoint, environment: environment,
                                                   apiKeyVariable: settings.apiKeyVariable)
         model = OpenAICompatibleClient(endpoint: endpoint)
-        let sandbox = try SandboxFactory.make(settings.sandbox, image: settings.image)
-        tests = SandboxTestExecutor(sandbox: sandbox, command: settings.testCommand,
-                                    readOnlyBinds: settings.sandboxBinds, passEnvironment: settings.sandboxEnvironment)
+        tests = SandboxTestExecutor(sandbox: try settings.sandboxSettings.makeSandbox(), settings: settings.sandboxSettings,
+                                    command: settings.testCommand)
     }
 }
 
 /// Runs the test command through a sandbox backend.
 public struct SandboxTestExecutor: TestExecutor {
     let sandbox: Sandbox
+    let settings: SandboxSettings
     let command: String
-    let readOnlyBinds: [String]
-    let passEnvironment: [String]
 
-    public init(sandbox: Sandbox, command: String, readOnlyBinds: [String] = [], passEnvironment: [String] = []) {
+    public init(sandbox: Sandbox, settings: SandboxSettings, command: String) {
         self.sandbox = sandbox
+        self.settings = settings
         self.command = command
-        self.readOnlyBinds = readOnlyBinds
-        self.passEnvironment = passEnvironment
     }
 
     public func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
-        let request = SandboxRequest(command: command, workDirectory: directory, readOnlyBinds: readOnlyBinds,
-                                     passEnvironment: passEnvironment, limits: SandboxLimits(timeout: timeout))
-        let result = try await sandbox.run(request)
+        let result = try await sandbox.run(settings.request(command: command, in: directory, timeout: timeout))
         var note: String?
         switch result.limitHit {
         case .timeout: note = "the tests were stopped after \(DurationText.format(timeout)) (test timeout)"

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Where and how tests run, resolved from flags > git config (`autofix.sandbox*`, `autofix.image`,
+/// `autofix.testTimeout`) > defaults. Shared by `git autofix` and `git autofix sandbox`, so both
+/// run the tests the same way.
+public struct SandboxSettings: Sendable {
+    public var backend: SandboxBackendKind
+    public var image: String?
+    public var runtime: String?
+    /// Extra read-only paths (`autofix.sandboxBind`).
+    public var binds: [String]
+    /// Environment variable names passed in (`autofix.sandboxEnv`).
+    public var environment: [String]
+    /// Timeout (per test run), memory and process limits.
+    public var limits: SandboxLimits
+
+    /// The values given on the command line; nil means "not given".
+    public struct Flags: Sendable {
+        public var backend: String?
+        public var image: String?
+        public var runtime: String?
+        public var memory: String?
+        public var maxProcesses: Int?
+        public var testTimeout: String?
+
+        public init(backend: String? = nil, image: String? = nil, runtime: String? = nil, memory: String? = nil,
+                    maxProcesses: Int? = nil, testTimeout: String? = nil) {
+            self.backend = backend
+            self.image = image
+            self.runtime = runtime
+            self.memory = memory
+            self.maxProcesses = maxProcesses
+            self.testTimeout = testTimeout
+        }
+    }
+
+    public static func resolve(_ flags: Flags, config: (String) -> String?, configList: (String) -> [String]) throws -> SandboxSettings {
+        let name = flags.backend ?? config("autofix.sandbox") ?? SandboxBackendKind.bwrap.rawValue
+        guard let backend = SandboxBackendKind(rawValue: name) else {
+            let source = flags.backend != nil ? "--sandbox" : "git config autofix.sandbox"
+            throw UsageError("\(source) is `\(name)`, which is not a sandbox backend",
+                             hint: "choose one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var limits = SandboxLimits()
+        if let text = flags.testTimeout ?? config("autofix.testTimeout") {
+            let source = flags.testTimeout != nil ? "--test-timeout" : "git config autofix.testTimeout"
+            guard let seconds = DurationText.seconds(text), seconds > 0 else {
+                throw UsageError("\(source) is `\(text)`, not a duration", hint: "use e.g. 90s, 10m or 1h30m")
+            }
+            limits.timeout = seconds
+        }
+        if let text = flags.memory ?? config("autofix.sandboxMemory") {
+            guard let bytes = SandboxLimits.bytes(text) else {
+                throw UsageError("memory limit `\(text)` is not a size", hint: "use e.g. 512m or 2g (git config autofix.sandboxMemory)")
+            }
+            limits.memoryBytes = bytes
+        }
+        if let text = flags.maxProcesses.map(String.init) ?? config("autofix.sandboxProcesses") {
+            guard let count = Int(text), count > 0 else {
+                throw UsageError("process limit `\(text)` is not a positive number", hint: "use e.g. 1024 (git config autofix.sandboxProcesses)")
+            }
+            limits.maxProcesses = count
+        }
+        return SandboxSettings(
+            backend: backend,
+            image: flags.image ?? config("autofix.image"),
+            runtime: flags.runtime ?? config("autofix.sandboxRuntime"),
+            binds: configList("autofix.sandboxBind"),
+            environment: configList("autofix.sandboxEnv").flatMap {
+                $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            },
+            limits: limits)
+    }
+
+    /// The backend, or an error saying how to make it available (never a silent fallback).
+    public func makeSandbox() throws -> Sandbox {
+        try SandboxFactory.make(backend, image: image, runtime: runtime)
+    }
+
+    public func request(command: String, in directory: URL, timeout: Double? = nil) -> SandboxRequest {
+        var limits = self.limits
+        if let timeout { limits.timeout = timeout }
+        return SandboxRequest(command: command, workDirectory: directory, readOnlyBinds: binds,
+                              passEnvironment: environment, limits: limits)
+    }
+}
