@@ -112,6 +112,8 @@ final class SettingsTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir.file(".venv/bin"), withIntermediateDirectories: true)
         try "#!/bin/sh\n".write(to: dir.file(".venv/bin/python"), atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.file(".venv/bin/python").path)
-        XCTAssertEqual(TestCommandDetector(isOnPath: { _ in true }).detect(in: dir.url)?.command, ".venv/bin/python -m pytest -q")
+        XCTAssertEqual(TestCommandDetector(isOnPath: { _ in true }).detect(in: dir.url)?.command,
+                       dir.file(".venv/bin/python").path + " -m pytest -q",
+                       "the venv is usually ignored, so it is named where it is, not in the scratch checkout")
     }
 }

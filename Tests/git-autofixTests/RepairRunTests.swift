@@ -265,6 +265,17 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: repo.file(".git/autofix/runs/\(id)/transcript.jsonl").path))
     }
 
+    func testATestCommandThatCannotStartStopsBeforeAskingTheModel() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])
+        defer { server.stop() }
+        let output = try autofix(repo, server, [], test: "no-such-test-runner --all")
+        XCTAssertEqual(output.status, 4, output.stdout + output.stderr)
+        XCTAssertTrue(output.stderr.contains("could not start"), output.stderr)
+        XCTAssertTrue(output.stderr.contains("git autofix sandbox --"), output.stderr)
+        XCTAssertTrue(server.recordedRequests.isEmpty, "no tokens are spent on a broken setup")
+    }
+
     func testJSONModePrintsOneEventPerLine() throws {
         let repo = try SampleProjects.pythonCalculator()
         let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])

@@ -30,11 +30,13 @@ public struct TestCommandDetector {
         return nil
     }
 
-    /// A project's own virtual environment first, then `python`, then `python3`.
+    /// A project's own virtual environment first, then `python`, then `python3`. The venv is
+    /// named by its absolute path: it is usually ignored, so it is not in the scratch checkout,
+    /// and the sandbox binds it read-only from where it is.
     private func pythonCommand(in root: URL) -> String {
         for venv in [".venv", "venv", "env"] {
             let python = root.appendingPathComponent("\(venv)/bin/python")
-            if FileManager.default.isExecutableFile(atPath: python.path) { return "\(venv)/bin/python" }
+            if FileManager.default.isExecutableFile(atPath: python.path) { return Self.shellQuoted(python.path) }
         }
         return isOnPath("python") ? "python" : "python3"
     }
@@ -46,6 +48,10 @@ public struct TestCommandDetector {
               let test = scripts["test"] as? String
         else { return false }
         return !test.contains("no test specified")
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        word.allSatisfy { $0.isLetter || $0.isNumber || "/._-+".contains($0) } ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     public static func onPath(_ name: String) -> Bool {

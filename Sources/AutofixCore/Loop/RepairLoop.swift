@@ -72,6 +72,10 @@ public final class RepairLoop {
         state.accepted = baseline.report
         emit(.baseline(baseline.summary))
         transcript.record("baseline", baseline.summary)
+        if baseline.report.isExitCodeFallback, let code = baseline.summary.exitCode, code == 126 || code == 127 {
+            throw RunError.testCommandNotRunnable(command: settings.testCommand, sandbox: settings.sandbox, exitCode: code,
+                                                  output: baseline.output)
+        }
         if baseline.report.allPassed && settings.issueText == nil {
             return makeOutcome(state, status: .alreadyPassing, reason: "all tests already pass")
         }

@@ -18,7 +18,7 @@ public final class RunTranscript {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("transcript.jsonl")
         if !FileManager.default.fileExists(atPath: file.path) {
-            FileManager.default.createFile(atPath: file.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         }
         handle = try FileHandle(forWritingTo: file)
         handle?.seekToEndOfFile()

@@ -1,0 +1,20 @@
+import Foundation
+
+/// Problems that stop a run before the model is asked anything.
+public struct RunError: AutofixError {
+    public let message: String
+    public let hint: String?
+    public let category: ExitCategory
+
+    /// The test command could not even start in the sandbox (exit 126 or 127): a model cannot fix
+    /// that, and asking it would only spend tokens.
+    static func testCommandNotRunnable(command: String, sandbox: SandboxBackendKind, exitCode: Int32, output: String) -> RunError {
+        let reason = exitCode == 127 ? "command not found" : "not executable"
+        let tail = output.split(separator: "\n", omittingEmptySubsequences: true).suffix(5).joined(separator: "\n")
+        return RunError(
+            message: "the test command `\(command)` could not start in the \(sandbox.rawValue) sandbox (exit \(exitCode): \(reason))"
+                + (tail.isEmpty ? "" : ":\n" + tail),
+            hint: "try it with `git autofix sandbox -- \(command)`; a tool outside /usr that is not on PATH can be bound read-only with `git config --add autofix.sandboxBind /path/to/it`",
+            category: .sandbox)
+    }
+}
