@@ -31,7 +31,13 @@ struct WorkingTreeCapture {
         }
         let index = try PrivateIndex(of: repository)
         let indexTree = try index.writeTree(in: repository)
-        let changes = try applyWorkingTreeChanges(to: index)
+        let changes: Changes
+        switch try WorkingTreeScan(repository: repository, index: index, workdir: workdir).run() {
+        case .candidates(let paths):
+            changes = paths.isEmpty ? Changes() : try applyWorkingTreeChanges(to: index, onlyAt: paths)
+        case .needsFullDiff:
+            changes = try applyWorkingTreeChanges(to: index, onlyAt: nil)
+        }
         let tree = try index.writeTree(in: repository)
         return CapturedWorkingTree(
             tree: tree, indexTree: indexTree, modified: changes.modified, added: changes.added,
@@ -45,7 +51,9 @@ struct WorkingTreeCapture {
         var warnings: [String] = []
     }
 
-    private func applyWorkingTreeChanges(to index: PrivateIndex) throws -> Changes {
+    /// Compares the work tree with the index (everywhere, or only at `paths`, matched exactly)
+    /// and records every difference in the index.
+    private func applyWorkingTreeChanges(to index: PrivateIndex, onlyAt paths: [String]?) throws -> Changes {
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
         options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
@@ -53,8 +61,20 @@ struct WorkingTreeCapture {
         // A submodule's own uncommitted work is not ours to record; a moved submodule HEAD is.
         options.ignore_submodules = GIT_SUBMODULE_IGNORE_DIRTY
         var diff: OpaquePointer?
-        try check(git_diff_index_to_workdir(&diff, repository.pointer, index.pointer, &options),
-                  "comparing the working tree with the index")
+        if let paths {
+            // Exact paths, not patterns: libgit2 then reads only the directories that hold them.
+            options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+            var pointers = paths.map { strdup($0) }
+            defer { pointers.forEach { free($0) } }
+            try pointers.withUnsafeMutableBufferPointer { buffer in
+                options.pathspec = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+                try check(git_diff_index_to_workdir(&diff, repository.pointer, index.pointer, &options),
+                          "comparing the working tree with the index")
+            }
+        } else {
+            try check(git_diff_index_to_workdir(&diff, repository.pointer, index.pointer, &options),
+                      "comparing the working tree with the index")
+        }
         defer { git_diff_free(diff) }
 
         var captured = Changes()
