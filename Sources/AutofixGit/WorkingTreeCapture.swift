@@ -38,7 +38,7 @@ struct WorkingTreeCapture {
         case .needsFullDiff:
             changes = try applyWorkingTreeChanges(to: index, onlyAt: nil)
         }
-        let tree = try index.writeTree(in: repository)
+        let tree = try IndexTreeWriter(repository: repository, index: index).write() ?? index.writeTree(in: repository)
         return CapturedWorkingTree(
             tree: tree, indexTree: indexTree, modified: changes.modified, added: changes.added,
             deleted: changes.deleted, warnings: changes.warnings + dirtySubmoduleWarnings())
@@ -136,8 +136,17 @@ struct WorkingTreeCapture {
 /// storing such a file without its clean filter would record the wrong bytes, so refuse.
 struct ExternalFilterGuard {
     let repository: Repository
+    /// Whether any `filter.<driver>.clean` or `.process` is configured. Without one no path can
+    /// need an external filter, which spares an attribute lookup per changed file.
+    private let anyDriverConfigured: Bool
+
+    init(repository: Repository) {
+        self.repository = repository
+        anyDriverConfigured = !repository.configKeys(matching: #"^filter\..+\.(clean|process)$"#).isEmpty
+    }
 
     func ensureNoExternalFilter(for path: String) throws {
+        guard anyDriverConfigured else { return }
         var value: UnsafePointer<CChar>?
         guard git_attr_get(&value, repository.pointer, UInt32(GIT_ATTR_CHECK_FILE_THEN_INDEX), path, "filter") == 0,
               let value, git_attr_value(value) == GIT_ATTR_VALUE_STRING
@@ -150,5 +159,23 @@ struct ExternalFilterGuard {
             .unsupportedFilter,
             "\(path) uses the external filter `\(driver)` (e.g. Git LFS), which git autofix cannot run, so it cannot record that file's bytes correctly",
             hint: "commit or stash that file first, or exclude it from the run by adding it to .git/info/exclude")
+    }
+}
+
+extension Repository {
+    /// The names of the configuration keys matching `pattern` (a regular expression).
+    func configKeys(matching pattern: String) -> [String] {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return [] }
+        defer { git_config_free(config) }
+        var iterator: OpaquePointer?
+        guard git_config_iterator_glob_new(&iterator, config, pattern) == 0 else { return [] }
+        defer { git_config_iterator_free(iterator) }
+        var names: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0, let current = entry {
+            names.append(String(cString: current.pointee.name))
+        }
+        return names
     }
 }

@@ -31,7 +31,7 @@ struct WorkingTreeScan {
         }
         let entries = IndexEntries(index: index)
         var candidates = try changedTrackedPaths(entries)
-        var walk = UntrackedWalk(repository: repository, workdir: workdir, tracked: entries.pathSets())
+        var walk = UntrackedWalk(repository: repository, workdir: workdir, index: index)
         try walk.run()
         if let reason = walk.unsupported { return .needsFullDiff(reason: reason) }
         candidates.append(contentsOf: walk.untracked)
@@ -126,22 +126,6 @@ struct IndexEntries {
 
     var count: Int { entries.count }
     subscript(position: Int) -> git_index_entry { entries[position] }
-
-    /// Every tracked path, and every directory that holds one.
-    func pathSets() -> (files: Set<String>, directories: Set<String>) {
-        var files = Set<String>(minimumCapacity: entries.count)
-        var directories = Set<String>()
-        for entry in entries {
-            let path = String(cString: entry.path)
-            files.insert(path)
-            var directory = path[...]
-            while let slash = directory.lastIndex(of: "/") {
-                directory = directory[..<slash]
-                if !directories.insert(String(directory)).inserted { break }
-            }
-        }
-        return (files, directories)
-    }
 }
 
 /// Lists untracked, not ignored files by reading each directory once. Tracked directories are
@@ -149,15 +133,15 @@ struct IndexEntries {
 struct UntrackedWalk {
     let repository: Repository
     let workdir: URL
-    let tracked: (files: Set<String>, directories: Set<String>)
+    let index: PrivateIndex
     private(set) var untracked: [String] = []
     /// Set when the walk met something it does not model; the caller then diffs everything.
     private(set) var unsupported: String?
 
-    init(repository: Repository, workdir: URL, tracked: (files: Set<String>, directories: Set<String>)) {
+    init(repository: Repository, workdir: URL, index: PrivateIndex) {
         self.repository = repository
         self.workdir = workdir
-        self.tracked = tracked
+        self.index = index
     }
 
     mutating func run() throws {
@@ -189,7 +173,7 @@ struct UntrackedWalk {
                 return
             }
             let type = reportedType == UInt8(DT_UNKNOWN) ? lstatType(path) : reportedType
-            if !insideUntracked, tracked.files.contains(path) {
+            if !insideUntracked, isTrackedFile(path) {
                 // A directory where the index has a file: a submodule (its gitlink entry is
                 // compared by the diff), or a file replaced by a directory, whose new files
                 // this walk would have to list too.
@@ -200,7 +184,7 @@ struct UntrackedWalk {
                 continue
             }
             if type == UInt8(DT_DIR) {
-                if !insideUntracked, tracked.directories.contains(path) {
+                if !insideUntracked, holdsTrackedFiles(path) {
                     try walk(path, insideUntracked: false)
                 } else if try !isIgnored(path) {
                     try walk(path, insideUntracked: true)
@@ -213,6 +197,16 @@ struct UntrackedWalk {
             }
             if unsupported != nil { return }
         }
+    }
+
+    /// The index's own hash map and sorted order answer these without building a path set.
+    private func isTrackedFile(_ path: String) -> Bool {
+        git_index_get_bypath(index.pointer, path, 0) != nil
+    }
+
+    private func holdsTrackedFiles(_ directory: String) -> Bool {
+        var position = 0
+        return git_index_find_prefix(&position, index.pointer, directory + "/") == 0
     }
 
     private func isIgnored(_ path: String) throws -> Bool {

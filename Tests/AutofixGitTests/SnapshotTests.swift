@@ -361,4 +361,25 @@ final class SnapshotTests: XCTestCase {
         XCTAssertTrue(snapshot.capture.isClean, "\(snapshot.capture)")
         XCTAssertEqual(try repo.revParse("\(snapshot.commit.hex)^{tree}"), try repo.revParse("HEAD^{tree}"))
     }
+
+    func testTreeOrderOfNamesThatSortAroundADirectory() throws {
+        // Trees sort a directory `a` as "a/": after "a-b" and "a.txt", before "a0".
+        let repo = try makeRepo()
+        for path in ["a.txt", "a-b", "a0", "a/b", "a/b.c", "a/b/c", "ab/c"] where path != "a/b" {
+            try repo.write(path, "\(path)\n")
+        }
+        try repo.commitAll("names")
+        try repo.write("a/b/d", "new\n")
+        try repo.write("a/b.c", "edited\n")
+        try repo.write("a-b", "edited\n")
+        try snapshotChecked(repo)
+    }
+
+    func testIntentToAddEntryIsRecordedWithItsContents() throws {
+        let repo = try makeRepo()
+        try repo.write("planned.txt", "planned\n")
+        try repo.git("add", "-N", "planned.txt")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):planned.txt"), "planned\n")
+    }
 }
