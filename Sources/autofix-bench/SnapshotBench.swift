@@ -13,12 +13,15 @@ enum SnapshotBench {
         var keepRepositories = false
     }
 
-    /// One size's medians (seconds) and peak memory (KiB).
+    /// One size's timings (seconds, one per repetition) and peak memory (KiB).
     struct SizeResult {
         let files: Int
-        let gitCLI: Double
-        let library: Double
-        let process: Double
+        let gitCLIRuns: [Double]
+        let libraryRuns: [Double]
+        let processRuns: [Double]
+        var gitCLI: Double { Statistics.median(gitCLIRuns) }
+        var library: Double { Statistics.median(libraryRuns) }
+        var process: Double { Statistics.median(processRuns) }
         /// The largest peak among the git CLI's steps (git add -A in practice).
         let gitPeakRSS: Int?
         let processPeakRSS: Int?
@@ -32,7 +35,7 @@ enum SnapshotBench {
         #if DEBUG
         print("warning: this is a debug build; run `swift build -c release` for representative numbers")
         #endif
-        print("repetitions: \(options.repetitions) per method and size, after one checked warm-up run of each (median shown);"
+        print("repetitions: \(options.repetitions) per method and size, after one checked warm-up run of each: median (best);"
             + " the edited and untracked files get new contents before every run")
 
         var results: [SizeResult] = []
@@ -82,21 +85,29 @@ enum SnapshotBench {
                 try runs[(repetition + offset) % runs.count]()
             }
         }
-        return SizeResult(files: files, gitCLI: Statistics.median(git), library: Statistics.median(library),
-                          process: Statistics.median(process), gitPeakRSS: try methods.gitCLIPeakMemory(),
+        return SizeResult(files: files, gitCLIRuns: git, libraryRuns: library, processRuns: process, gitPeakRSS: try methods.gitCLIPeakMemory(),
                           processPeakRSS: try methods.processPeakMemory())
     }
 
+    /// Medians, with the best run in parentheses: on a shared machine the best run is the
+    /// one least disturbed by other load.
     private static func table(_ results: [SizeResult]) -> BenchTable {
         var table = BenchTable([
             "files", "git CLI", "library", "library / git", "git autofix snapshot", "process / git",
             "peak RSS git CLI", "peak RSS git autofix snapshot",
         ])
+        func time(_ runs: [Double]) -> String {
+            "\(Format.seconds(Statistics.median(runs))) (\(Format.seconds(runs.min() ?? .nan)))"
+        }
+        func ratio(_ runs: [Double], _ baseline: [Double]) -> String {
+            let best = (runs.min() ?? .nan) / (baseline.min() ?? .nan)
+            return "\(Format.ratio(Statistics.median(runs) / Statistics.median(baseline))) (\(Format.ratio(best)))"
+        }
         for result in results {
             table.add([
-                Format.count(result.files), Format.seconds(result.gitCLI), Format.seconds(result.library),
-                Format.ratio(result.library / result.gitCLI), Format.seconds(result.process),
-                Format.ratio(result.process / result.gitCLI), Format.mebibytes(kibibytes: result.gitPeakRSS),
+                Format.count(result.files), time(result.gitCLIRuns), time(result.libraryRuns),
+                ratio(result.libraryRuns, result.gitCLIRuns), time(result.processRuns),
+                ratio(result.processRuns, result.gitCLIRuns), Format.mebibytes(kibibytes: result.gitPeakRSS),
                 Format.mebibytes(kibibytes: result.processPeakRSS),
             ])
         }
