@@ -9,6 +9,9 @@ struct BenchProcess {
         let arguments: [String]
         let status: Int32
         let seconds: Double
+        /// User plus system CPU time of the child (from `wait4`), which other load on the
+        /// machine disturbs far less than wall time.
+        let cpuSeconds: Double
         let stdout: String
         let stderr: String
         var succeeded: Bool { status == 0 }
@@ -65,13 +68,14 @@ struct BenchProcess {
             throw BenchError("could not start \(program): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else { throw BenchError("waiting for \(program) failed: \(String(cString: strerror(errno)))") }
         }
         let seconds = BenchClock.seconds(since: start)
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(
-            arguments: arguments, status: exitStatus, seconds: seconds,
+            arguments: arguments, status: exitStatus, seconds: seconds, cpuSeconds: CPUTime.seconds(usage),
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
@@ -135,6 +139,20 @@ enum BenchClock {
         let start = now()
         let value = try body()
         return (value, seconds(since: start))
+    }
+}
+
+enum CPUTime {
+    static func seconds(_ usage: rusage) -> Double {
+        Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// CPU time used so far by every thread of this process.
+    static func ofThisProcess() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return seconds(usage)
     }
 }
 

@@ -13,15 +13,15 @@ enum SnapshotBench {
         var keepRepositories = false
     }
 
-    /// One size's timings (seconds, one per repetition) and peak memory (KiB).
+    /// One size's timings (one per repetition) and peak memory (KiB).
     struct SizeResult {
         let files: Int
-        let gitCLIRuns: [Double]
-        let libraryRuns: [Double]
-        let processRuns: [Double]
-        var gitCLI: Double { Statistics.median(gitCLIRuns) }
-        var library: Double { Statistics.median(libraryRuns) }
-        var process: Double { Statistics.median(processRuns) }
+        let gitCLIRuns: [Timing]
+        let libraryRuns: [Timing]
+        let processRuns: [Timing]
+        var gitCLI: Double { Statistics.median(gitCLIRuns.map(\.seconds)) }
+        var library: Double { Statistics.median(libraryRuns.map(\.seconds)) }
+        var process: Double { Statistics.median(processRuns.map(\.seconds)) }
         /// The largest peak among the git CLI's steps (git add -A in practice).
         let gitPeakRSS: Int?
         let processPeakRSS: Int?
@@ -35,7 +35,7 @@ enum SnapshotBench {
         #if DEBUG
         print("warning: this is a debug build; run `swift build -c release` for representative numbers")
         #endif
-        print("repetitions: \(options.repetitions) per method and size, after one checked warm-up run of each: median (best);"
+        print("repetitions: \(options.repetitions) per method and size, after one checked warm-up run of each;"
             + " the edited and untracked files get new contents before every run")
 
         var results: [SizeResult] = []
@@ -52,8 +52,11 @@ enum SnapshotBench {
             try methods.verifyAgreement()
             results.append(try measure(methods, files: size, repetitions: options.repetitions))
         }
-        print()
-        print(table(results).render())
+        for (title, table) in tables(results) {
+            print()
+            print(title + ":")
+            print(table.render())
+        }
         if results.contains(where: { $0.processPeakRSS == nil }) {
             print("peak memory needs GNU time at /usr/bin/time (Debian: apt-get install time)")
         }
@@ -68,12 +71,12 @@ enum SnapshotBench {
     }
 
     private static func measure(_ methods: SnapshotMethods, files: Int, repetitions: Int) throws -> SizeResult {
-        var git: [Double] = [], library: [Double] = [], process: [Double] = []
+        var git: [Timing] = [], library: [Timing] = [], process: [Timing] = []
         // Rotating the order keeps any drift (page cache, other load) from favouring one method.
         let runs: [() throws -> Void] = [
-            { git.append(try methods.gitCLI().seconds) },
-            { library.append(try methods.library().seconds) },
-            { process.append(try methods.process().seconds) },
+            { git.append(try methods.gitCLI().timing) },
+            { library.append(try methods.library().timing) },
+            { process.append(try methods.process().timing) },
         ]
         var generation = 0
         for repetition in 0..<repetitions {
@@ -89,29 +92,40 @@ enum SnapshotBench {
                           processPeakRSS: try methods.processPeakMemory())
     }
 
-    /// Medians, with the best run in parentheses: on a shared machine the best run is the
-    /// one least disturbed by other load.
-    private static func table(_ results: [SizeResult]) -> BenchTable {
-        var table = BenchTable([
-            "files", "git CLI", "library", "library / git", "git autofix snapshot", "process / git",
-            "peak RSS git CLI", "peak RSS git autofix snapshot",
-        ])
-        func time(_ runs: [Double]) -> String {
-            "\(Format.seconds(Statistics.median(runs))) (\(Format.seconds(runs.min() ?? .nan)))"
-        }
-        func ratio(_ runs: [Double], _ baseline: [Double]) -> String {
-            let best = (runs.min() ?? .nan) / (baseline.min() ?? .nan)
-            return "\(Format.ratio(Statistics.median(runs) / Statistics.median(baseline))) (\(Format.ratio(best)))"
+    /// Wall time as median (best), since on a shared machine the best run is the one least
+    /// disturbed by other load; then CPU time, which that load disturbs far less; then memory.
+    private static func tables(_ results: [SizeResult]) -> [(title: String, table: BenchTable)] {
+        let methods = ["git CLI", "library", "library / git", "git autofix snapshot", "process / git"]
+        var wall = BenchTable(["files"] + methods)
+        var cpu = BenchTable(["files"] + methods)
+        var memory = BenchTable(["files", "peak RSS git CLI", "peak RSS git autofix snapshot"])
+        func row(_ result: SizeResult, _ measure: (Timing) -> Double, withBest: Bool) -> [String] {
+            func time(_ runs: [Timing]) -> String {
+                let median = Format.seconds(Statistics.median(runs.map(measure)))
+                return withBest ? "\(median) (\(Format.seconds(runs.map(measure).min() ?? .nan)))" : median
+            }
+            func ratio(_ runs: [Timing]) -> String {
+                let baseline = result.gitCLIRuns.map(measure)
+                let median = Format.ratio(Statistics.median(runs.map(measure)) / Statistics.median(baseline))
+                let best = Format.ratio((runs.map(measure).min() ?? .nan) / (baseline.min() ?? .nan))
+                return withBest ? "\(median) (\(best))" : median
+            }
+            return [
+                Format.count(result.files), time(result.gitCLIRuns), time(result.libraryRuns), ratio(result.libraryRuns),
+                time(result.processRuns), ratio(result.processRuns),
+            ]
         }
         for result in results {
-            table.add([
-                Format.count(result.files), time(result.gitCLIRuns), time(result.libraryRuns),
-                ratio(result.libraryRuns, result.gitCLIRuns), time(result.processRuns),
-                ratio(result.processRuns, result.gitCLIRuns), Format.mebibytes(kibibytes: result.gitPeakRSS),
-                Format.mebibytes(kibibytes: result.processPeakRSS),
-            ])
+            wall.add(row(result, \.seconds, withBest: true))
+            cpu.add(row(result, \.cpuSeconds, withBest: false))
+            memory.add([Format.count(result.files), Format.mebibytes(kibibytes: result.gitPeakRSS),
+                        Format.mebibytes(kibibytes: result.processPeakRSS)])
         }
-        return table
+        return [
+            ("wall time, median (best)", wall),
+            ("CPU time (user + system, all threads and processes), median", cpu),
+            ("peak memory (resident set)", memory),
+        ]
     }
 
     /// The `git-autofix` built next to this benchmark, so both come from the same build.
@@ -126,6 +140,11 @@ enum SnapshotBench {
     }
 }
 
+struct Timing {
+    let seconds: Double
+    let cpuSeconds: Double
+}
+
 /// The three ways of taking one snapshot that the benchmark compares.
 struct SnapshotMethods {
     let repository: SyntheticRepository
@@ -134,20 +153,21 @@ struct SnapshotMethods {
 
     struct Timed {
         let tree: String
-        let seconds: Double
+        let timing: Timing
     }
 
     /// The git CLI recipe, on a private copy of the index so the real one is never written.
     func gitCLI() throws -> Timed {
         let scratch = try TemporaryDirectory(prefix: "autofix-bench-index")
-        var seconds = 0.0
+        var seconds = 0.0, cpuSeconds = 0.0
         var tree = ""
         for step in gitCLISteps(index: scratch.file("index").path) {
             let result = try step(tree).check()
             seconds += result.seconds
+            cpuSeconds += result.cpuSeconds
             if tree.isEmpty { tree = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
         }
-        return Timed(tree: tree, seconds: seconds)
+        return Timed(tree: tree, timing: Timing(seconds: seconds, cpuSeconds: cpuSeconds))
     }
 
     /// The largest peak memory among the git CLI's steps, in KiB.
@@ -180,12 +200,13 @@ struct SnapshotMethods {
     }
 
     /// The library call, in this process: open the repository and snapshot it.
-    func library() throws -> (snapshot: Snapshot, seconds: Double) {
+    func library() throws -> (snapshot: Snapshot, timing: Timing) {
+        let cpuBefore = CPUTime.ofThisProcess()
         let (snapshot, seconds) = try BenchClock.measure { () throws -> Snapshot in
             let opened = try Repository.discover(from: repository.url)
             return try Snapshotter(repository: opened).snapshot()
         }
-        return (snapshot, seconds)
+        return (snapshot, Timing(seconds: seconds, cpuSeconds: CPUTime.ofThisProcess() - cpuBefore))
     }
 
     /// The whole `git autofix snapshot` process, as a user runs it.
@@ -194,7 +215,7 @@ struct SnapshotMethods {
         struct Output: Decodable { let commit: String }
         let commit = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8)).commit
         let tree = try repository.git("rev-parse", "\(commit)^{tree}").trimmingCharacters(in: .whitespacesAndNewlines)
-        return Timed(tree: tree, seconds: result.seconds)
+        return Timed(tree: tree, timing: Timing(seconds: result.seconds, cpuSeconds: result.cpuSeconds))
     }
 
     func processPeakMemory() throws -> Int? { try autofixProcess.checkMeasuringPeakMemory().peakKiB }
