@@ -109,23 +109,23 @@ enum StatMatch {
     }
 }
 
-/// The index's entries by position, read once. The pointers stay valid while the index is not
-/// modified, which holds for the whole scan.
+/// The index's entries by position, looked up once. The pointers stay valid while the index is
+/// not modified, which holds for the whole scan.
 struct IndexEntries {
-    private let entries: [git_index_entry]
+    private let entries: [UnsafePointer<git_index_entry>]
 
     init(index: PrivateIndex) {
         let count = git_index_entrycount(index.pointer)
-        var entries: [git_index_entry] = []
+        var entries: [UnsafePointer<git_index_entry>] = []
         entries.reserveCapacity(count)
         for position in 0..<count {
-            if let entry = git_index_get_byindex(index.pointer, position) { entries.append(entry.pointee) }
+            if let entry = git_index_get_byindex(index.pointer, position) { entries.append(entry) }
         }
         self.entries = entries
     }
 
     var count: Int { entries.count }
-    subscript(position: Int) -> git_index_entry { entries[position] }
+    subscript(position: Int) -> git_index_entry { entries[position].pointee }
 }
 
 /// Lists untracked, not ignored files by reading each directory once. Tracked directories are
