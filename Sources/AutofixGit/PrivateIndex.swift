@@ -7,6 +7,9 @@ import Foundation
 final class PrivateIndex {
     let pointer: OpaquePointer
     private let backingFile: URL
+    /// When the index was last written (kept by the copy), or nil when there was no index.
+    /// Entries changed at or after this instant are racily clean: only hashing can tell.
+    let modificationTime: timespec?
 
     /// Copies the index (or the one GIT_INDEX_FILE names) and opens the copy.
     init(of repository: Repository) throws {
@@ -14,9 +17,7 @@ final class PrivateIndex {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("autofix-index-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         backingFile = scratch
-        if FileManager.default.fileExists(atPath: source.path) {
-            try PrivateIndex.copyKeepingTimes(from: source, to: scratch)
-        }
+        modificationTime = try PrivateIndex.copyKeepingTimes(from: source, to: scratch)
         var index: OpaquePointer?
         do {
             try check(git_index_open(&index, scratch.path), "reading the index")
@@ -45,16 +46,45 @@ final class PrivateIndex {
     /// The copy keeps the original's modification time to the nanosecond: libgit2 decides which
     /// entries are "racily clean" (and must be re-hashed) by comparing them with that time, and
     /// a newer time would make it trust entries that changed in the same second as the index.
-    private static func copyKeepingTimes(from source: URL, to destination: URL) throws {
-        let data = try Data(contentsOf: source)
-        guard FileManager.default.createFile(atPath: destination.path, contents: data) else {
-            throw GitError(.other, "could not write a private copy of the index to \(destination.path)",
-                           hint: "check that the temporary directory is writable (TMPDIR)")
-        }
+    /// Returns that time, or nil when there is no index to copy. A plain read and write: the
+    /// copy is scratch, so it is not worth an fsync.
+    private static func copyKeepingTimes(from source: URL, to destination: URL) throws -> timespec? {
+        let input = open(source.path, O_RDONLY | O_CLOEXEC)
+        if input < 0, errno == ENOENT { return nil }
+        guard input >= 0 else { throw copyFailure(reading: source) }
+        defer { close(input) }
         var info = stat()
-        guard stat(source.path, &info) == 0 else { return }
+        guard fstat(input, &info) == 0 else { throw copyFailure(reading: source) }
+        let output = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw copyFailure(writing: destination) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw copyFailure(reading: source) }
+            if count == 0 { break }
+            var written = 0
+            while written < count {
+                let result = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
+                if result < 0, errno == EINTR { continue }
+                guard result > 0 else { throw copyFailure(writing: destination) }
+                written += result
+            }
+        }
         var times = [info.st_atim, info.st_mtim]
-        _ = utimensat(AT_FDCWD, destination.path, &times, 0)
+        _ = futimens(output, &times)
+        return info.st_mtim
+    }
+
+    private static func copyFailure(reading source: URL) -> GitError {
+        GitError(.other, "could not read the index \(source.path): \(String(cString: strerror(errno)))",
+                 hint: "check that the file is readable by you")
+    }
+
+    private static func copyFailure(writing destination: URL) -> GitError {
+        GitError(.other, "could not write a private copy of the index to \(destination.path): \(String(cString: strerror(errno)))",
+                 hint: "check that the temporary directory is writable (TMPDIR)")
     }
 
     func writeTree(in repository: Repository) throws -> ObjectID {

@@ -31,8 +31,14 @@ struct WorkingTreeCapture {
         }
         let index = try PrivateIndex(of: repository)
         let indexTree = try index.writeTree(in: repository)
-        let changes = try applyWorkingTreeChanges(to: index)
-        let tree = try index.writeTree(in: repository)
+        let changes: Changes
+        switch try WorkingTreeScan(repository: repository, index: index, workdir: workdir).run() {
+        case .candidates(let paths):
+            changes = paths.isEmpty ? Changes() : try applyWorkingTreeChanges(to: index, onlyAt: paths)
+        case .needsFullDiff:
+            changes = try applyWorkingTreeChanges(to: index, onlyAt: nil)
+        }
+        let tree = try IndexTreeWriter(repository: repository, index: index).write() ?? index.writeTree(in: repository)
         return CapturedWorkingTree(
             tree: tree, indexTree: indexTree, modified: changes.modified, added: changes.added,
             deleted: changes.deleted, warnings: changes.warnings + dirtySubmoduleWarnings())
@@ -45,7 +51,9 @@ struct WorkingTreeCapture {
         var warnings: [String] = []
     }
 
-    private func applyWorkingTreeChanges(to index: PrivateIndex) throws -> Changes {
+    /// Compares the work tree with the index (everywhere, or only at `paths`, matched exactly)
+    /// and records every difference in the index.
+    private func applyWorkingTreeChanges(to index: PrivateIndex, onlyAt paths: [String]?) throws -> Changes {
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
         options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
@@ -53,8 +61,20 @@ struct WorkingTreeCapture {
         // A submodule's own uncommitted work is not ours to record; a moved submodule HEAD is.
         options.ignore_submodules = GIT_SUBMODULE_IGNORE_DIRTY
         var diff: OpaquePointer?
-        try check(git_diff_index_to_workdir(&diff, repository.pointer, index.pointer, &options),
-                  "comparing the working tree with the index")
+        if let paths {
+            // Exact paths, not patterns: libgit2 then reads only the directories that hold them.
+            options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+            var pointers = paths.map { strdup($0) }
+            defer { pointers.forEach { free($0) } }
+            try pointers.withUnsafeMutableBufferPointer { buffer in
+                options.pathspec = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+                try check(git_diff_index_to_workdir(&diff, repository.pointer, index.pointer, &options),
+                          "comparing the working tree with the index")
+            }
+        } else {
+            try check(git_diff_index_to_workdir(&diff, repository.pointer, index.pointer, &options),
+                      "comparing the working tree with the index")
+        }
         defer { git_diff_free(diff) }
 
         var captured = Changes()
@@ -116,8 +136,17 @@ struct WorkingTreeCapture {
 /// storing such a file without its clean filter would record the wrong bytes, so refuse.
 struct ExternalFilterGuard {
     let repository: Repository
+    /// Whether any `filter.<driver>.clean` or `.process` is configured. Without one no path can
+    /// need an external filter, which spares an attribute lookup per changed file.
+    private let anyDriverConfigured: Bool
+
+    init(repository: Repository) {
+        self.repository = repository
+        anyDriverConfigured = !repository.configKeys(matching: #"^filter\..+\.(clean|process)$"#).isEmpty
+    }
 
     func ensureNoExternalFilter(for path: String) throws {
+        guard anyDriverConfigured else { return }
         var value: UnsafePointer<CChar>?
         guard git_attr_get(&value, repository.pointer, UInt32(GIT_ATTR_CHECK_FILE_THEN_INDEX), path, "filter") == 0,
               let value, git_attr_value(value) == GIT_ATTR_VALUE_STRING
@@ -130,5 +159,23 @@ struct ExternalFilterGuard {
             .unsupportedFilter,
             "\(path) uses the external filter `\(driver)` (e.g. Git LFS), which git autofix cannot run, so it cannot record that file's bytes correctly",
             hint: "commit or stash that file first, or exclude it from the run by adding it to .git/info/exclude")
+    }
+}
+
+extension Repository {
+    /// The names of the configuration keys matching `pattern` (a regular expression).
+    func configKeys(matching pattern: String) -> [String] {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return [] }
+        defer { git_config_free(config) }
+        var iterator: OpaquePointer?
+        guard git_config_iterator_glob_new(&iterator, config, pattern) == 0 else { return [] }
+        defer { git_config_iterator_free(iterator) }
+        var names: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0, let current = entry {
+            names.append(String(cString: current.pointee.name))
+        }
+        return names
     }
 }

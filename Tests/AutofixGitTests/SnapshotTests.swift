@@ -253,4 +253,133 @@ final class SnapshotTests: XCTestCase {
         }
         XCTAssertEqual(try repo.revParse(first.run.ref), first.commit.hex)
     }
+
+    // MARK: the stat-trusting scan: every case where stat data alone could mislead
+
+    func testEditKeepingSizeAndModificationTimeIsStillSeen() throws {
+        let repo = try makeRepo()
+        let scratch = try TemporaryDirectory()
+        let stamp = scratch.file("stamp").path
+        try Shell.check(["touch", "-r", repo.file("README.md").path, stamp])
+        try repo.write("README.md", "HELLO\n")
+        // Same size, mtime put back to the nanosecond: only the inode change time shows the edit.
+        try Shell.check(["touch", "-r", stamp, repo.file("README.md").path])
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):README.md"), "HELLO\n")
+        XCTAssertEqual(snapshot.capture.modified, ["README.md"])
+    }
+
+    func testExecutableBitAndRetargetedSymlinkOfTheSameLengthAreSeen() throws {
+        let repo = try makeRepo()
+        try FileManager.default.createSymbolicLink(atPath: repo.file("link").path, withDestinationPath: "aaaa")
+        try repo.commitAll("link")
+        try repo.git("update-index", "--refresh")
+        try repo.remove("link")
+        try FileManager.default.createSymbolicLink(atPath: repo.file("link").path, withDestinationPath: "bbbb")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: repo.file("Sources/app.swift").path)
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("cat-file", "blob", "\(snapshot.commit.hex):link"), "bbbb")
+        XCTAssertTrue(try treeListing(repo, snapshot.commit.hex).contains("100755 blob"))
+        XCTAssertEqual(snapshot.capture.modified.sorted(), ["Sources/app.swift", "link"])
+    }
+
+    func testFileReplacedByADirectoryOfNewFiles() throws {
+        let repo = try makeRepo()
+        try repo.remove("README.md")
+        try repo.write("README.md/part1.md", "one\n")
+        try repo.write("README.md/part2.md", "two\n")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):README.md/part2.md"), "two\n")
+    }
+
+    func testUntrackedNestedRepositoryIsRecordedLikeGitDoes() throws {
+        let repo = try makeRepo()
+        let nested = repo.file("tools/nested")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        try Shell.check(["git", "init", "-q"], in: nested)
+        try "inner\n".write(to: nested.appendingPathComponent("inner.txt"), atomically: true, encoding: .utf8)
+        try Shell.check(["git", "add", "-A"], in: nested)
+        try Shell.check(["git", "commit", "-q", "-m", "inner"], in: nested)
+        try repo.write("tools/script.sh", "echo\n")
+        let snapshot = try snapshotChecked(repo)
+        let listing = try treeListing(repo, snapshot.commit.hex)
+        XCTAssertTrue(listing.contains("tools/script.sh"), listing)
+        XCTAssertFalse(listing.contains("inner.txt"), "the nested repository's files are its own: \(listing)")
+    }
+
+    func testIgnoreRulesInsideTrackedAndUntrackedDirectories() throws {
+        let repo = try makeRepo()
+        try repo.write("vendor/kept.txt", "tracked although ignored later\n")
+        try repo.commitAll("vendor")
+        try repo.write(".gitignore", ".env\nbuild/\nvendor/\n*.log\n!keep.log\n")
+        try repo.write("vendor/kept.txt", "edited\n")
+        try repo.write("vendor/new.txt", "ignored: its directory is ignored\n")
+        try repo.write("Sources/debug.log", "ignored by pattern\n")
+        try repo.write("Sources/keep.log", "re-included by a negation\n")
+        try repo.write("fresh/deeper/file.txt", "untracked, in a new directory\n")
+        try repo.write("fresh/deeper/build/out.o", "ignored, deep in an untracked directory\n")
+        try repo.write("fresh/trace.log", "ignored in an untracked directory\n")
+        let snapshot = try snapshotChecked(repo)
+        let listing = try treeListing(repo, snapshot.commit.hex)
+        XCTAssertTrue(listing.contains("vendor/kept.txt"))
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):vendor/kept.txt"), "edited\n")
+        XCTAssertFalse(listing.contains("vendor/new.txt"))
+        XCTAssertFalse(listing.contains("debug.log"))
+        XCTAssertTrue(listing.contains("Sources/keep.log"))
+        XCTAssertTrue(listing.contains("fresh/deeper/file.txt"))
+        XCTAssertFalse(listing.contains("out.o"))
+        XCTAssertFalse(listing.contains("trace.log"))
+    }
+
+    func testManyFilesWithScatteredChangesMatchGit() throws {
+        // Enough entries for the stat pass to split the index across threads.
+        let repo = try makeRepo()
+        for directory in 0..<30 {
+            for file in 0..<100 {
+                try repo.write("tree/d\(directory)/f\(file).txt", "file \(directory) \(file)\n")
+            }
+        }
+        try repo.commitAll("many files")
+        try repo.git("update-index", "--refresh")
+        for directory in stride(from: 0, to: 30, by: 7) {
+            try repo.write("tree/d\(directory)/f\(directory).txt", "edited \(directory)\n")
+            try repo.remove("tree/d\(directory)/f99.txt")
+            try repo.write("tree/d\(directory)/new.txt", "new \(directory)\n")
+        }
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(snapshot.capture.modified.count, 5)
+        XCTAssertEqual(snapshot.capture.deleted.count, 5)
+        XCTAssertEqual(snapshot.capture.added.count, 5)
+    }
+
+    func testCleanTreeWithUntrackedIgnoredFilesOnlyRecordsNothing() throws {
+        let repo = try makeRepo()
+        try repo.git("update-index", "--refresh")
+        try repo.write("build/a/b/c.o", "ignored\n")
+        try repo.write(".env", "SECRET=1\n")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertTrue(snapshot.capture.isClean, "\(snapshot.capture)")
+        XCTAssertEqual(try repo.revParse("\(snapshot.commit.hex)^{tree}"), try repo.revParse("HEAD^{tree}"))
+    }
+
+    func testTreeOrderOfNamesThatSortAroundADirectory() throws {
+        // Trees sort a directory `a` as "a/": after "a-b" and "a.txt", before "a0".
+        let repo = try makeRepo()
+        for path in ["a.txt", "a-b", "a0", "a/b", "a/b.c", "a/b/c", "ab/c"] where path != "a/b" {
+            try repo.write(path, "\(path)\n")
+        }
+        try repo.commitAll("names")
+        try repo.write("a/b/d", "new\n")
+        try repo.write("a/b.c", "edited\n")
+        try repo.write("a-b", "edited\n")
+        try snapshotChecked(repo)
+    }
+
+    func testIntentToAddEntryIsRecordedWithItsContents() throws {
+        let repo = try makeRepo()
+        try repo.write("planned.txt", "planned\n")
+        try repo.git("add", "-N", "planned.txt")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):planned.txt"), "planned\n")
+    }
 }

@@ -1,0 +1,162 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One child process run to completion, timed from spawn to exit.
+struct BenchProcess {
+    struct Result {
+        let arguments: [String]
+        let status: Int32
+        let seconds: Double
+        /// User plus system CPU time of the child (from `wait4`), which other load on the
+        /// machine disturbs far less than wall time.
+        let cpuSeconds: Double
+        let stdout: String
+        let stderr: String
+        var succeeded: Bool { status == 0 }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let result: Result
+        var description: String {
+            "`\(result.arguments.joined(separator: " "))` exited \(result.status)\n\(result.stderr)\(result.stdout)"
+        }
+    }
+
+    let arguments: [String]
+    var directory: URL?
+    var environment: [String: String]
+    /// A file to read standard input from (default: /dev/null).
+    var input: URL?
+
+    /// Runs the program (found on PATH when not absolute) and waits for it. Output goes to
+    /// files rather than pipes so a chatty child can never block on a full pipe.
+    func run() throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("autofix-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outPath = scratch.appendingPathComponent("stdout").path
+        let errPath = scratch.appendingPathComponent("stderr").path
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, input?.path ?? "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let directory {
+            guard let addChdir = BenchProcess.addChdir else {
+                throw BenchError("this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29 or later has it)")
+            }
+            _ = addChdir(&actions, directory.path)
+        }
+
+        let program = try executablePath(arguments[0])
+        let argv = ([program] + arguments.dropFirst()).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+
+        var pid = pid_t()
+        let start = BenchClock.now()
+        let spawned = posix_spawn(&pid, program, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw BenchError("could not start \(program): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw BenchError("waiting for \(program) failed: \(String(cString: strerror(errno)))") }
+        }
+        let seconds = BenchClock.seconds(since: start)
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(
+            arguments: arguments, status: exitStatus, seconds: seconds, cpuSeconds: CPUTime.seconds(usage),
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    /// Like `run`, but throws with the child's output when it fails.
+    @discardableResult
+    func check() throws -> Result {
+        let result = try run()
+        guard result.succeeded else { throw Failure(result: result) }
+        return result
+    }
+
+    /// Runs the child under GNU time and returns its result with its peak resident set size in
+    /// KiB (nil when /usr/bin/time is missing). `ru_maxrss` of a child spawned directly would not
+    /// do: glibc spawns with CLONE_VM, and Linux counts the memory the child shared with this
+    /// (much larger) process until exec into the child's maximum.
+    func checkMeasuringPeakMemory() throws -> (result: Result, peakKiB: Int?) {
+        let time = "/usr/bin/time"
+        guard access(time, X_OK) == 0 else { return (try check(), nil) }
+        let report = FileManager.default.temporaryDirectory
+            .appendingPathComponent("autofix-bench-rss-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: report) }
+        let program = try executablePath(arguments[0])
+        let result = try BenchProcess(arguments: [time, "-f", "%M", "-o", report.path, program] + arguments.dropFirst(),
+                                      directory: directory, environment: environment, input: input).check()
+        let text = try String(contentsOf: report, encoding: .utf8)
+        guard let kibibytes = text.split(separator: "\n").last.flatMap({ Int($0) }) else {
+            throw BenchError("GNU time reported no peak memory for \(arguments.joined(separator: " ")): \(text)")
+        }
+        return (result, kibibytes)
+    }
+
+    /// glibc declares `posix_spawn_file_actions_addchdir_np` only under _GNU_SOURCE, which the
+    /// Swift Glibc module does not define, so look it up at run time.
+    private static let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
+    }()
+
+    private func executablePath(_ name: String) throws -> String {
+        if name.contains("/") { return name }
+        let path = environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw BenchError("\(name) is not on PATH (\(path))")
+    }
+}
+
+/// A monotonic clock for wall time, unaffected by changes to the system date.
+enum BenchClock {
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Runs `body` and returns its result with the wall time it took.
+    static func measure<T>(_ body: () throws -> T) rethrows -> (value: T, seconds: Double) {
+        let start = now()
+        let value = try body()
+        return (value, seconds(since: start))
+    }
+}
+
+enum CPUTime {
+    static func seconds(_ usage: rusage) -> Double {
+        Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// CPU time used so far by every thread of this process.
+    static func ofThisProcess() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return seconds(usage)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
