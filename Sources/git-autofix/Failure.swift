@@ -7,9 +7,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as AutofixError {
-        Terminal.current.err(Terminal.current.paint("git-autofix: error: ", .red) + error.message)
-        if let hint = error.hint { Terminal.current.err("hint: \(hint)") }
-        throw ExitCode(error.category.rawValue)
+        throw report(error)
     }
 }
 
@@ -17,10 +15,15 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as AutofixError {
-        Terminal.current.err(Terminal.current.paint("git-autofix: error: ", .red) + error.message)
-        if let hint = error.hint { Terminal.current.err("hint: \(hint)") }
-        throw ExitCode(error.category.rawValue)
+        throw report(error)
     }
+}
+
+/// Prints `error` (what happened, then what to do) and returns the exit code to throw.
+private func report(_ error: AutofixError) -> ExitCode {
+    Terminal.current.err(Terminal.current.paint("git-autofix: error: ", .red) + error.message)
+    if let hint = error.hint { Terminal.current.err("hint: \(hint)") }
+    return ExitCode(error.category.rawValue)
 }
 
 /// The repository the command was started in.

@@ -126,26 +126,16 @@ public final class ScriptedSSEServer: @unchecked Sendable {
     public init(replies: [Reply], models: [String]? = nil, listenAfter: Double = 0) throws {
         self.replies = replies
         self.models = models
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServerError("socket", errno) }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { close(fd); throw ServerError("bind", errno) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        let (fd, boundPort): (Int32, UInt16)
+        do {
+            (fd, boundPort) = try LoopbackSocket.bind()
+        } catch let failure as LoopbackSocket.Failure {
+            throw ServerError(failure.call, failure.code)
         }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { close(fd); throw ServerError("pipe", errno) }
         listener = fd
-        port = UInt16(bigEndian: address.sin_port)
+        port = boundPort
         wakePipe = (fds[0], fds[1])
 
         if listenAfter <= 0 {

@@ -120,7 +120,7 @@ public final class RepairLoop {
         }
         let passing = state.accepted?.allPassed == true
         return makeOutcome(state, status: passing ? .fixed : .failing,
-                           reason: passing ? "all tests pass" : "reached the maximum of \(settings.maxRounds) rounds")
+                           reason: passing ? "all tests pass" : "reached the maximum of \(settings.maxRounds) round\(settings.maxRounds == 1 ? "" : "s")")
     }
 
     private func playRound(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
