@@ -10,6 +10,7 @@ struct GitAutofix: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, SnapshotCommand.self, ListCommand.self, ShowCommand.self, ApplyCommand.self, DropCommand.self,
             SandboxCommand.self,
+            HookCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )
