@@ -33,9 +33,9 @@ struct HookInstallCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let repository = try currentRepository()
+            let location = try HooksLocation.current()
             let scriptURL = try script.map { try HookScript.validated(URL(fileURLWithPath: $0)) } ?? HookScript.installed()
-            let hook = PrePushHook(location: try HooksLocation(of: repository))
+            let hook = PrePushHook(location: location)
             let outcome = try hook.install(calling: scriptURL)
             let terminal = Terminal.current
             switch outcome {
@@ -45,10 +45,8 @@ struct HookInstallCommand: ParsableCommand {
             case .unchanged: terminal.out("The git-autofix pre-push hook is already installed in \(hook.file.path).")
             }
             terminal.out("  it runs: \(scriptURL.path)")
-            HookSettingsText.print(repository: repository, to: terminal)
-            if hook.location.fromHooksPath, let root = repository.workingDirectory?.standardizedFileURL.path,
-               hook.file.standardizedFileURL.path.hasPrefix(root + "/"),
-               !hook.file.standardizedFileURL.path.hasPrefix(repository.commonDirectory.standardizedFileURL.path) {
+            HookSettingsText.print(location, to: terminal)
+            if location.isInsideWorkTree {
                 terminal.out("note: this hook is inside your work tree (core.hooksPath); commit it if your team shares it.")
             }
         }
@@ -64,7 +62,7 @@ struct HookUninstallCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let hook = PrePushHook(location: try HooksLocation(of: try currentRepository()))
+            let hook = PrePushHook(location: try HooksLocation.current())
             let terminal = Terminal.current
             switch try hook.uninstall() {
             case .notInstalled: terminal.out("The git-autofix pre-push hook is not installed in \(hook.file.path); nothing to do.")
@@ -83,8 +81,7 @@ struct HookStatusCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let repository = try currentRepository()
-            let location = try HooksLocation(of: repository)
+            let location = try HooksLocation.current()
             let status = try PrePushHook(location: location).status()
             let terminal = Terminal.current
             let source = location.fromHooksPath ? " (core.hooksPath)" : ""
@@ -93,7 +90,7 @@ struct HookStatusCommand: ParsableCommand {
             if let script = status.script {
                 terminal.out("runs:      \(script.path)\(status.scriptExists ? "" : " (missing)")")
             }
-            HookSettingsText.print(repository: repository, to: terminal)
+            HookSettingsText.print(location, to: terminal)
             if let advice = status.advice { terminal.out("hint: \(advice)") }
         }
     }
@@ -101,48 +98,81 @@ struct HookStatusCommand: ParsableCommand {
 
 /// The two settings the hook reads, shown after install and in status.
 enum HookSettingsText {
-    static func print(repository: Repository, to terminal: Terminal) {
-        if let command = repository.configString("autofix.testCommand"), !command.isEmpty {
+    static func print(_ location: HooksLocation, to terminal: Terminal) {
+        if let command = GitQuery.config("autofix.testCommand", in: location), !command.isEmpty {
             terminal.out("  test command: \(command)  (autofix.testCommand)")
         } else {
             terminal.out("  test command: not set; the hook tests nothing until you run: git config autofix.testCommand '<command>'")
         }
-        let mode = repository.configString("autofix.prePush") ?? "block"
+        let mode = GitQuery.config("autofix.prePush", in: location) ?? "block"
         terminal.out("  on failure:   \(mode)  (autofix.prePush: block, warn or fix)")
     }
 }
 
 // MARK: - Where the hook lives
 
-/// The directory git runs hooks from: core.hooksPath when set, else the common git directory's
-/// `hooks` (shared by all linked worktrees).
+/// The directory git runs hooks from, as git itself resolves it (`git rev-parse --git-path
+/// hooks`): core.hooksPath when set, else the `hooks` directory shared by all linked worktrees.
+/// Asked of the git CLI rather than libgit2 so it works in every repository git can push from,
+/// SHA-256 ones included.
 struct HooksLocation {
     let directory: URL
     let fromHooksPath: Bool
+    /// The work tree's top, or nil in a bare repository.
+    let workTree: URL?
+    let commonDirectory: URL
 
-    init(directory: URL, fromHooksPath: Bool) {
-        self.directory = directory
-        self.fromHooksPath = fromHooksPath
+    static func discover(from start: URL) throws -> HooksLocation {
+        let top = GitQuery.run(["rev-parse", "--show-toplevel"], in: start).map { URL(fileURLWithPath: $0, isDirectory: true) }
+        // Relative hook paths are resolved from where hooks run: the top of the work tree.
+        let base = top ?? start
+        guard let common = GitQuery.run(["rev-parse", "--path-format=absolute", "--git-common-dir"], in: base),
+              let hooks = GitQuery.run(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], in: base)
+        else {
+            throw HookError.notARepository(start.path)
+        }
+        let configured = GitQuery.run(["config", "--get", "core.hooksPath"], in: base).map { !$0.isEmpty } ?? false
+        return HooksLocation(
+            directory: URL(fileURLWithPath: hooks, isDirectory: true), fromHooksPath: configured,
+            workTree: top, commonDirectory: URL(fileURLWithPath: common, isDirectory: true))
     }
 
-    init(of repository: Repository) throws {
-        guard let configured = repository.configString("core.hooksPath"), !configured.isEmpty else {
-            self.init(directory: repository.commonDirectory.appendingPathComponent("hooks", isDirectory: true), fromHooksPath: false)
-            return
-        }
-        var path = configured
-        if path == "~" || path.hasPrefix("~/") {
-            let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
-            path = home + path.dropFirst()
-        }
-        if path.hasPrefix("/") {
-            self.init(directory: URL(fileURLWithPath: path, isDirectory: true), fromHooksPath: true)
-            return
-        }
-        // git resolves a relative hooksPath from where hooks run: the work tree's top, or the
-        // git directory in a bare repository.
-        let base = repository.workingDirectory ?? repository.gitDirectory
-        self.init(directory: base.appendingPathComponent(path, isDirectory: true).standardizedFileURL, fromHooksPath: true)
+    static func current() throws -> HooksLocation {
+        try discover(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+    }
+
+    /// Where git reads settings for this repository.
+    var configDirectory: URL { workTree ?? commonDirectory }
+
+    /// A hooks directory that is part of the work tree (a tracked `.githooks`, say).
+    var isInsideWorkTree: Bool {
+        guard fromHooksPath, let workTree else { return false }
+        let root = workTree.standardizedFileURL.path
+        let path = directory.standardizedFileURL.path
+        return path.hasPrefix(root + "/") && !path.hasPrefix(commonDirectory.standardizedFileURL.path + "/")
+    }
+}
+
+/// Runs the git CLI for one answer: trimmed standard output, or nil when git fails.
+enum GitQuery {
+    static func run(_ arguments: [String], in directory: URL) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func config(_ key: String, in location: HooksLocation) -> String? {
+        run(["config", "--get", key], in: location.configDirectory)
     }
 }
 
@@ -392,6 +422,7 @@ struct PrePushHook {
 }
 
 enum HookError: AutofixError {
+    case notARepository(String)
     case scriptNotFound(searched: [String])
     case scriptNotExecutable(String)
     case hookNotExecutable(String)
@@ -401,10 +432,15 @@ enum HookError: AutofixError {
     case unreadableHook(String, reason: String)
     case unwritableHook(String, reason: String)
 
-    var category: ExitCategory { .usage }
+    var category: ExitCategory {
+        if case .notARepository = self { return .git }
+        return .usage
+    }
 
     var message: String {
         switch self {
+        case .notARepository(let path):
+            return "\(path) is not inside a git repository"
         case .scriptNotFound(let searched):
             return "cannot find the pre-push hook script (looked for \(searched.joined(separator: " and ")))"
         case .scriptNotExecutable(let path):
@@ -426,6 +462,8 @@ enum HookError: AutofixError {
 
     var hint: String? {
         switch self {
+        case .notARepository:
+            return "run git autofix hook from a git checkout (or `git init` one first)"
         case .scriptNotFound:
             return "install with `make install`, or pass --script PATH to the hooks/pre-push script"
         case .scriptNotExecutable(let path):
