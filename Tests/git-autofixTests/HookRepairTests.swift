@@ -1,0 +1,108 @@
+import AutofixTestSupport
+import XCTest
+
+/// What the hook does after a failure in `fix` mode and on a terminal: it runs `git autofix`
+/// on the pushed commit in a clean checkout, and the push stays blocked.
+final class HookRepairTests: XCTestCase {
+    /// A `git-autofix` placed first on PATH that writes down how the hook called it: which
+    /// commit its checkout was at, whether that checkout was clean, and which of git's variables
+    /// leaked in. It stands in for the repair command so the hook's side of the contract can be
+    /// checked without a model.
+    private final class RecordingAutofix {
+        let directory: TemporaryDirectory
+        var record: URL { directory.file("record") }
+
+        init() throws {
+            directory = try TemporaryDirectory(prefix: "autofix-recorder")
+            let script = """
+                #!/bin/sh
+                {
+                    echo "args: $*"
+                    echo "pwd: $(pwd -P)"
+                    echo "head: $(git rev-parse HEAD)"
+                    echo "changes: $(git status --porcelain | wc -l)"
+                    echo "GIT_DIR: ${GIT_DIR-unset}"
+                    echo "GIT_INDEX_FILE: ${GIT_INDEX_FILE-unset}"
+                } >>'\(directory.file("record").path)'
+                exit 3
+
+                """
+            try Data(script.utf8).write(to: directory.file("git-autofix"))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.file("git-autofix").path)
+        }
+
+        var environment: [String: String] { ["PATH": directory.path + ":" + Hermetic.environment["PATH"]!] }
+
+        func lines() -> [String] {
+            ((try? String(contentsOf: record, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+    }
+
+    func testFixModeRunsGitAutofixOnThePushedCommitAndKeepsThePushBlocked() throws {
+        let fixture = try PushFixture()
+        let recorder = try RecordingAutofix()
+        try fixture.local.git("config", "autofix.prePush", "fix")
+        let pushed = try fixture.commit(passing: false, "failing")
+        try fixture.local.write("scratch.txt", "uncommitted work\n")
+
+        let push = try fixture.push("origin", "main", environment: recorder.environment)
+        XCTAssertNotEqual(push.status, 0, push.stderr)
+        XCTAssertTrue(push.stderr.contains("running git autofix on refs/heads/main"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("git autofix exited with status 3"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("push blocked"), push.stderr)
+
+        let record = recorder.lines()
+        XCTAssertTrue(record.contains("args: --test git rev-parse HEAD >>'\(fixture.testedLog.path)' && sh test.sh --yes"), "\(record)")
+        XCTAssertTrue(record.contains("head: \(pushed)"), "\(record)")
+        XCTAssertTrue(record.contains("changes: 0"), "runs on the pushed commit, not the dirty tree: \(record)")
+        XCTAssertFalse(record.contains("pwd: \(fixture.local.url.resolvingSymlinksInPath().path)"), "\(record)")
+        XCTAssertTrue(record.contains("GIT_DIR: unset"), "\(record)")
+        XCTAssertTrue(record.contains("GIT_INDEX_FILE: unset"), "\(record)")
+        XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
+        XCTAssertEqual(try fixture.remote.git("for-each-ref", "refs/autofix"), "", "the hook never pushes its own commits")
+        XCTAssertEqual(try fixture.worktreeCount(), 1)
+    }
+
+    func testFixModeWithTheBuiltBinaryBlocksAndPushesNothingOfItsOwn() throws {
+        let fixture = try PushFixture()
+        try fixture.local.git("config", "autofix.prePush", "fix")
+        try fixture.commit(passing: false, "failing")
+        // Nothing listens on port 9 here, so a model request fails fast whatever the build has.
+        let environment = [
+            "PATH": BuiltProducts.directory.path + ":" + Hermetic.environment["PATH"]!,
+            "AUTOFIX_ENDPOINT": "http://127.0.0.1:9/v1",
+        ]
+        let push = try fixture.push("origin", "main", environment: environment)
+        XCTAssertNotEqual(push.status, 0, push.stderr)
+        XCTAssertTrue(push.stderr.contains("running git autofix on refs/heads/main"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("push blocked"), push.stderr)
+        XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
+        XCTAssertEqual(try fixture.remote.git("for-each-ref"), "", "no ref of any kind reached the remote")
+        XCTAssertEqual(try fixture.worktreeCount(), 1)
+    }
+
+    func testOnATerminalBlockModeOffersGitAutofixAndRunsItOnlyWhenAccepted() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script(1) for a terminal")
+        let fixture = try PushFixture()
+        let recorder = try RecordingAutofix()
+        let pushed = try fixture.commit(passing: false, "failing")
+
+        func pushOnTerminal(answer: String) throws -> Shell.Output {
+            try Shell.run(["script", "-qec", "git push origin main", "/dev/null"], in: fixture.local.url,
+                          environment: GitDirectory.environment(recorder.environment), input: answer + "\n")
+        }
+
+        let declined = try pushOnTerminal(answer: "n")
+        XCTAssertNotEqual(declined.status, 0, declined.stdout)
+        XCTAssertTrue(declined.stdout.contains("let a model fix the failing tests now"), declined.stdout)
+        XCTAssertEqual(recorder.lines(), [], "declining runs nothing")
+
+        let accepted = try pushOnTerminal(answer: "y")
+        XCTAssertNotEqual(accepted.status, 0, accepted.stdout)
+        XCTAssertTrue(accepted.stdout.contains("push blocked"), accepted.stdout)
+        let record = recorder.lines()
+        XCTAssertTrue(record.contains("head: \(pushed)"), "\(record)")
+        XCTAssertFalse(record.contains { $0.hasPrefix("args:") && $0.contains("--yes") }, "on a terminal it may ask: \(record)")
+        XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
+    }
+}

@@ -1,0 +1,112 @@
+import AutofixTestSupport
+import Foundation
+import XCTest
+
+/// The package's source tree, for the files the binary does not carry (hooks/, man/, Makefile).
+enum SourceTree {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let prePushScript = root.appendingPathComponent("hooks/pre-push")
+}
+
+/// A git repository driven with the git CLI in the hermetic environment, created with any
+/// object format (TestRepository always makes SHA-1 ones).
+final class GitDirectory {
+    let holder: TemporaryDirectory
+    let url: URL
+    var path: String { url.path }
+
+    init(bare: Bool = false, objectFormat: String = "sha1", prefix: String = "autofix-push") throws {
+        holder = try TemporaryDirectory(prefix: prefix)
+        url = holder.url.appendingPathComponent(bare ? "remote.git" : "work")
+        try Shell.check(["git", "init", "-q", "--object-format=\(objectFormat)"] + (bare ? ["--bare"] : []) + [url.path])
+    }
+
+    @discardableResult
+    func git(_ arguments: String..., environment: [String: String] = [:], input: String? = nil) throws -> String {
+        try Shell.check(["git"] + arguments, in: url, environment: Self.environment(environment), input: input)
+    }
+
+    /// Runs git and returns the whole result, for commands expected to fail (a blocked push).
+    func tryGit(_ arguments: String..., environment: [String: String] = [:]) throws -> Shell.Output {
+        try Shell.run(["git"] + arguments, in: url, environment: Self.environment(environment))
+    }
+
+    func write(_ relative: String, _ contents: String, executable: Bool = false) throws {
+        let file = url.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(contents.utf8).write(to: file)
+        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path) }
+    }
+
+    @discardableResult
+    func commitAll(_ message: String) throws -> String {
+        try git("add", "-A")
+        try git("commit", "-q", "-m", message)
+        return try revParse("HEAD")
+    }
+
+    func revParse(_ revision: String) throws -> String {
+        try git("rev-parse", revision).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The commit `ref` names, or nil when there is no such ref.
+    func commit(at ref: String) throws -> String? {
+        let output = try Shell.run(["git", "rev-parse", "--verify", "--quiet", ref], in: url)
+        return output.succeeded ? output.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    static func environment(_ extra: [String: String]) -> [String: String] {
+        var env = Hermetic.environment
+        for (key, value) in extra { env[key] = value }
+        return env
+    }
+}
+
+/// A bare "remote" and a work repository whose `origin` it is, with the git-autofix pre-push
+/// hook installed through the built binary and a test script whose verdict each commit carries.
+final class PushFixture {
+    let remote: GitDirectory
+    let local: GitDirectory
+    /// Every commit the test command ran on, one per line (written by the test command itself).
+    let testedLog: URL
+    private let scratch: TemporaryDirectory
+
+    init(objectFormat: String = "sha1", installHook: Bool = true) throws {
+        remote = try GitDirectory(bare: true, objectFormat: objectFormat)
+        local = try GitDirectory(objectFormat: objectFormat)
+        scratch = try TemporaryDirectory(prefix: "autofix-push-log")
+        testedLog = scratch.file("tested")
+        try local.git("remote", "add", "origin", remote.path)
+        try local.git("config", "autofix.testCommand", "git rev-parse HEAD >>'\(testedLog.path)' && sh test.sh")
+        if installHook {
+            let install = try AutofixCLI.run(["hook", "install", "--script", SourceTree.prePushScript.path], in: local.url)
+            XCTAssertEqual(install.status, 0, install.stderr)
+        }
+    }
+
+    static let passingTest = "echo 'test_answer ... ok'\necho '1 passed, 0 failed'\n"
+    static let failingTest = "echo 'test_setup ... ok'\necho 'FAIL: test_answer (expected 42, got 41)'\necho '1 passed, 1 failed'\nexit 1\n"
+
+    /// Commits a test script that passes or fails, plus a file so each commit differs.
+    @discardableResult
+    func commit(passing: Bool, _ message: String) throws -> String {
+        try local.write("test.sh", passing ? Self.passingTest : Self.failingTest)
+        try local.write("history.txt", message + "\n")
+        return try local.commitAll(message)
+    }
+
+    func push(_ arguments: String..., environment: [String: String] = [:]) throws -> Shell.Output {
+        try Shell.run(["git", "push"] + arguments, in: local.url, environment: GitDirectory.environment(environment))
+    }
+
+    /// The commits the test command ran on, in order.
+    func testedCommits() -> [String] {
+        guard let text = try? String(contentsOf: testedLog, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// The worktrees the local repository has registered: the hook must leave only its own.
+    func worktreeCount() throws -> Int {
+        try local.git("worktree", "list", "--porcelain").components(separatedBy: "\n").filter { $0.hasPrefix("worktree ") }.count
+    }
+}
