@@ -11,6 +11,7 @@ struct GitAutofix: AsyncParsableCommand {
             RunCommand.self, SnapshotCommand.self, ListCommand.self, ShowCommand.self, ApplyCommand.self, DropCommand.self,
             SandboxCommand.self,
             HookCommand.self,
+            DoctorCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

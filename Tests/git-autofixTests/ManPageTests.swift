@@ -78,7 +78,7 @@ final class ManPageTests: XCTestCase {
         for word in keys + environment + files + trailers + ["block", "warn", "fix", "# >>> git-autofix >>>"] {
             XCTAssertTrue(text.contains(word), "the man page does not mention \(word)")
         }
-        let exitStatus = try XCTUnwrap(text.range(of: "EXIT STATUS")).upperBound
+        let exitStatus = try XCTUnwrap(text.range(of: "\nEXIT STATUS\n")).upperBound
         let section = String(text[exitStatus...].prefix(1200))
         for (code, words) in [(0, "Success"), (1, "tests still fail"), (2, "usage or configuration"),
                               (3, "model or endpoint"), (4, "sandbox"), (5, "git error")] {

@@ -1,0 +1,116 @@
+import AutofixTestSupport
+import Foundation
+import XCTest
+
+/// `git autofix doctor` in real repositories: one line per check, the fix for each problem, and
+/// an exit status that scripts can rely on.
+final class DoctorTests: XCTestCase {
+    private func doctor(_ repo: TestRepository, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Shell.Output {
+        try AutofixCLI.run(["doctor"] + arguments, in: repo.url, environment: environment)
+    }
+
+    private func line(_ name: String, in output: Shell.Output) -> String? {
+        output.stdout.split(separator: "\n").map(String.init).first { $0.dropFirst(6).hasPrefix(name) }
+    }
+
+    private func checks(_ output: Shell.Output) throws -> [String: [String: Any]] {
+        var result: [String: [String: Any]] = [:]
+        for line in output.stdout.split(separator: "\n") {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            result[try XCTUnwrap(object["name"] as? String)] = object
+        }
+        return result
+    }
+
+    func testHealthyRepositoryReportsEachCheckAndSuggestsTheHook() throws {
+        let repo = try TestRepository()
+        try repo.write("Package.swift", "// swift-tools-version:5.9\n")
+        try repo.commitAll("package")
+
+        let output = try doctor(repo)
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertTrue(line("libgit2", in: output)?.hasPrefix("OK") ?? false, output.stdout)
+        XCTAssertTrue(line("git", in: output)?.hasPrefix("OK") ?? false, output.stdout)
+        XCTAssertEqual(line("test command", in: output), "OK    test command   swift test (detected from Package.swift)")
+        XCTAssertTrue(line("settings", in: output)?.contains("endpoint http://localhost:8000/v1") ?? false, output.stdout)
+        XCTAssertTrue(line("pre-push hook", in: output)?.hasPrefix("WARN") ?? false, output.stdout)
+        XCTAssertTrue(output.stdout.contains("fix: git autofix hook install"), output.stdout)
+        for name in ["libcurl", "sandbox", "endpoint", "model"] {
+            let check = try XCTUnwrap(line(name, in: output), "no \(name) line: \(output.stdout)")
+            XCTAssertTrue(check.hasPrefix("OK") || check.hasPrefix("WARN") || check.hasPrefix("FAIL")
+                          || check.hasSuffix("(not available in this build)"), check)
+        }
+
+        XCTAssertEqual(try AutofixCLI.run(["hook", "install", "--script", SourceTree.prePushScript.path], in: repo.url).status, 0)
+        let installed = try doctor(repo)
+        XCTAssertTrue(line("pre-push hook", in: installed)?.hasPrefix("WARN") ?? false,
+                      "installed but autofix.testCommand unset: \(installed.stdout)")
+        try repo.git("config", "autofix.testCommand", "swift test --parallel")
+        let configured = try doctor(repo)
+        XCTAssertTrue(line("pre-push hook", in: configured)?.hasPrefix("OK") ?? false, configured.stdout)
+        XCTAssertEqual(line("test command", in: configured), "OK    test command   swift test --parallel (git config autofix.testCommand)")
+    }
+
+    func testBadSettingFailsWithTheKeyAndTheUsageExitCode() throws {
+        let repo = try TestRepository()
+        try repo.git("config", "autofix.testCommand", "true")
+        try repo.git("config", "autofix.maxRounds", "lots")
+        let output = try doctor(repo)
+        XCTAssertEqual(output.status, 2, output.stdout)
+        let settings = try XCTUnwrap(line("settings", in: output), output.stdout)
+        XCTAssertTrue(settings.hasPrefix("FAIL"), settings)
+        XCTAssertTrue(settings.contains("autofix.maxRounds"), settings)
+        XCTAssertTrue(line("test command", in: output)?.hasPrefix("OK") ?? false, "one failure does not hide the rest: \(output.stdout)")
+    }
+
+    func testMissingTestCommandAndBrokenHookFailWithTheirFixes() throws {
+        let repo = try TestRepository()
+        try repo.write("README.md", "nothing to test\n")
+        try repo.commitAll("readme")
+        let copy = try TemporaryDirectory(prefix: "autofix-script")
+        try FileManager.default.copyItem(at: SourceTree.prePushScript, to: copy.file("pre-push"))
+        XCTAssertEqual(try AutofixCLI.run(["hook", "install", "--script", copy.file("pre-push").path], in: repo.url).status, 0)
+        try FileManager.default.removeItem(at: copy.file("pre-push"))
+
+        let output = try doctor(repo, ["--json"])
+        XCTAssertEqual(output.status, 2, output.stdout)
+        let report = try checks(output)
+        XCTAssertEqual(report["test command"]?["status"] as? String, "FAIL")
+        XCTAssertEqual(report["test command"]?["fix"] as? String, "git config autofix.testCommand '<command>'")
+        XCTAssertEqual(report["test command"]?["exitCode"] as? Int, 2)
+        XCTAssertEqual(report["pre-push hook"]?["status"] as? String, "FAIL")
+        XCTAssertTrue((report["pre-push hook"]?["detail"] as? String)?.contains("missing") ?? false, "\(report)")
+        XCTAssertEqual(report["settings"]?["status"] as? String, "OK", "a missing test command is reported once, on its own line")
+
+        let missingProgram = try TestRepository()
+        try missingProgram.git("config", "autofix.testCommand", "CI=1 no-such-test-runner --all")
+        let warned = try checks(try doctor(missingProgram, ["--json"]))
+        XCTAssertEqual(warned["test command"]?["status"] as? String, "WARN")
+        XCTAssertTrue((warned["test command"]?["detail"] as? String)?.contains("`no-such-test-runner` is not on PATH") ?? false, "\(warned)")
+    }
+
+    func testOutsideARepositoryOnlyTheMachineIsChecked() throws {
+        let outside = try TemporaryDirectory()
+        let output = try AutofixCLI.run(["doctor"], in: outside.url,
+                                        environment: ["GIT_CEILING_DIRECTORIES": outside.url.deletingLastPathComponent().path])
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertTrue(output.stdout.contains("WARN  repository"), output.stdout)
+        XCTAssertTrue(output.stdout.contains("fix: run git autofix doctor inside the repository"), output.stdout)
+        XCTAssertFalse(output.stdout.contains("pre-push hook"), output.stdout)
+        XCTAssertTrue(output.stdout.contains("OK    libgit2"), output.stdout)
+    }
+
+    func testFlagsOverrideTheCheckedSettings() throws {
+        let repo = try TestRepository()
+        try repo.git("config", "autofix.testCommand", "true")
+        let output = try checks(try doctor(repo, ["--json", "--endpoint", "http://127.0.0.1:9/v1", "--model", "tiny", "--sandbox", "none"]))
+        let settings = try XCTUnwrap(output["settings"]?["detail"] as? String)
+        XCTAssertTrue(settings.contains("endpoint http://127.0.0.1:9/v1"), settings)
+        XCTAssertTrue(settings.contains("model tiny"), settings)
+        XCTAssertTrue(settings.contains("sandbox none"), settings)
+
+        let bad = try doctor(repo, ["--sandbox", "chroot"])
+        XCTAssertEqual(bad.status, 2, bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("unknown sandbox `chroot`"), bad.stdout)
+    }
+}
