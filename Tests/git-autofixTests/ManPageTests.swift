@@ -55,10 +55,21 @@ final class ManPageTests: XCTestCase {
         try requireTool("mandoc")
         let text = try Self.rendered()
         let dir = try TemporaryDirectory()
-        let known = Set(try HelpTree.commands(in: dir.url).flatMap(\.options))
+        let commands = try HelpTree.commands(in: dir.url)
+        let known = Set(commands.flatMap(\.options))
         // Long options written in the page's own paragraphs (examples use them too).
         let documented = Set(HelpTree.longOptions(in: text))
-        let unknown = documented.subtracting(known).subtracting(HelpTree.gitOptions)
+        var unknown = documented.subtracting(known).subtracting(HelpTree.gitOptions)
+        let rootOptions = commands.first { $0.path.isEmpty }?.options ?? []
+        if rootOptions.allSatisfy({ ["--version", "-h", "--help"].contains($0) }) {
+            // A build without the repair command (`git autofix` with no command) cannot show its
+            // options; those are the ones the page lists before the other commands.
+            let start = try XCTUnwrap(text.range(of: "Without a command"))
+            let end = try XCTUnwrap(text.range(of: "The commands are:"))
+            let repairOptions = Set(HelpTree.longOptions(in: String(text[start.upperBound..<end.lowerBound])))
+            print("note: this build has no repair command; not comparing \(repairOptions.sorted())")
+            unknown.subtract(repairOptions)
+        }
         XCTAssertEqual(unknown.sorted(), [], "the man page documents options no --help shows")
     }
 
