@@ -7,8 +7,8 @@ struct HookCommand: ParsableCommand {
         commandName: "hook",
         abstract: "Install, remove or inspect the pre-push hook that runs your tests before each push.",
         discussion: """
-            The hook runs autofix.testCommand on every commit being pushed, in a throwaway \
-            worktree, and blocks the push while the tests fail (autofix.prePush: block, warn or \
+            The hook runs autofix.testCommand on every commit being pushed (in your working \
+            tree when it is clean at that commit, else in a throwaway worktree), and blocks the push while the tests fail (autofix.prePush: block, warn or \
             fix). It is added between marker lines, so a pre-push hook you already have is kept.
             """,
         subcommands: [HookInstallCommand.self, HookUninstallCommand.self, HookStatusCommand.self]

@@ -13,10 +13,25 @@ final class HookPushTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.stderr)
         XCTAssertEqual(try fixture.remote.commit(at: "refs/heads/main"), head)
         XCTAssertEqual(fixture.testedCommits(), [head])
+        XCTAssertNotEqual(fixture.testRuns().first?.directory, fixture.localPhysicalPath, "not in the dirty working tree")
         XCTAssertTrue(push.stderr.contains("tests pass on HEAD"), push.stderr)
         XCTAssertEqual(try fixture.worktreeCount(), 1, "the throwaway worktree is removed")
         XCTAssertEqual(try String(contentsOf: fixture.local.url.appendingPathComponent("test.sh"), encoding: .utf8),
                        PushFixture.failingTest, "the working tree is left as it was")
+    }
+
+    func testACleanWorkingTreeAtThePushedCommitIsTestedInPlace() throws {
+        let fixture = try PushFixture()
+        try fixture.local.write(".gitignore", "build/\n")
+        try fixture.local.write("build/cache", "kept between runs\n")
+        let head = try fixture.commit(passing: true, "passing")
+
+        let push = try fixture.push("origin", "main")
+        XCTAssertEqual(push.status, 0, push.stderr)
+        XCTAssertEqual(fixture.testRuns().map(\.commit), [head])
+        XCTAssertEqual(fixture.testRuns().first?.directory, fixture.localPhysicalPath,
+                       "ignored files such as build caches are there to use")
+        XCTAssertEqual(try fixture.worktreeCount(), 1)
     }
 
     func testFailingCommitIsBlockedWithTheFailingSummaryUntilWarnOrNoVerify() throws {
@@ -110,6 +125,26 @@ final class HookPushTests: XCTestCase {
         XCTAssertNotEqual(blocked.status, 0, blocked.stderr)
         XCTAssertEqual(try fixture.remote.commit(at: "refs/heads/main"), good)
         XCTAssertEqual(fixture.testedCommits(), [good, bad])
+    }
+
+    func testPushWithGitDirAndWorkTreeFromElsewhereTestsThePushedCommit() throws {
+        let fixture = try PushFixture()
+        let bad = try fixture.commit(passing: false, "failing")
+        try fixture.local.write("test.sh", PushFixture.passingTest)
+        let elsewhere = try TemporaryDirectory(prefix: "autofix-elsewhere")
+        let environment = GitDirectory.environment([
+            "GIT_DIR": fixture.local.url.appendingPathComponent(".git").path, "GIT_WORK_TREE": fixture.local.path,
+        ])
+        let blocked = try Shell.run(["git", "push", "origin", "main"], in: elsewhere.url, environment: environment)
+        XCTAssertNotEqual(blocked.status, 0, blocked.stderr)
+        XCTAssertEqual(fixture.testedCommits(), [bad], "the pushed commit, not the fixed working tree")
+        XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
+
+        let good = try fixture.local.commitAll("fixed")
+        let pushed = try Shell.run(["git", "push", "origin", "main"], in: elsewhere.url, environment: environment)
+        XCTAssertEqual(pushed.status, 0, pushed.stderr)
+        XCTAssertEqual(try fixture.remote.commit(at: "refs/heads/main"), good)
+        XCTAssertEqual(try fixture.worktreeCount(), 1)
     }
 
     func testNoTestCommandMeansNothingIsTestedAndThePushSaysHowToSetOne() throws {

@@ -52,15 +52,30 @@ final class HookRepairTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("push blocked"), push.stderr)
 
         let record = recorder.lines()
-        XCTAssertTrue(record.contains("args: --test git rev-parse HEAD >>'\(fixture.testedLog.path)' && sh test.sh --yes"), "\(record)")
+        XCTAssertTrue(record.contains("args: --test echo \"$(git rev-parse HEAD) $(pwd -P)\" >>'\(fixture.testedLog.path)' && sh test.sh --yes"), "\(record)")
         XCTAssertTrue(record.contains("head: \(pushed)"), "\(record)")
         XCTAssertTrue(record.contains("changes: 0"), "runs on the pushed commit, not the dirty tree: \(record)")
-        XCTAssertFalse(record.contains("pwd: \(fixture.local.url.resolvingSymlinksInPath().path)"), "\(record)")
+        XCTAssertFalse(record.contains("pwd: \(fixture.localPhysicalPath)"), "\(record)")
         XCTAssertTrue(record.contains("GIT_DIR: unset"), "\(record)")
         XCTAssertTrue(record.contains("GIT_INDEX_FILE: unset"), "\(record)")
         XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
         XCTAssertEqual(try fixture.remote.git("for-each-ref", "refs/autofix"), "", "the hook never pushes its own commits")
         XCTAssertEqual(try fixture.worktreeCount(), 1)
+    }
+
+    func testFixModeOnACleanTreeAtThePushedCommitRunsInTheRepositoryItself() throws {
+        let fixture = try PushFixture()
+        let recorder = try RecordingAutofix()
+        try fixture.local.git("config", "autofix.prePush", "fix")
+        let pushed = try fixture.commit(passing: false, "failing")
+
+        let push = try fixture.push("origin", "main", environment: recorder.environment)
+        XCTAssertNotEqual(push.status, 0, push.stderr)
+        let record = recorder.lines()
+        XCTAssertTrue(record.contains("pwd: \(fixture.localPhysicalPath)"), "so the run is named after the branch: \(record)")
+        XCTAssertTrue(record.contains("head: \(pushed)"), "\(record)")
+        XCTAssertTrue(record.contains("GIT_DIR: unset"), "\(record)")
+        XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
     }
 
     func testFixModeWithTheBuiltBinaryBlocksAndPushesNothingOfItsOwn() throws {

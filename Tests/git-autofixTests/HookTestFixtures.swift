@@ -77,7 +77,7 @@ final class PushFixture {
         scratch = try TemporaryDirectory(prefix: "autofix-push-log")
         testedLog = scratch.file("tested")
         try local.git("remote", "add", "origin", remote.path)
-        try local.git("config", "autofix.testCommand", "git rev-parse HEAD >>'\(testedLog.path)' && sh test.sh")
+        try local.git("config", "autofix.testCommand", "echo \"$(git rev-parse HEAD) $(pwd -P)\" >>'\(testedLog.path)' && sh test.sh")
         if installHook {
             let install = try AutofixCLI.run(["hook", "install", "--script", SourceTree.prePushScript.path], in: local.url)
             XCTAssertEqual(install.status, 0, install.stderr)
@@ -101,9 +101,20 @@ final class PushFixture {
 
     /// The commits the test command ran on, in order.
     func testedCommits() -> [String] {
-        guard let text = try? String(contentsOf: testedLog, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").map(String.init)
+        testRuns().map(\.commit)
     }
+
+    /// Each test run's commit and the directory it ran in.
+    func testRuns() -> [(commit: String, directory: String)] {
+        guard let text = try? String(contentsOf: testedLog, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map { line in
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }
+    }
+
+    /// The local repository's path as `pwd -P` prints it.
+    var localPhysicalPath: String { local.url.resolvingSymlinksInPath().path }
 
     /// The worktrees the local repository has registered: the hook must leave only its own.
     func worktreeCount() throws -> Int {
