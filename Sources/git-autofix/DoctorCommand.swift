@@ -80,6 +80,10 @@ struct DoctorCheck: Encodable {
         DoctorCheck(name: name, verdict: .fail, detail: detail, fix: fix, category: category)
     }
 
+    static func skip(_ name: String, _ detail: String) -> DoctorCheck {
+        DoctorCheck(name: name, verdict: .skip, detail: detail, fix: nil, category: .success)
+    }
+
     /// For a piece this build does not contain yet.
     static func unavailable(_ name: String, _ subject: String) -> DoctorCheck {
         DoctorCheck(name: name, verdict: .skip, detail: "\(subject) (not available in this build)", fix: nil, category: .success)
@@ -126,7 +130,7 @@ struct Doctor {
         let settings = repository.map { resolveSettings(in: $0) }
         if let settings { checks.append(settings.check) }
         checks.append(sandboxCheck(settings?.value))
-        checks += endpointChecks(settings?.value)
+        checks += await endpointChecks(settings?.value)
         if let repository {
             checks.append(testCommand(in: repository))
             checks.append(hook(in: repository))
@@ -191,13 +195,55 @@ struct Doctor {
         return .unavailable("sandbox", "\(kind): running a command in it")
     }
 
-    func endpointChecks(_ settings: RepairSettings?) -> [DoctorCheck] {
-        let endpoint = settings?.endpoint ?? flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? RepairSettings.defaultEndpoint
+    /// Lists the endpoint's models, then asks the model for one token. Short timeouts and no
+    /// retries: doctor reports what is wrong now instead of waiting it out.
+    func endpointChecks(_ settings: RepairSettings?) async -> [DoctorCheck] {
+        let url = settings?.endpoint ?? flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? RepairSettings.defaultEndpoint
         let model = settings?.model ?? flags.model ?? environment["AUTOFIX_MODEL"] ?? RepairSettings.defaultModel
-        return [
-            .unavailable("endpoint", "\(endpoint): listing its models"),
-            .unavailable("model", "\(model): a one-token request"),
-        ]
+        var endpoint: ModelEndpoint
+        do {
+            endpoint = try ModelEndpoint.resolved(baseURL: url, environment: environment, apiKeyVariable: settings?.apiKeyVariable)
+        } catch let error as AutofixError {
+            return [.fail("endpoint", "\(url): \(error.message)", fix: error.hint, error.category),
+                    .skip("model", "\(model): not checked, the endpoint is not usable")]
+        } catch {
+            return [.fail("endpoint", "\(url): \(error)", fix: nil, .model), .skip("model", "\(model): not checked")]
+        }
+        endpoint.connectTimeout = 5
+        endpoint.idleTimeout = 60
+        endpoint.totalTimeout = 90
+        endpoint.maxRetries = 0
+        let client = OpenAICompatibleClient(endpoint: endpoint)
+        let key = endpoint.apiKeySource.map { "API key from \($0)" } ?? "no API key"
+
+        let models: [String]
+        do {
+            models = try await client.listModels()
+        } catch {
+            let failure = Self.describe(error)
+            let detail = failure.message.contains(url) ? failure.message : "\(url): \(failure.message)"
+            return [.fail("endpoint", detail, fix: failure.hint, .model),
+                    .skip("model", "\(model): not checked, the endpoint did not answer")]
+        }
+        let listed = models.count == 1 ? "1 model" : "\(models.count) models"
+        let endpointCheck = DoctorCheck.ok("endpoint", "\(url): lists \(listed) (\(key))")
+        if !models.isEmpty, !models.contains(model) {
+            let shown = models.prefix(5).joined(separator: ", ") + (models.count > 5 ? ", ..." : "")
+            return [endpointCheck, .fail("model", "\(model) is not served here; the endpoint lists \(shown)",
+                                         fix: "git config autofix.model '\(models[0])'   (or pass --model)", .model)]
+        }
+        do {
+            let probe = try await client.probe(model: model)
+            return [endpointCheck, .ok("model", "\(model): answered a one-token request in \(DurationText.format(probe.latency))")]
+        } catch {
+            let failure = Self.describe(error)
+            return [endpointCheck, .fail("model", "\(model): \(failure.message)", fix: failure.hint, .model)]
+        }
+    }
+
+    static func describe(_ error: Error) -> (message: String, hint: String?) {
+        if let error = error as? AutofixError { return (error.message, error.hint) }
+        return ("\(error)", nil)
     }
 
     // MARK: This repository

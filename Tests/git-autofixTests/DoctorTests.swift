@@ -5,8 +5,30 @@ import XCTest
 /// `git autofix doctor` in real repositories: one line per check, the fix for each problem, and
 /// an exit status that scripts can rely on.
 final class DoctorTests: XCTestCase {
+    /// A loopback model server that lists `tiny` and answers `replies` one-token requests.
+    private func modelServer(replies: Int = 1) throws -> ScriptedSSEServer {
+        try ScriptedSSEServer(replies: Array(repeating: ScriptedSSEServer.chatStream(["OK"], model: "tiny"), count: replies),
+                              models: ["tiny", "other"])
+    }
+
+    private var server: ScriptedSSEServer?
+
+    override func tearDown() {
+        server?.stop()
+        server = nil
+        super.tearDown()
+    }
+
+    /// Runs doctor against `server` (started on first use) unless `environment` names another endpoint.
     private func doctor(_ repo: TestRepository, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Shell.Output {
-        try AutofixCLI.run(["doctor"] + arguments, in: repo.url, environment: environment)
+        try doctor(in: repo.url, arguments, environment: environment)
+    }
+
+    private func doctor(in directory: URL, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Shell.Output {
+        if server == nil { server = try modelServer(replies: 4) }
+        var env = ["AUTOFIX_ENDPOINT": server!.baseURL, "AUTOFIX_MODEL": "tiny"]
+        for (key, value) in environment { env[key] = value }
+        return try AutofixCLI.run(["doctor"] + arguments, in: directory, environment: env)
     }
 
     private func line(_ name: String, in output: Shell.Output) -> String? {
@@ -32,10 +54,15 @@ final class DoctorTests: XCTestCase {
         XCTAssertTrue(line("libgit2", in: output)?.hasPrefix("OK") ?? false, output.stdout)
         XCTAssertTrue(line("git", in: output)?.hasPrefix("OK") ?? false, output.stdout)
         XCTAssertEqual(line("test command", in: output), "OK    test command   swift test (detected from Package.swift)")
-        XCTAssertTrue(line("settings", in: output)?.contains("endpoint http://localhost:8000/v1") ?? false, output.stdout)
+        XCTAssertEqual(line("settings", in: output), "OK    settings       endpoint \(server!.baseURL), model tiny, sandbox bwrap")
         XCTAssertTrue(line("pre-push hook", in: output)?.hasPrefix("WARN") ?? false, output.stdout)
         XCTAssertTrue(output.stdout.contains("fix: git autofix hook install"), output.stdout)
-        for name in ["libcurl", "sandbox", "endpoint", "model"] {
+        XCTAssertEqual(line("endpoint", in: output), "OK    endpoint       \(server!.baseURL): lists 2 models (no API key)")
+        XCTAssertTrue(line("model", in: output)?.hasPrefix("OK    model          tiny: answered a one-token request in") ?? false, output.stdout)
+        let probe = try XCTUnwrap(server?.recordedRequests.last?.jsonBody)
+        XCTAssertEqual(probe["max_tokens"] as? Int, 1, "the model check costs one token")
+        XCTAssertEqual(probe["model"] as? String, "tiny")
+        for name in ["libcurl", "sandbox"] {
             let check = try XCTUnwrap(line(name, in: output), "no \(name) line: \(output.stdout)")
             XCTAssertTrue(check.hasPrefix("OK") || check.hasPrefix("WARN") || check.hasPrefix("FAIL")
                           || check.hasSuffix("(not available in this build)"), check)
@@ -91,13 +118,34 @@ final class DoctorTests: XCTestCase {
 
     func testOutsideARepositoryOnlyTheMachineIsChecked() throws {
         let outside = try TemporaryDirectory()
-        let output = try AutofixCLI.run(["doctor"], in: outside.url,
-                                        environment: ["GIT_CEILING_DIRECTORIES": outside.url.deletingLastPathComponent().path])
+        let output = try doctor(in: outside.url, environment: ["GIT_CEILING_DIRECTORIES": outside.url.deletingLastPathComponent().path])
         XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
         XCTAssertTrue(output.stdout.contains("WARN  repository"), output.stdout)
         XCTAssertTrue(output.stdout.contains("fix: run git autofix doctor inside the repository"), output.stdout)
         XCTAssertFalse(output.stdout.contains("pre-push hook"), output.stdout)
         XCTAssertTrue(output.stdout.contains("OK    libgit2"), output.stdout)
+    }
+
+    func testUnreachableEndpointAndUnservedModelFailWithTheModelExitCode() throws {
+        let repo = try TestRepository()
+        try repo.git("config", "autofix.testCommand", "true")
+        // Nothing listens on the discard port here: the connection is refused at once.
+        let down = try doctor(repo, ["--json"], environment: ["AUTOFIX_ENDPOINT": "http://127.0.0.1:9/v1"])
+        XCTAssertEqual(down.status, 3, down.stdout)
+        let report = try checks(down)
+        XCTAssertEqual(report["endpoint"]?["status"] as? String, "FAIL")
+        XCTAssertTrue((report["endpoint"]?["detail"] as? String)?.contains("http://127.0.0.1:9/v1") ?? false, "\(report)")
+        XCTAssertTrue((report["endpoint"]?["fix"] as? String)?.contains("autofix.endpoint") ?? false, "\(report)")
+        XCTAssertEqual(report["model"]?["status"] as? String, "SKIP")
+        XCTAssertEqual(report["test command"]?["status"] as? String, "OK", "the repository checks still ran")
+
+        let unserved = try doctor(repo, ["--json", "--model", "huge"])
+        XCTAssertEqual(unserved.status, 3, unserved.stdout)
+        let model = try XCTUnwrap(try checks(unserved)["model"])
+        XCTAssertEqual(model["status"] as? String, "FAIL")
+        XCTAssertEqual(model["detail"] as? String, "huge is not served here; the endpoint lists tiny, other")
+        XCTAssertEqual(model["fix"] as? String, "git config autofix.model 'tiny'   (or pass --model)")
+        XCTAssertEqual(model["exitCode"] as? Int, 3)
     }
 
     func testFlagsOverrideTheCheckedSettings() throws {
