@@ -108,6 +108,8 @@ final class HookRepairTests: XCTestCase {
         }
 
         let declined = try pushOnTerminal(answer: "n")
+        try XCTSkipIf(declined.stdout.contains("failed to create pseudo-terminal") || declined.stderr.contains("pseudo-terminal"),
+                      "no pseudo-terminals here")
         XCTAssertNotEqual(declined.status, 0, declined.stdout)
         XCTAssertTrue(declined.stdout.contains("let a model fix the failing tests now"), declined.stdout)
         XCTAssertEqual(recorder.lines(), [], "declining runs nothing")
