@@ -11,8 +11,35 @@ struct HookCommand: ParsableCommand {
             tree when it is clean at that commit, else in a throwaway worktree), and blocks the push while the tests fail (autofix.prePush: block, warn or \
             fix). It is added between marker lines, so a pre-push hook you already have is kept.
             """,
-        subcommands: [HookInstallCommand.self, HookUninstallCommand.self, HookStatusCommand.self]
+        subcommands: [HookInstallCommand.self, HookUninstallCommand.self, HookStatusCommand.self, HookSummaryCommand.self]
     )
+}
+
+/// Used by the hook script: reads a test command's output on standard input and prints which
+/// tests failed and why, with the parsers a repair uses.
+struct HookSummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summarize",
+        abstract: "Print the failing tests found in test output read from standard input.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The test command's exit status.")
+    var exitCode: Int32
+
+    @Option(help: ArgumentHelp("Where the tests ran, to show paths relative to it.", valueName: "path"))
+    var root: String?
+
+    @Option(help: "About how many tokens (four characters each) the summary may use.")
+    var budget = 300
+
+    func run() throws {
+        let output = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        let root = root.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let report = TestReportParser.parse(output: output, exitCode: exitCode, repositoryRoot: root)
+        let digest = FailureDigest.make(report: report, output: output, repositoryRoot: root, tokenBudget: budget)
+        Terminal.current.write(digest.text.hasSuffix("\n") ? digest.text : digest.text + "\n")
+    }
 }
 
 struct HookInstallCommand: ParsableCommand {

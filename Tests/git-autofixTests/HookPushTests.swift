@@ -64,6 +64,42 @@ final class HookPushTests: XCTestCase {
         XCTAssertEqual(fixture.testedCommits(), [head, head, next], "--no-verify runs nothing")
     }
 
+    func testTheFailingSummaryNamesEachFailingTestWhenGitAutofixIsInstalled() throws {
+        let fixture = try PushFixture()
+        let pytestOutput = """
+            ============================= test session starts ==============================
+            collected 2 items
+
+            test_calc.py .F                                                          [100%]
+
+            =================================== FAILURES ===================================
+            _________________________________ test_answer __________________________________
+
+                def test_answer():
+            >       assert answer() == 42
+            E       assert 41 == 42
+
+            test_calc.py:5: AssertionError
+            =========================== short test summary info ============================
+            FAILED test_calc.py::test_answer - assert 41 == 42
+            ========================= 1 failed, 1 passed in 0.03s ==========================
+
+            """
+        try fixture.local.write("pytest-output.txt", pytestOutput)
+        try fixture.local.write("test.sh", "cat pytest-output.txt\nexit 1\n")
+        try fixture.local.write("test_calc.py", "def answer():\n    return 41\n")
+        try fixture.local.commitAll("failing pytest")
+
+        let push = try fixture.push("origin", "main", environment: [
+            "PATH": BuiltProducts.directory.path + ":" + Hermetic.environment["PATH"]!,
+        ])
+        XCTAssertNotEqual(push.status, 0, push.stderr)
+        XCTAssertTrue(push.stderr.contains("| 1 of 2 tests failing (pytest)."), push.stderr)
+        XCTAssertTrue(push.stderr.contains("| FAIL test_calc.py::test_answer"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("assert 41 == 42"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("test session starts"), "a summary, not the whole log: \(push.stderr)")
+    }
+
     func testNewBranchAndTwoRefsAtOnceAreEachTested() throws {
         let fixture = try PushFixture()
         let base = try fixture.commit(passing: true, "base")

@@ -16,6 +16,8 @@ final class HookRepairTests: XCTestCase {
             directory = try TemporaryDirectory(prefix: "autofix-recorder")
             let script = """
                 #!/bin/sh
+                # The hook also asks for a failure summary; that is not the call under test.
+                [ "$1" = hook ] && exit 1
                 {
                     echo "args: $*"
                     echo "pwd: $(pwd -P)"
