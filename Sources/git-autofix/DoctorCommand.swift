@@ -129,7 +129,7 @@ struct Doctor {
         }
         let settings = repository.map { resolveSettings(in: $0) }
         if let settings { checks.append(settings.check) }
-        checks.append(sandboxCheck(settings?.value))
+        checks.append(await sandboxCheck(settings?.value))
         checks += await endpointChecks(settings?.value)
         if let repository {
             checks.append(testCommand(in: repository))
@@ -190,9 +190,24 @@ struct Doctor {
 
     // MARK: Sandbox, endpoint and model
 
-    func sandboxCheck(_ settings: RepairSettings?) -> DoctorCheck {
-        let kind = settings?.sandbox.rawValue ?? flags.sandbox ?? SandboxBackendKind.bwrap.rawValue
-        return .unavailable("sandbox", "\(kind): running a command in it")
+    /// Runs `true` in the backend a run would use.
+    func sandboxCheck(_ settings: RepairSettings?) async -> DoctorCheck {
+        let name = settings?.sandbox.rawValue ?? flags.sandbox ?? SandboxBackendKind.bwrap.rawValue
+        guard let kind = SandboxBackendKind(rawValue: name) else {
+            return .fail("sandbox", "unknown sandbox `\(name)`",
+                         fix: "choose one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))", .usage)
+        }
+        if kind == .none {
+            return .warn("sandbox", "none: tests run unconfined, with your network and your files",
+                         fix: "git config autofix.sandbox bwrap   (or docker, podman)")
+        }
+        let sandbox = settings?.sandboxSettings
+        switch await SandboxFactory.probe(kind, image: sandbox?.image, runtime: sandbox?.runtime) {
+        case .ok(let seconds):
+            return .ok("sandbox", "\(kind.rawValue): ran a command in \(DurationText.format(seconds))")
+        case .failed(let error):
+            return .fail("sandbox", "\(kind.rawValue): \(error.message)", fix: error.hint, error.category)
+        }
     }
 
     /// Lists the endpoint's models, then asks the model for one token. Short timeouts and no
