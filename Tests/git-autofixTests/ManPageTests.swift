@@ -60,8 +60,8 @@ final class ManPageTests: XCTestCase {
         // Long options written in the page's own paragraphs (examples use them too).
         let documented = Set(HelpTree.longOptions(in: text))
         var unknown = documented.subtracting(known).subtracting(HelpTree.gitOptions)
-        let rootOptions = commands.first { $0.path.isEmpty }?.options ?? []
-        if rootOptions.allSatisfy({ ["--version", "-h", "--help"].contains($0) }) {
+        let root = try XCTUnwrap(commands.first { $0.path.isEmpty })
+        if !root.hasDefaultSubcommand && root.options.allSatisfy({ ["--version", "-h", "--help"].contains($0) }) {
             // A build without the repair command (`git autofix` with no command) cannot show its
             // options; those are the ones the page lists before the other commands.
             let start = try XCTUnwrap(text.range(of: "Without a command"))
@@ -104,6 +104,8 @@ enum HelpTree {
     struct Command {
         let path: [String]
         let options: [String]
+        /// Runs a subcommand when given none (the repair, `git autofix` alone).
+        let hasDefaultSubcommand: Bool
     }
 
     /// Options that belong to git commands quoted in the page, not to git-autofix.
@@ -116,7 +118,8 @@ enum HelpTree {
             let path = queue.removeFirst()
             let help = try AutofixCLI.run(path + ["--help"], in: directory)
             XCTAssertEqual(help.status, 0, "git-autofix \(path.joined(separator: " ")) --help: \(help.stderr)")
-            result.append(Command(path: path, options: options(in: help.stdout)))
+            result.append(Command(path: path, options: options(in: help.stdout),
+                                  hasDefaultSubcommand: section("SUBCOMMANDS", of: help.stdout).contains { $0.contains("(default)") }))
             queue += subcommands(in: help.stdout).map { path + [$0] }
         }
         return result
@@ -140,9 +143,10 @@ enum HelpTree {
     static func options(in help: String) -> [String] {
         section("OPTIONS", of: help).flatMap { line -> [String] in
             guard line.hasPrefix("  -") else { return [] }
-            // The names column ends at the first run of two spaces.
-            let names = line.dropFirst(2).components(separatedBy: "  ").first ?? ""
-            return matches(of: "--?[A-Za-z0-9][A-Za-z0-9-]*", in: names)
+            // The names column ends at the first run of two spaces; value names are in <>.
+            let names = (line.dropFirst(2).components(separatedBy: "  ").first ?? "")
+                .replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+            return matches(of: "(?<![\\w-])--?[A-Za-z0-9][A-Za-z0-9-]*", in: names)
         }
     }
 
