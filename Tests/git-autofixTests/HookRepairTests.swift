@@ -83,8 +83,8 @@ final class HookRepairTests: XCTestCase {
     func testFixModeWithTheBuiltBinaryBlocksAndPushesNothingOfItsOwn() throws {
         let fixture = try PushFixture()
         try fixture.local.git("config", "autofix.prePush", "fix")
-        try fixture.commit(passing: false, "failing")
-        // Nothing listens on port 9 here, so a model request fails fast whatever the build has.
+        let pushed = try fixture.commit(passing: false, "failing")
+        // Nothing listens on port 9 here, so the run stops at its first model request.
         let environment = [
             "PATH": BuiltProducts.directory.path + ":" + Hermetic.environment["PATH"]!,
             "AUTOFIX_ENDPOINT": "http://127.0.0.1:9/v1",
@@ -94,7 +94,15 @@ final class HookRepairTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("running git autofix on refs/heads/main"), push.stderr)
         XCTAssertTrue(push.stderr.contains("push blocked"), push.stderr)
         XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
+        XCTAssertTrue(push.stderr.contains("git autofix exited with status"), push.stderr)
         XCTAssertEqual(try fixture.remote.git("for-each-ref"), "", "no ref of any kind reached the remote")
+        // The run started from the pushed commit: its snapshot's parent, on a ref named after the branch.
+        let runs = try fixture.local.git("for-each-ref", "--format=%(refname)", "refs/autofix/main/")
+            .split(separator: "\n").map(String.init)
+        XCTAssertEqual(runs.count, 1, "one run: \(runs)")
+        if let run = runs.first {
+            XCTAssertEqual(try fixture.local.revParse("\(run)~0^1"), pushed)
+        }
         XCTAssertEqual(try fixture.worktreeCount(), 1)
     }
 
