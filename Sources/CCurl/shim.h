@@ -17,4 +17,6 @@ static inline CURLcode autofix_curl_getinfo_double(CURL *h, CURLINFO i, double *
 static inline CURLcode autofix_curl_getinfo_offset(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 /* CURLMsg keeps the transfer's result in a union; reading it here keeps union layout out of Swift. */
 static inline CURLcode autofix_curl_msg_result(const CURLMsg *m) { return m->data.result; }
+/* CURLVERSION_NOW is a macro alias Swift cannot import. */
+static inline curl_version_info_data *autofix_curl_version_info(void) { return curl_version_info(CURLVERSION_NOW); }
 #endif

@@ -145,7 +145,7 @@ struct Doctor {
     }
 
     func libcurl() -> DoctorCheck {
-        .unavailable("libcurl", "version")
+        .ok("libcurl", CurlLibrary.version)
     }
 
     func gitCommand() -> DoctorCheck {

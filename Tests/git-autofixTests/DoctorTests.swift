@@ -64,7 +64,7 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(probe["max_tokens"] as? Int, 1, "the model check costs one token")
         XCTAssertEqual(probe["model"] as? String, "tiny")
         let libcurl = try XCTUnwrap(line("libcurl", in: output), output.stdout)
-        XCTAssertTrue(libcurl.hasPrefix("OK") || libcurl.hasSuffix("(not available in this build)"), libcurl)
+        XCTAssertTrue(libcurl.hasPrefix("OK    libcurl        7.") || libcurl.hasPrefix("OK    libcurl        8."), libcurl)
         // bubblewrap really ran `true`, or the line says why not and how to fix it.
         let sandbox = try XCTUnwrap(line("sandbox", in: output), output.stdout)
         XCTAssertTrue(sandbox.hasPrefix("OK    sandbox        bwrap: ran a command in")

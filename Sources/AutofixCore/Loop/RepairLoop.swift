@@ -153,7 +153,9 @@ public final class RepairLoop {
                 return "The edit for \(path ?? "an unnamed file") was rejected: \(reason)"
             case .patch(let patch):
                 do {
+                    let stamps = FreshTimestamps(paths: patch.touchedPaths, in: scratch.directory)
                     let report = try applier.apply(patch)
+                    stamps.bump()
                     touched += report.touchedPaths
                     appliedFiles.append(patch.displayPath)
                     let strategies = report.hunkStrategies.map { String(describing: $0) }
@@ -203,7 +205,7 @@ public final class RepairLoop {
                 }
             }
         } catch {
-            try? scratch.restore(paths: touched, to: state.tip, from: repository)
+            try? rollBack(touched, in: scratch, to: state.tip)
             throw error
         }
         state.promptTokens += finish?.usage?.promptTokens ?? 0
@@ -227,7 +229,7 @@ public final class RepairLoop {
         }
 
         if let failure {
-            try scratch.restore(paths: touched, to: state.tip, from: repository)
+            try rollBack(touched, in: scratch, to: state.tip)
             conversation.append(user: builder.feedbackMessage(
                 outcome: "Your change could not be applied, so nothing of it was kept:\n\(failure)",
                 digest: nil, files: readFiles(unique(touched), in: scratch.directory)))
@@ -267,7 +269,7 @@ public final class RepairLoop {
                                  commit: commit, testSeconds: execution.summary.seconds), tests: execution.summary)
         }
 
-        try scratch.restore(paths: touched, to: state.tip, from: repository)
+        try rollBack(touched, in: scratch, to: state.tip)
         let reason: String
         if !comparison.newlyFailing.isEmpty {
             reason = "it broke tests that passed before: " + comparison.newlyFailing.prefix(10).joined(separator: ", ")
@@ -284,6 +286,13 @@ public final class RepairLoop {
     }
 
     // MARK: pieces
+
+    /// Puts `paths` back as they are in `commit`, with modification times that caches notice.
+    private func rollBack(_ paths: [String], in scratch: ScratchCheckout, to commit: ObjectID) throws {
+        let stamps = FreshTimestamps(paths: paths, in: scratch.directory)
+        try scratch.restore(paths: paths, to: commit, from: repository)
+        stamps.bump()
+    }
 
     private struct Execution {
         let report: TestReport
