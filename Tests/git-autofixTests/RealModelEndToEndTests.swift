@@ -150,7 +150,7 @@ final class RealModelEndToEndTests: XCTestCase {
 }
 
 /// One sample repository with a one-line bug and a test that plain python3 or sh runs.
-struct SampleProject {
+private struct SampleProject {
     let name: String
     let testCommand: String
     let files: [String: String]
@@ -230,13 +230,13 @@ struct SampleProject {
     }
 }
 
-struct SampleError: Error, CustomStringConvertible {
+private struct SampleError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
 }
 
 /// Everything a user would notice changed: work tree files, index, HEAD, branches.
-struct UserStateFingerprint: Equatable {
+private struct UserStateFingerprint: Equatable {
     let files: [String: String]
     let head: String
     let branches: String
@@ -254,7 +254,7 @@ struct UserStateFingerprint: Equatable {
 }
 
 /// One JSON object per line.
-struct JSONEvent {
+private struct JSONEvent {
     let fields: [String: Any]
     var name: String { (fields["event"] as? String) ?? "" }
     func string(_ key: String) -> String? { fields[key] as? String }
@@ -262,7 +262,7 @@ struct JSONEvent {
     func strings(_ key: String) -> [String] { fields[key] as? [String] ?? [] }
 }
 
-enum JSONLines {
+private enum JSONLines {
     static func parse(_ text: String, what: String) throws -> [JSONEvent] {
         try text.split(separator: "\n").map { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -273,7 +273,7 @@ enum JSONLines {
     }
 }
 
-struct RealModelRun {
+private struct RealModelRun {
     let sample: SampleProject
     let repo: TestRepository
     let untouched: UserStateFingerprint
@@ -314,7 +314,7 @@ struct RealModelRun {
 }
 
 /// `transcript.jsonl`: one `{"kind": ..., "value": {...}}` per line.
-struct TranscriptFile {
+private struct TranscriptFile {
     struct Round {
         let round: Int
         let promptMessages: Int
