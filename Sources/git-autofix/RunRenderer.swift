@@ -116,8 +116,8 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         case .interrupted: headline = terminal.paint("Interrupted", .yellow)
         }
         terminal.out("\(headline) — \(outcome.stopReason). Failing: \(outcome.failingBefore) → \(outcome.failingAfter) after \(outcome.rounds) round\(outcome.rounds == 1 ? "" : "s") in \(DurationText.format(outcome.seconds)).")
-        if outcome.promptTokens + outcome.completionTokens > 0 {
-            terminal.out("Tokens: \(outcome.promptTokens) prompt, \(outcome.completionTokens) completion.")
+        if let prompt = outcome.promptTokens, let completion = outcome.completionTokens {
+            terminal.out("Tokens: \(prompt) prompt, \(completion) completion.")
         }
         if outcome.commits.isEmpty {
             terminal.out("No commit was accepted. Your working tree was not touched.")

@@ -294,6 +294,8 @@ final class RepairRunTests: XCTestCase {
         XCTAssertEqual(finished["status"] as? String, "fixed")
         XCTAssertEqual(finished["failing_before"] as? Int, 2)
         XCTAssertEqual(finished["failing_after"] as? Int, 0)
+        XCTAssertEqual(finished["prompt_tokens"] as? Int, 500, "usage the server reported is summed")
+        XCTAssertEqual(finished["completion_tokens"] as? Int, 80)
     }
 
     func testSwiftPackageIsFixedInOneRound() throws {

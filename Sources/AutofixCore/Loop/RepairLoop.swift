@@ -208,8 +208,11 @@ public final class RepairLoop {
             try? rollBack(touched, in: scratch, to: state.tip)
             throw error
         }
-        state.promptTokens += finish?.usage?.promptTokens ?? 0
-        state.completionTokens += finish?.usage?.completionTokens ?? 0
+        if let usage = finish?.usage {
+            state.usageReported = true
+            state.promptTokens += usage.promptTokens
+            state.completionTokens += usage.completionTokens
+        }
         let modelSeconds = Date().timeIntervalSince(roundStart)
         conversation.append(assistant: reply)
 
@@ -389,8 +392,9 @@ public final class RepairLoop {
         RunOutcome(status: status, stopReason: reason, run: state.snapshot.run.id, ref: state.snapshot.run.ref,
                    snapshot: state.snapshot.commit.hex, commits: state.commits.map(\.hex), rounds: state.rounds,
                    failingBefore: state.baseline?.failingCount ?? 0, failingAfter: state.accepted?.failingCount ?? 0,
-                   seconds: Date().timeIntervalSince(state.started), promptTokens: state.promptTokens,
-                   completionTokens: state.completionTokens)
+                   seconds: Date().timeIntervalSince(state.started),
+                   promptTokens: state.usageReported ? state.promptTokens : nil,
+                   completionTokens: state.usageReported ? state.completionTokens : nil)
     }
 
     private func finish(_ outcome: RunOutcome, state: RunState, transcript: RunTranscript) throws {
@@ -424,6 +428,7 @@ struct RunState {
     var rounds = 0
     var promptTokens = 0
     var completionTokens = 0
+    var usageReported = false
     var declined = false
     var declineReason: String?
     var knownFiles: Set<String> = []

@@ -93,6 +93,7 @@ public struct RunOutcome: Codable, Sendable {
     public let failingBefore: Int
     public let failingAfter: Int
     public let seconds: Double
-    public let promptTokens: Int
-    public let completionTokens: Int
+    /// Token totals, nil when the server never reported usage (llama.cpp's server does not).
+    public let promptTokens: Int?
+    public let completionTokens: Int?
 }
