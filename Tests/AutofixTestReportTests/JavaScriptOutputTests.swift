@@ -112,3 +112,12 @@ final class JavaScriptOutputTests: XCTestCase {
         XCTAssertFalse(report.allPassed)
     }
 }
+
+final class JestDetectionTests: XCTestCase {
+    func testAShellScriptPrintingFAILIsNotMistakenForJest() {
+        let output = "PASS greeting: hello\nFAIL greeting: expected 'Hello, Ada!' got 'Hello!'\n"
+        let report = TestReportParser.parse(output: output, exitCode: 1)
+        XCTAssertNotEqual(report.framework, "jest")
+        XCTAssertFalse(report.allPassed)
+    }
+}

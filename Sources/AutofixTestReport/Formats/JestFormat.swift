@@ -2,7 +2,8 @@
 /// failure blocks with the message, a code frame and "at" frames; with --verbose also
 /// "✓ name (2 ms)" / "✕ name" / "○ skipped name" lines under indented describe names.
 enum JestFormat: TestOutputFormat {
-    private static let fileLine = Pattern("^\\s?(PASS|FAIL|RUNS)\\s{1,2}(\\S.*?)(?: \\([\\d.]+ m?s\\))?$")
+    // The file is a JS/TS test file, so "FAIL greeting: expected ..." from a shell script is not jest.
+    private static let fileLine = Pattern("^\\s?(PASS|FAIL|RUNS)\\s{1,2}(\\S+\\.[cm]?[jt]sx?)(?: \\([\\d.]+ m?s\\))?$")
     private static let verboseLine = Pattern("^(\\s+)(✓|✔|√|✕|✖|×|○|✎) (?:skipped |todo )?(.+?)(?: \\(\\d+(?:\\.\\d+)? ?m?s\\))?$")
     private static let testsSummary = Pattern("^Tests:\\s+.*?(\\d+) total")
     private static let frame = Pattern("^\\s+at (?:.*? \\()?(.+?):(\\d+):\\d+\\)?$")
