@@ -81,6 +81,18 @@ final class SettingsTests: XCTestCase {
         XCTAssertThrowsError(try resolver(flags, config: ["autofix.sandboxMemory": "lots"], root: dir.url).resolve())
     }
 
+    func testServerSpecificFieldsComeFromAJSONObjectInGitConfig() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "true"
+        let settings = try resolver(flags, config: ["autofix.requestFields": #"{"repetition_penalty": 1.05, "min_p": 0}"#], root: dir.url).resolve()
+        XCTAssertEqual(settings.requestFields["repetition_penalty"], .double(1.05))
+        XCTAssertEqual(settings.requestFields["min_p"], .int(0))
+        XCTAssertThrowsError(try resolver(flags, config: ["autofix.requestFields": "[1, 2]"], root: dir.url).resolve()) { error in
+            XCTAssertTrue((error as? UsageError)?.message.contains("autofix.requestFields") ?? false)
+        }
+    }
+
     func testMissingTestCommandSaysHowToSetOne() throws {
         let dir = try TemporaryDirectory()
         XCTAssertThrowsError(try resolver(root: dir.url).resolve()) { error in

@@ -37,6 +37,7 @@ final class RepairRunTests: XCTestCase {
     func testCorrectFixInOneRoundIsCommittedWithTrailersAndTheTreeIsUntouched() throws {
         let repo = try SampleProjects.pythonCalculator()
         try repo.write("NOTES.md", "my uncommitted notes\n")
+        try repo.git("config", "autofix.requestFields", #"{"repetition_penalty": 1.05}"#)
         let before = try stateOfUserFiles(repo)
         let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])
         defer { server.stop() }
@@ -63,6 +64,7 @@ final class RepairRunTests: XCTestCase {
         XCTAssertEqual(request["temperature"] as? Double, 0.15)
         XCTAssertEqual(request["top_p"] as? Double, 0.95)
         XCTAssertEqual(request["max_tokens"] as? Int, 2048)
+        XCTAssertEqual(request["repetition_penalty"] as? Double, 1.05, "autofix.requestFields reach the server")
         let prompt = String(describing: request["messages"] ?? "")
         XCTAssertTrue(prompt.contains("test_add"), "the failure digest reaches the model")
         XCTAssertTrue(prompt.contains("return a - b"), "the failing file's content reaches the model")

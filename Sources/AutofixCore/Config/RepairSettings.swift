@@ -24,6 +24,9 @@ public struct RepairSettings: Sendable {
     public var editFormat: EditFormat
     public var protectedGlobs: [String]
     public var apiKeyVariable: String?
+    /// Server-specific request fields (`autofix.requestFields`, a JSON object), e.g.
+    /// `{"repetition_penalty": 1.05}`; they cannot replace model, messages or stream.
+    public var requestFields: [String: JSONValue] = [:]
 
     public var sandbox: SandboxBackendKind { sandboxSettings.backend }
     /// The time limit of one test run, in seconds.
@@ -104,7 +107,8 @@ public struct SettingsResolver {
             maxDiffTokens: maxTokens,
             editFormat: format,
             protectedGlobs: protected,
-            apiKeyVariable: flags.apiKeyEnv)
+            apiKeyVariable: flags.apiKeyEnv,
+            requestFields: try requestFields())
     }
 
     private func resolveTestCommand() throws -> (String, String) {
@@ -120,6 +124,15 @@ public struct SettingsResolver {
         }
         throw UsageError("no test command: nothing at the repository root says how to run the tests",
                          hint: "pass --test 'CMD', or set it once: git config autofix.testCommand 'CMD'")
+    }
+
+    private func requestFields() throws -> [String: JSONValue] {
+        guard let text = config("autofix.requestFields") else { return [:] }
+        guard case .object(let fields)? = JSONValue.parse(text) else {
+            throw UsageError("git config autofix.requestFields is not a JSON object: \(text)",
+                             hint: #"set it like: git config autofix.requestFields '{"repetition_penalty": 1.05}'"#)
+        }
+        return fields
     }
 
     private func resolveIssue() throws -> String? {

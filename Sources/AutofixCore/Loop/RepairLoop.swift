@@ -134,6 +134,7 @@ public final class RepairLoop {
         request.temperature = settings.temperature
         request.topP = settings.topP
         request.maxTokens = settings.maxDiffTokens
+        request.extraFields = settings.requestFields
 
         let policy = PathPolicy(root: scratch.directory, protectedGlobs: settings.protectedGlobs)
         let applier = PatchApplier(root: scratch.directory, policy: policy)
