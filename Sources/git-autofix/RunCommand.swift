@@ -124,9 +124,8 @@ struct RunCommand: AsyncParsableCommand {
                 config: { repository.configString($0) }, configList: { repository.configStrings($0) }
             ).resolve()
             let renderer: RunRenderer = json ? JSONRunRenderer() : TextRunRenderer(terminal: .current)
-            if settings.sandbox == .none && !json {
-                Terminal.current.err(Terminal.current.paint("warning: ", .yellow)
-                    + "--sandbox none runs the model's code with your full permissions, network and files.")
+            if settings.sandbox == .none {
+                try confirmUnconfined()
             }
             let components = try RunComponents(settings: settings, environment: environment)
             let loop = RepairLoop(repository: repository, settings: settings, model: components.model,
@@ -138,6 +137,24 @@ struct RunCommand: AsyncParsableCommand {
         case .fixed, .alreadyPassing: return
         case .failing: throw ExitCode(ExitCategory.testsFailing.rawValue)
         case .interrupted: throw ExitCode(130)
+        }
+    }
+}
+
+extension RunCommand {
+    /// Without a sandbox the model's code runs with the user's own permissions: say so every time,
+    /// and go ahead only when the user confirms (on a terminal, or with --yes).
+    func confirmUnconfined() throws {
+        let terminal = Terminal.current
+        terminal.err(terminal.paint("warning: ", .yellow)
+            + "--sandbox none runs the code the model writes with your own permissions, network and files.")
+        if yes { return }
+        guard terminal.interactive else {
+            throw UsageError("not started: running without a sandbox needs confirmation",
+                             hint: "pass --yes to confirm, or leave out --sandbox none to use bubblewrap")
+        }
+        guard terminal.confirm("Run it without a sandbox?") else {
+            throw UsageError("not started", hint: "leave out --sandbox none to run the tests in bubblewrap")
         }
     }
 }

@@ -278,6 +278,23 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(server.recordedRequests.isEmpty, "no tokens are spent on a broken setup")
     }
 
+    func testRunningWithoutASandboxNeedsConfirmation() throws {
+        let repo = try TestRepository()
+        try repo.write("ok.sh", "exit 0\n")
+        try repo.commitAll("passing")
+        let server = try ScriptedSSEServer(replies: [])
+        defer { server.stop() }
+        let base = ["run", "--endpoint", server.baseURL, "--test", "sh ok.sh", "--sandbox", "none"]
+        let refused = try AutofixCLI.run(base, in: repo.url)
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--yes"), refused.stderr)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "", "nothing started")
+        let confirmed = try AutofixCLI.run(base + ["--yes"], in: repo.url)
+        XCTAssertEqual(confirmed.status, 0, confirmed.stdout + confirmed.stderr)
+        XCTAssertTrue(confirmed.stderr.contains("warning:"), "the warning is printed on every run")
+        XCTAssertTrue(confirmed.stdout.contains("already pass"), confirmed.stdout)
+    }
+
     func testJSONModePrintsOneEventPerLine() throws {
         let repo = try SampleProjects.pythonCalculator()
         let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])
