@@ -136,6 +136,9 @@ enum LoopBench {
         print(table.render())
         print("git CLI steps: snapshot = cp index, add -A, write-tree, commit-tree (private index); checkout = worktree add --detach;"
             + " rolled back = apply, checkout -- <paths>; committed = apply, add, commit")
+        let steps = try RoundEndSteps(fixture: fixture).measure(rounds: options.gitRounds)
+        print("the loop's own git steps at the end of a round, timed alone: restore 2 files from the tip \(Spread(steps.rollback).text);"
+            + " tree + commit + ref update for 1 file \(Spread(steps.commit).text)")
     }
 
     // MARK: 2. the process, with its memory

@@ -192,3 +192,40 @@ func blocking<T>(_ body: @escaping () async throws -> T) throws -> T {
 private final class BlockingResult<T>: @unchecked Sendable {
     var value: Result<T, Error>?
 }
+
+/// The two git steps that end a round, timed alone with the calls `RepairLoop` makes: restoring
+/// the touched files from the run's tip (rolled back), and tree + commit + ref update (committed).
+struct RoundEndSteps {
+    let fixture: LoopFixture
+
+    func measure(rounds: Int) throws -> (rollback: [Double], commit: [Double]) {
+        let repository = try Repository.discover(from: fixture.url)
+        let snapshot = try Snapshotter(repository: repository).snapshot()
+        let scratch = try ScratchCheckout.create(repository: repository, commit: snapshot.commit)
+        defer { scratch.remove() }
+        let shape = SyntheticRepositoryShape(trackedFiles: 1000)
+        let paths = LoopFixture.editedFiles.prefix(2).map { shape.path(ofFile: $0) }
+        var rollback: [Double] = []
+        for round in 0..<rounds {
+            for path in paths {
+                try "let edited = \(round)\n".write(to: scratch.directory.appendingPathComponent(path), atomically: true, encoding: .utf8)
+            }
+            rollback.append(try BenchClock.measure { try scratch.restore(paths: paths, to: snapshot.commit, from: repository) }.seconds)
+        }
+        var commit: [Double] = []
+        var tip = snapshot.commit
+        for round in 1...rounds {
+            let cases = (1...LoopFixture.failingCases).map { "\(LoopFixture.caseName($0)) \($0 <= round ? "pass" : "fail")\n" }.joined()
+            try cases.write(to: scratch.directory.appendingPathComponent("cases.txt"), atomically: true, encoding: .utf8)
+            let (next, seconds) = try BenchClock.measure { () throws -> ObjectID in
+                let tree = try TreeBuilder(repository: repository).tree(from: tip, replacing: ["cases.txt"], in: scratch.directory)
+                let commit = try repository.createCommit(tree: tree, parents: [tip], message: "round \(round)\n")
+                try repository.updateReference(snapshot.run.ref, to: commit, expected: tip, message: "bench: round \(round)")
+                return commit
+            }
+            tip = next
+            commit.append(seconds)
+        }
+        return (rollback, commit)
+    }
+}
