@@ -69,7 +69,7 @@ struct ProcessRun {
         let server = try ScriptedSSEServer(replies: (0..<rounds).map { _ in LoopFixture.streamed(LoopFixture.rejectedReply, delay: 0) })
         defer { server.stop() }
         let arguments = [autofix.path, "run", "--endpoint", server.baseURL, "--model", "bench-model", "--test", LoopFixture.testCommand,
-                         "--sandbox", sandbox, "--max-rounds", String(rounds)] + (json ? ["--json"] : [])
+                         "--sandbox", sandbox, "--max-rounds", String(rounds), "--yes"] + (json ? ["--json"] : [])
         let time = "/usr/bin/time"
         let measuresMemory = access(time, X_OK) == 0
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("autofix-bench-rss-\(getpid())-\(UUID().uuidString.prefix(8))")
