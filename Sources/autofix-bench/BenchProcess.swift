@@ -160,3 +160,16 @@ struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// The `git-autofix` built next to this benchmark, so both come from the same build.
+enum BuiltAutofix {
+    static func url() throws -> URL {
+        let own = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0])
+        let autofix = own.deletingLastPathComponent().appendingPathComponent("git-autofix")
+        guard FileManager.default.isExecutableFile(atPath: autofix.path) else {
+            throw BenchError("git-autofix is not built next to autofix-bench (\(autofix.path)): run `swift build -c release` first")
+        }
+        return autofix
+    }
+}

@@ -144,7 +144,7 @@ enum LoopBench {
     // MARK: 2. the process, with its memory
 
     static func processRuns(_ fixture: LoopFixture, options: Options, withBwrap: Bool) throws {
-        let autofix = try builtAutofix()
+        let autofix = try BuiltAutofix.url()
         print()
         print("2. `git autofix run --json --max-rounds \(options.rounds)` as a process (and once without --json), rolled-back rounds,"
             + " scripted model (zero delay), \(options.runs) runs each; round times from the run's transcript")
@@ -203,17 +203,6 @@ enum LoopBench {
         print(table.render())
         print("stream = request to the model's last event as the loop's client saw it; first patch on disk = request to"
             + " the first patch applied (or refused)")
-    }
-
-    /// The `git-autofix` built next to this benchmark, so both come from the same build.
-    private static func builtAutofix() throws -> URL {
-        let own = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0])
-        let autofix = own.deletingLastPathComponent().appendingPathComponent("git-autofix")
-        guard FileManager.default.isExecutableFile(atPath: autofix.path) else {
-            throw BenchError("git-autofix is not built next to autofix-bench (\(autofix.path)): run `swift build -c release` first")
-        }
-        return autofix
     }
 }
 

@@ -30,7 +30,7 @@ enum SnapshotBench {
     static func run(_ options: Options) throws {
         Hermetic.applyToCurrentProcess()
         let environment = Hermetic.environment
-        let autofix = try builtAutofix()
+        let autofix = try BuiltAutofix.url()
         print(MachineDescription.current())
         #if DEBUG
         print("warning: this is a debug build; run `swift build -c release` for representative numbers")
@@ -126,17 +126,6 @@ enum SnapshotBench {
             ("CPU time (user + system, all threads and processes), median", cpu),
             ("peak memory (resident set)", memory),
         ]
-    }
-
-    /// The `git-autofix` built next to this benchmark, so both come from the same build.
-    private static func builtAutofix() throws -> URL {
-        let own = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0])
-        let autofix = own.deletingLastPathComponent().appendingPathComponent("git-autofix")
-        guard FileManager.default.isExecutableFile(atPath: autofix.path) else {
-            throw BenchError("git-autofix is not built next to autofix-bench (\(autofix.path)): run `swift build -c release` first")
-        }
-        return autofix
     }
 }
 
