@@ -6,10 +6,10 @@ import XCTest
 /// written by hand after their documented formats (go test, jest, TAP, JUnit XML).
 enum Fixture {
     /// Where the captured projects lived; paths in the captured output start here.
-    static let swiftPackageRoot = URL(fileURLWithPath: "/tmp/cap/swiftpkg")
-    static let pythonProjectRoot = URL(fileURLWithPath: "/tmp/cap/pyproj")
-    static let rustCrateRoot = URL(fileURLWithPath: "/tmp/cap/rust/calc")
-    static let nodeProjectRoot = URL(fileURLWithPath: "/tmp/cap/node")
+    static let swiftPackageRoot = URL(fileURLWithPath: "/home/dev/cap/swiftpkg")
+    static let pythonProjectRoot = URL(fileURLWithPath: "/home/dev/cap/pyproj")
+    static let rustCrateRoot = URL(fileURLWithPath: "/home/dev/cap/rust/calc")
+    static let nodeProjectRoot = URL(fileURLWithPath: "/home/dev/cap/node")
     static let goModuleRoot = URL(fileURLWithPath: "/home/dev/calc")
 
     static func url(_ name: String) -> URL {
