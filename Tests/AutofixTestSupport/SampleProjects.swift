@@ -75,6 +75,33 @@ public enum SampleProjects {
         return repo
     }
 
+    /// A reply fixing only `strings.shout` of `pythonTwoModules`.
+    public static let shoutFix = """
+        ```diff
+        --- a/strings.py
+        +++ b/strings.py
+        @@ -1,2 +1,2 @@
+         def shout(text):
+        -    return text.lower()
+        +    return text.upper()
+        ```
+        """
+
+    /// A reply fixing `mathutil.double` of `pythonTwoModules`; with `parameter` other than `n`
+    /// its context does not match the file, so it cannot apply.
+    public static func doubleFix(parameter: String = "n") -> String {
+        """
+        ```diff
+        --- a/mathutil.py
+        +++ b/mathutil.py
+        @@ -1,2 +1,2 @@
+         def double(\(parameter)):
+        -    return \(parameter) + 2
+        +    return \(parameter) * 2
+        ```
+        """
+    }
+
     /// A Swift package whose one test fails because `Greeter.greet` forgets the name.
     public static func swiftGreeter() throws -> TestRepository {
         let repo = try TestRepository(prefix: "autofix-swift")

@@ -99,47 +99,9 @@ final class RepairRunTests: XCTestCase {
 
     func testAPatchThatDoesNotApplyCancelsTheStreamAndExplainsWhy() throws {
         let repo = try SampleProjects.pythonTwoModules()
-        let firstGoodSecondBad = """
-            Summary: fix both
-
-            ```diff
-            --- a/strings.py
-            +++ b/strings.py
-            @@ -1,2 +1,2 @@
-             def shout(text):
-            -    return text.lower()
-            +    return text.upper()
-            ```
-
-            ```diff
-            --- a/mathutil.py
-            +++ b/mathutil.py
-            @@ -1,2 +1,2 @@
-             def double(number):
-            -    return number + 2
-            +    return number * 2
-            ```
-            """ + String(repeating: "\nMore explanation that the tool never needs to read.", count: 40)
-        let fix = """
-            Summary: fix both
-
-            ```diff
-            --- a/strings.py
-            +++ b/strings.py
-            @@ -1,2 +1,2 @@
-             def shout(text):
-            -    return text.lower()
-            +    return text.upper()
-            ```
-            ```diff
-            --- a/mathutil.py
-            +++ b/mathutil.py
-            @@ -1,2 +1,2 @@
-             def double(n):
-            -    return n + 2
-            +    return n * 2
-            ```
-            """
+        let firstGoodSecondBad = "Summary: fix both\n\n" + SampleProjects.shoutFix + "\n" + SampleProjects.doubleFix(parameter: "number")
+            + String(repeating: "\nMore explanation that the tool never needs to read.", count: 40)
+        let fix = "Summary: fix both\n\n" + SampleProjects.shoutFix + "\n" + SampleProjects.doubleFix()
         var deltas: [String] = []
         for line in firstGoodSecondBad.split(separator: "\n", omittingEmptySubsequences: false) { deltas.append(line + "\n") }
         let slow = ScriptedSSEServer.chatStream(deltas, delay: 0.02)
@@ -209,18 +171,7 @@ final class RepairRunTests: XCTestCase {
 
     func testModelServerDownMidRunKeepsAcceptedCommitsAndExitsWithModelError() throws {
         let repo = try SampleProjects.pythonTwoModules()
-        let half = """
-            Summary: fix shout
-
-            ```diff
-            --- a/strings.py
-            +++ b/strings.py
-            @@ -1,2 +1,2 @@
-             def shout(text):
-            -    return text.lower()
-            +    return text.upper()
-            ```
-            """
+        let half = "Summary: fix shout\n\n" + SampleProjects.shoutFix
         let server = try ScriptedSSEServer(replies: [chat(half), ScriptedSSEServer.Reply(status: 200, chunks: [], ending: .reset)])
         defer { server.stop() }
         let before = try stateOfUserFiles(repo)
