@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Runs one test command in a disposable, confined place. Cancelling the calling task kills the
@@ -15,11 +16,7 @@ enum HostPrograms {
     }
 
     static func find(_ name: String, in searchPath: String = HostPrograms.searchPath) -> String? {
-        for dir in searchPath.split(separator: ":") where !dir.isEmpty {
-            let candidate = dir + "/" + name
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        ExecutableSearch.find(name, in: searchPath)
     }
 }
 

@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Finds the toolchains a test command needs outside the system directories, so the sandbox can
@@ -67,13 +68,7 @@ public struct ToolchainDiscovery: Sendable {
         if name.contains("/") {
             candidate = name.hasPrefix("/") ? name : checkout.appendingPathComponent(name).path
         } else {
-            for dir in hostPath.split(separator: ":") where !dir.isEmpty {
-                let path = "\(dir)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: path) {
-                    candidate = path
-                    break
-                }
-            }
+            candidate = ExecutableSearch.find(name, in: hostPath)
         }
         guard var path = candidate, FileManager.default.isExecutableFile(atPath: path) else { return nil }
         if let shimmed = followShim(path, name: (name as NSString).lastPathComponent, checkout: checkout) {

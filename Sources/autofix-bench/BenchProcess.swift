@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -118,11 +119,8 @@ struct BenchProcess {
     private func executablePath(_ name: String) throws -> String {
         if name.contains("/") { return name }
         let path = environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        throw BenchError("\(name) is not on PATH (\(path))")
+        guard let found = ExecutableSearch.find(name, in: path) else { throw BenchError("\(name) is not on PATH (\(path))") }
+        return found
     }
 }
 

@@ -66,18 +66,12 @@ struct SandboxCommand: AsyncParsableCommand {
         let checkout = try ScratchCheckout.create(repository: repository, commit: snapshot.commit)
         defer { checkout.remove() }
 
-        let shellCommand = command.count == 1 ? command[0] : command.map(Self.shellQuoted).joined(separator: " ")
+        let shellCommand = command.count == 1 ? command[0] : command.map(ShellWord.quoted).joined(separator: " ")
         let result = try await sandbox.run(settings.request(command: shellCommand, in: checkout.directory))
         terminal.write(result.stdout)
         FileHandle.standardError.write(Data(result.stderr.utf8))
         terminal.err("git autofix sandbox (\(settings.backend.rawValue)): \(result.summary)")
         if result.succeeded { return 0 }
         return ExitCategory.testsFailing.rawValue
-    }
-
-    static func shellQuoted(_ word: String) -> String {
-        let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./=:,+@%"))
-        if !word.isEmpty, word.unicodeScalars.allSatisfy({ safe.contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -36,7 +36,7 @@ public struct TestCommandDetector {
     private func pythonCommand(in root: URL) -> String {
         for venv in [".venv", "venv", "env"] {
             let python = root.appendingPathComponent("\(venv)/bin/python")
-            if FileManager.default.isExecutableFile(atPath: python.path) { return Self.shellQuoted(python.path) }
+            if FileManager.default.isExecutableFile(atPath: python.path) { return ShellWord.quoted(python.path) }
         }
         return isOnPath("python") ? "python" : "python3"
     }
@@ -50,12 +50,7 @@ public struct TestCommandDetector {
         return !test.contains("no test specified")
     }
 
-    static func shellQuoted(_ word: String) -> String {
-        word.allSatisfy { $0.isLetter || $0.isNumber || "/._-+".contains($0) } ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
     public static func onPath(_ name: String) -> Bool {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+        ExecutableSearch.find(name, in: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") != nil
     }
 }
