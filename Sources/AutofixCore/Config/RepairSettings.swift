@@ -101,7 +101,7 @@ public struct SettingsResolver {
             model: flags.model ?? environment["AUTOFIX_MODEL"] ?? config("autofix.model") ?? RepairSettings.defaultModel,
             maxRounds: rounds,
             sandboxSettings: sandbox,
-            timeout: try duration(flags.timeout, key: "autofix.timeout", flag: "--timeout"),
+            timeout: try ConfiguredDuration.seconds(flag: flags.timeout, flagName: "--timeout", key: "autofix.timeout", config: config),
             temperature: temperature,
             topP: topP,
             maxDiffTokens: maxTokens,
@@ -144,20 +144,6 @@ public struct SettingsResolver {
             throw UsageError("cannot read --issue-file \(file)", hint: "check the path; use - for none")
         }
         return text
-    }
-
-    private func duration(_ flag: String?, key: String, flag name: String) throws -> Double? {
-        if let flag {
-            guard let seconds = DurationText.seconds(flag), seconds > 0 else {
-                throw UsageError("\(name) takes a duration such as 90s, 10m or 1h30m (got `\(flag)`)")
-            }
-            return seconds
-        }
-        guard let value = config(key) else { return nil }
-        guard let seconds = DurationText.seconds(value), seconds > 0 else {
-            throw UsageError("git config \(key) is `\(value)`, not a duration", hint: "set it to e.g. 10m: git config \(key) 10m")
-        }
-        return seconds
     }
 
     private func configInt(_ key: String) throws -> Int? {

@@ -42,11 +42,8 @@ public struct SandboxSettings: Sendable {
                              hint: "choose one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var limits = SandboxLimits()
-        if let text = flags.testTimeout ?? config("autofix.testTimeout") {
-            let source = flags.testTimeout != nil ? "--test-timeout" : "git config autofix.testTimeout"
-            guard let seconds = DurationText.seconds(text), seconds > 0 else {
-                throw UsageError("\(source) is `\(text)`, not a duration", hint: "use e.g. 90s, 10m or 1h30m")
-            }
+        if let seconds = try ConfiguredDuration.seconds(flag: flags.testTimeout, flagName: "--test-timeout",
+                                                        key: "autofix.testTimeout", config: config) {
             limits.timeout = seconds
         }
         if let text = flags.memory ?? config("autofix.sandboxMemory") {

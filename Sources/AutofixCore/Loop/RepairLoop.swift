@@ -90,10 +90,10 @@ public final class RepairLoop {
         state.knownFiles = Set(allFiles)
         var conversation = Conversation(system: builder.systemMessage)
         // Files the failures name first, then the code they import, then what the user changed.
-        let named = prioritised(digest.referencedFiles, existingIn: allFiles)
+        let named = unique(known(digest.referencedFiles, state))
         let namedFiles = readFiles(named, in: scratch.directory)
         let related = RelatedFiles(repositoryFiles: allFiles).related(to: namedFiles.map(\.content), excluding: Set(named))
-        let firstFiles = prioritised(named + related + state.snapshot.capture.modified + state.snapshot.capture.added, existingIn: allFiles)
+        let firstFiles = unique(known(named + related + state.snapshot.capture.modified + state.snapshot.capture.added, state))
         conversation.start(builder.firstMessage(
             issue: settings.issueText, repositoryMap: allFiles, files: readFiles(firstFiles, in: scratch.directory),
             digest: digest.text))
@@ -381,11 +381,6 @@ public final class RepairLoop {
     /// (`.env`, build output) that a traceback happens to name.
     private func known(_ paths: [String], _ state: RunState) -> [String] {
         paths.filter { state.knownFiles.contains($0) }
-    }
-
-    private func prioritised(_ paths: [String], existingIn all: [String]) -> [String] {
-        let known = Set(all)
-        return unique(paths).filter { known.contains($0) }
     }
 
     private func unique(_ paths: [String]) -> [String] {
