@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One module per concern (see DESIGN.md). Only AutofixGit imports CGit2 and only AutofixModel
-// imports CCurl; the compiler enforces that because no other target depends on them.
+// One module per concern (see DESIGN.md). Only AutofixGit imports CGit2 (and CZlib, to write
+// packs) and only AutofixModel imports CCurl; the compiler enforces that because no other target
+// depends on them.
 let package = Package(
     name: "git-autofix",
     products: [
@@ -16,9 +17,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "AutofixSupport"),
-        .target(name: "AutofixGit", dependencies: ["CGit2", "AutofixSupport"]),
+        .target(name: "AutofixGit", dependencies: ["CGit2", "CZlib", "AutofixSupport"]),
         .target(name: "AutofixModel", dependencies: ["CCurl", "AutofixSupport"]),
         .target(name: "AutofixPatch", dependencies: ["AutofixSupport"]),
         .target(name: "AutofixSandbox", dependencies: ["AutofixSupport"]),
