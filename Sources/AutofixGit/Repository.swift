@@ -5,9 +5,12 @@ import Foundation
 /// An open repository. Owns the `git_repository*` and frees it when released.
 public final class Repository {
     let pointer: OpaquePointer
+    /// Opens this repository again, the same way, as a handle of its own.
+    private let openAgain: () throws -> Repository
 
-    private init(pointer: OpaquePointer) {
+    private init(pointer: OpaquePointer, openAgain: @escaping () throws -> Repository) {
         self.pointer = pointer
+        self.openAgain = openAgain
     }
 
     deinit { git_repository_free(pointer) }
@@ -25,7 +28,7 @@ public final class Repository {
                 hint: "run git autofix from a git checkout (or `git init` one first)")
         }
         try check(result, "opening the repository at \(directory.path)")
-        return Repository(pointer: handle!)
+        return Repository(pointer: handle!, openAgain: { try discover(from: directory) })
     }
 
     /// Opens exactly the repository at `path` (a work tree or a .git directory), no discovery.
@@ -33,8 +36,12 @@ public final class Repository {
         Libgit2.ensureInitialised()
         var handle: OpaquePointer?
         try check(git_repository_open(&handle, path.path), "opening the repository at \(path.path)")
-        return Repository(pointer: handle!)
+        return Repository(pointer: handle!, openAgain: { try open(at: path) })
     }
+
+    /// A second handle on the same repository, with its own object database and index state,
+    /// for work that changes how a handle behaves (a private index, objects kept in memory).
+    func reopened() throws -> Repository { try openAgain() }
 
     public var isBare: Bool { git_repository_is_bare(pointer) == 1 }
 

@@ -28,15 +28,20 @@ public struct Snapshotter {
 
     /// Captures the working tree and points a new run ref at it.
     public func snapshot(runID: String = RunName.newID()) throws -> Snapshot {
-        let head = try repository.head()
-        let capture = try WorkingTreeCapture(repository: repository).capture()
+        // Objects are written through a handle of our own, which keeps them in memory until the
+        // commit is made and then stores them in one go; it also keeps the private index away
+        // from the caller's handle.
+        let writer = try repository.reopened()
+        let batch = try PackedObjectBatch(attachingTo: writer)
+        let head = try writer.head()
+        let capture = try WorkingTreeCapture(repository: writer).capture()
         let run = RunName(branch: head.refComponent, id: runID)
         var parents: [ObjectID] = head.commit.map { [$0] } ?? []
 
-        let headTree = try head.commit.map { try repository.commit($0).tree }
+        let headTree = try head.commit.map { try writer.commit($0).tree }
         var stagedCommit: ObjectID?
         if capture.indexTree != headTree, !(headTree == nil && capture.indexTree == emptyTree) {
-            stagedCommit = try repository.createCommit(
+            stagedCommit = try writer.createCommit(
                 tree: capture.indexTree, parents: parents,
                 message: Trailers.message(subject: "autofix: staged changes on \(head.refComponent)",
                                           trailers: [(Snapshotter.snapshotTrailer, runID)]))
@@ -48,7 +53,8 @@ public struct Snapshotter {
                 (Snapshotter.snapshotTrailer, runID),
                 (Snapshotter.indexTreeTrailer, capture.indexTree.hex),
             ])
-        let commit = try repository.createCommit(tree: capture.tree, parents: parents, message: message)
+        let commit = try writer.createCommit(tree: capture.tree, parents: parents, message: message)
+        try batch.store(in: repository)
         try repository.updateReference(run.ref, to: commit, expected: nil, message: "git autofix: snapshot")
         return Snapshot(run: run, commit: commit, base: head.commit, head: head, capture: capture,
                         stagedCommit: stagedCommit)

@@ -352,6 +352,89 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(snapshot.capture.added.count, 5)
     }
 
+    /// Loose objects and pack files under .git/objects.
+    private func objectFiles(_ repo: TestRepository) throws -> (loose: Set<String>, packs: Set<String>) {
+        let objects = repo.file(".git/objects")
+        var loose = Set<String>()
+        for fanout in try FileManager.default.contentsOfDirectory(atPath: objects.path) where fanout.count == 2 {
+            for name in try FileManager.default.contentsOfDirectory(atPath: objects.appendingPathComponent(fanout).path) {
+                loose.insert(fanout + name)
+            }
+        }
+        let packs = Set(try FileManager.default.contentsOfDirectory(atPath: objects.appendingPathComponent("pack").path))
+        return (loose, packs)
+    }
+
+    /// Snapshots first and checks against git afterwards, so that git's `add -A` has not stored
+    /// the objects already when the object files are counted. Returns the files the snapshot
+    /// added.
+    private func snapshotCountingObjectFiles(_ repo: TestRepository,
+                                             file: StaticString = #filePath, line: UInt = #line)
+    throws -> (snapshot: Snapshot, loose: Set<String>, packs: Set<String>) {
+        let before = try objectFiles(repo)
+        let snapshot = try Snapshotter(repository: try Repository.discover(from: repo.url)).snapshot()
+        let after = try objectFiles(repo)
+        let fsck = try Shell.run(["git", "fsck", "--strict", "--no-dangling"], in: repo.url)
+        XCTAssertEqual(fsck.status, 0, fsck.stderr + fsck.stdout, file: file, line: line)
+        XCTAssertEqual(try repo.revParse("\(snapshot.commit.hex)^{tree}"), try gitCLITree(repo), file: file, line: line)
+        return (snapshot, after.loose.subtracting(before.loose), after.packs.subtracting(before.packs))
+    }
+
+    private func makeRepoWithManyEdits(edits: Int) throws -> TestRepository {
+        let repo = try makeRepo()
+        for file in 0..<150 { try repo.write("many/f\(file).txt", "file \(file)\n") }
+        try repo.commitAll("many files")
+        try repo.git("repack", "-adq")
+        for file in 0..<edits { try repo.write("many/f\(file).txt", "edited \(file)\n") }
+        return repo
+    }
+
+    func testManyChangesAreStoredAsOnePackNotAsLooseObjects() throws {
+        let repo = try makeRepoWithManyEdits(edits: 120)
+        try repo.write("notes/new.txt", "untracked\n")
+        let (snapshot, newLoose, newPacks) = try snapshotCountingObjectFiles(repo)
+        XCTAssertEqual(newLoose, [], "a large snapshot should write no loose object")
+        XCTAssertEqual(newPacks.count, 2, "one .pack and its .idx: \(newPacks.sorted())")
+        let index = try XCTUnwrap(newPacks.first { $0.hasSuffix(".idx") })
+        let verify = try repo.git("verify-pack", "-v", ".git/objects/pack/\(index)")
+        // 120 blobs + 1 untracked, the trees of many/, notes/ and the root, and the commit.
+        XCTAssertTrue(verify.contains("non delta: 125 objects"), verify)
+        XCTAssertEqual(snapshot.capture.modified.count, 120)
+        XCTAssertEqual(try repo.git("cat-file", "blob", "\(snapshot.run.ref):many/f7.txt"), "edited 7\n")
+    }
+
+    func testFewChangesStayLooseObjects() throws {
+        let repo = try makeRepoWithManyEdits(edits: 3)
+        let (_, newLoose, newPacks) = try snapshotCountingObjectFiles(repo)
+        XCTAssertEqual(newPacks, [], "a small snapshot should not add a pack")
+        // Three blobs, the trees of many/ and the root, the commit.
+        XCTAssertEqual(newLoose.count, 6)
+    }
+
+    func testLargeFileIsStreamedToALooseObjectBesideThePack() throws {
+        let repo = try makeRepoWithManyEdits(edits: 120)
+        let large = Data(repeating: UInt8(ascii: "x"), count: 33 << 20)
+        try repo.writeData("assets/large.bin", large)
+        let (snapshot, newLoose, newPacks) = try snapshotCountingObjectFiles(repo)
+        let blob = try repo.git("rev-parse", "\(snapshot.run.ref):assets/large.bin").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(newLoose, [blob], "only the large blob is loose")
+        XCTAssertEqual(newPacks.count, 2)
+        XCTAssertEqual(try repo.git("cat-file", "-s", blob).trimmingCharacters(in: .whitespacesAndNewlines), "\(large.count)")
+    }
+
+    func testRefusedLargeSnapshotLeavesNoObjectBehind() throws {
+        let repo = try makeRepoWithManyEdits(edits: 120)
+        try repo.git("config", "filter.lfs.clean", "git-lfs clean -- %f")
+        try repo.write(".gitattributes", "*.bin filter=lfs\n")
+        try repo.write("zz/big.bin", "large content\n")
+        let before = try repo.fingerprint()
+        let repository = try Repository.discover(from: repo.url)
+        XCTAssertThrowsError(try Snapshotter(repository: repository).snapshot()) { error in
+            XCTAssertEqual((error as? GitError)?.code, .unsupportedFilter)
+        }
+        XCTAssertEqual(try repo.fingerprint(), before, "the blobs hashed before the refusal must not reach .git/objects")
+    }
+
     func testCleanTreeWithUntrackedIgnoredFilesOnlyRecordsNothing() throws {
         let repo = try makeRepo()
         try repo.git("update-index", "--refresh")
