@@ -34,7 +34,7 @@ install: build
 	install -m 0755 "$$bin" "$(DESTDIR)$(BINDIR)/git-autofix"; \
 	install -m 0644 man/git-autofix.1 "$(DESTDIR)$(MANDIR)/git-autofix.1"; \
 	install -m 0755 hooks/pre-push "$(DESTDIR)$(HOOKDIR)/pre-push"; \
-	"$$bin" --generate-completion-script bash >"$(DESTDIR)$(BASHCOMPDIR)/git-autofix"; \
+	{ "$$bin" --generate-completion-script bash; cat completions/git-subcommand.bash; } >"$(DESTDIR)$(BASHCOMPDIR)/git-autofix"; \
 	"$$bin" --generate-completion-script zsh >"$(DESTDIR)$(ZSHCOMPDIR)/_git-autofix"; \
 	"$$bin" --generate-completion-script fish >"$(DESTDIR)$(FISHCOMPDIR)/git-autofix.fish"
 

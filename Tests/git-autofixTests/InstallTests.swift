@@ -81,10 +81,34 @@ final class InstallTests: XCTestCase {
         }
         let bash = try Shell.run(["bash", "-c", "source '\(prefix.file(completions[0].1).path)' && complete -p git-autofix"])
         XCTAssertEqual(bash.status, 0, bash.stderr)
+        try checkCompletionUnderGit(script: prefix.file(completions[0].1), environment: environment)
 
         let uninstall = try make(["uninstall", "PREFIX=\(prefix.path)"])
         XCTAssertEqual(uninstall.status, 0, uninstall.stderr)
         XCTAssertEqual(regularFiles(under: prefix.url), [])
+    }
+
+    /// `git autofix <TAB>` goes through git's own bash completion, which loads our script and
+    /// calls `_git_autofix`; the installed binary then answers as for `git-autofix <TAB>`.
+    private func checkCompletionUnderGit(script: URL, environment: [String: String]) throws {
+        let gitCompletion = "/usr/share/bash-completion/completions/git"
+        guard FileManager.default.fileExists(atPath: gitCompletion) else { return }
+        let complete = """
+            source \(gitCompletion); source "$1"
+            COMP_LINE="$2"; read -ra COMP_WORDS <<<"$2"; [[ "$2" == *" " ]] && COMP_WORDS+=("")
+            COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_POINT=${#COMP_LINE}
+            __git_wrap__git_main; printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        let cases = [
+            ("git autofix sn", ["snapshot"]),
+            ("git -C /tmp autofix d", ["doctor", "drop"]),
+            ("git autofix snapshot --j", ["--json"]),
+        ]
+        for (line, expected) in cases {
+            let output = try Shell.run(["bash", "-c", complete, "bash", script.path, line],
+                                       environment: Hermetic.environment.merging(environment) { $1 })
+            XCTAssertEqual(output.stdout.split(separator: "\n").map(String.init).sorted(), expected, "\(line): \(output.stderr)")
+        }
     }
 
     func testDestdirStagesUnderThePrefixForPackaging() throws {
