@@ -36,6 +36,10 @@ public struct ChatRequest: Sendable {
     /// `options`). They override the fields above of the same name; `model`, `messages` and
     /// `stream` are the client's own and cannot be overridden.
     public var extraFields: [String: JSONValue] = [:]
+    /// Seconds the whole call may take, retries included, when less than the endpoint's own
+    /// total timeout (a run's remaining time budget). Running out ends the stream with a
+    /// `.timeout(.timeLimit)` error and aborts the transfer.
+    public var timeLimit: Double? = nil
 
     public init(model: String, messages: [ChatMessage]) {
         self.model = model

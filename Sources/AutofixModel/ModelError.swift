@@ -34,6 +34,8 @@ public struct ModelError: AutofixError, Equatable {
 
     public enum TimeoutKind: String, Sendable, Equatable {
         case connect, idle, total
+        /// The caller's time limit for the request (`ChatRequest.timeLimit`) ran out.
+        case timeLimit
     }
 
     public let kind: Kind
@@ -113,6 +115,10 @@ enum ModelErrors {
         case .total:
             message = "the request to \(endpoint.baseURL) took longer than \(DurationText.format(endpoint.totalTimeout))"
             hint = "raise the total timeout, or lower max_tokens"
+        case .timeLimit:
+            message = "the time allowed for this request ran out before the model at \(endpoint.baseURL) finished its reply"
+                + (received > 0 ? " (\(received) characters received)" : "")
+            hint = "allow more time (git autofix --timeout, or autofix.timeout)"
         }
         return ModelError(kind: .timeout(kind), message: message, hint: hint, url: url, receivedCharacters: received)
     }

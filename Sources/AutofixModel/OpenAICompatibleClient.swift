@@ -84,16 +84,27 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
         let url = endpoint.url("chat/completions")
         let body = RequestBody.chatCompletion(request)
         let start = DispatchTime.now()
+        func timeLeft() -> Double? { request.timeLimit.map { $0 - Self.seconds(since: start) } }
+        func timeLimitReached(received: Int) -> ModelError {
+            ModelErrors.timeout(.timeLimit, endpoint, url: url, received: received)
+        }
         var attempt = 0
         while true {
             attempt += 1
             let reply = ReplyReceiver(continuation: continuation, start: start)
+            let left = timeLeft()
+            if let left, left <= 0 {
+                continuation.finish(throwing: timeLimitReached(received: 0).with(attempts: attempt - 1))
+                return
+            }
+            // The caller's limit replaces the endpoint's total timeout when it is the nearer one.
+            let limitedByCaller = left.map { $0 < endpoint.totalTimeout } ?? false
             observer?(.request(method: "POST", url: url, attempt: attempt, bodyBytes: body.utf8.count))
             let transfer = CurlTransfer(
                 CurlTransfer.Request(
                     method: "POST", url: url, headers: headers(accept: "text/event-stream"), body: body,
                     connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout,
-                    totalTimeout: endpoint.totalTimeout),
+                    totalTimeout: limitedByCaller ? left! : endpoint.totalTimeout),
                 onBody: reply.receive)
             let result = await transfer.run()
             if result.status > 0 { observer?(.response(status: result.status, url: url)) }
@@ -103,13 +114,18 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
                 return
             }
             if var failure = streamFailure(result, reply: reply, url: url, attempts: attempt, model: request.model) {
+                if limitedByCaller, result.code == CURLE_OPERATION_TIMEDOUT {
+                    continuation.finish(throwing: timeLimitReached(received: reply.deliveredCharacters).with(attempts: attempt))
+                    return
+                }
                 if failure.error.kind == .notFound {
                     failure.error = ModelErrors.notFound(
                         endpoint, url: url, model: request.model, serverMessage: failure.error.serverMessage,
                         available: await modelsIfListed())
                 }
                 do {
-                    if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: reply.deliveredCharacters) {
+                    if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: reply.deliveredCharacters,
+                                                 timeLeft: timeLeft()) {
                         continue
                     }
                 } catch {
@@ -136,9 +152,12 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
 
     /// Sleeps before the next attempt and returns true, or returns false when `failure` must be
     /// reported: not retryable, output already delivered, or out of retries. Throws when cancelled.
-    private func waitBeforeRetry(_ failure: Failure, attempt: Int, receivedCharacters: Int) async throws -> Bool {
+    /// A wait that would outlast `timeLeft` is not started: the failure is reported instead.
+    private func waitBeforeRetry(_ failure: Failure, attempt: Int, receivedCharacters: Int,
+                                 timeLeft: Double? = nil) async throws -> Bool {
         guard failure.retryable, receivedCharacters == 0,
-              let delay = retryPolicy.delay(beforeRetry: attempt, retryAfter: failure.error.retryAfter)
+              let delay = retryPolicy.delay(beforeRetry: attempt, retryAfter: failure.error.retryAfter),
+              delay < timeLeft ?? .infinity
         else { return false }
         observer?(.retry(RetryNotice(
             nextAttempt: attempt + 1, delay: delay, fromRetryAfter: failure.error.retryAfter != nil,

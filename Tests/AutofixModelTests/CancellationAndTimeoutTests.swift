@@ -114,6 +114,37 @@ final class CancellationAndTimeoutTests: XCTestCase {
         XCTAssertFalse(reply.deltas.isEmpty)
         XCTAssertLessThan(reply.deltas.count, deltas.count)
     }
+
+    func testTimeLimitCutsASteadyStreamAndSaysItWasTheLimit() async throws {
+        let deltas = (0..<100).map { "tok\($0) " }
+        let server = try ScriptedSSEServer(replies: [ScriptedSSEServer.chatStream(deltas, delay: 0.05)])
+        defer { server.stop() }
+        var limited = request()
+        limited.timeLimit = 0.5
+        let reply = await collect(OpenAICompatibleClient(endpoint: endpoint(server.baseURL, idleTimeout: 5, totalTimeout: 60)).stream(limited))
+        XCTAssertEqual(reply.modelError?.kind, .timeout(.timeLimit))
+        XCTAssertTrue(reply.modelError?.hint?.contains("--timeout") ?? false)
+        XCTAssertFalse(reply.deltas.isEmpty)
+        XCTAssertLessThan(reply.deltas.count, deltas.count)
+        server.waitUntilIdle()
+        XCTAssertTrue(server.connections.first?.clientLeftEarly ?? false, "the transfer was not aborted")
+    }
+
+    func testARetryThatWouldOutlastTheTimeLimitIsNotAttempted() async throws {
+        let server = try ScriptedSSEServer(replies: [
+            .json(503, #"{"error":{"message":"loading"}}"#, headers: [("Retry-After", "30")]),
+            ScriptedSSEServer.chatStream(["late"]),
+        ])
+        defer { server.stop() }
+        var limited = request()
+        limited.timeLimit = 5
+        let log = EventLog()
+        let client = OpenAICompatibleClient(endpoint: endpoint(server.baseURL, maxRetries: 3), observer: log.record)
+        let reply = await collect(client.stream(limited))
+        XCTAssertEqual(reply.modelError?.status, 503, "the server's own error is reported, not a wait past the limit")
+        XCTAssertEqual(log.retries.count, 0)
+        XCTAssertEqual(server.recordedRequests.count, 1)
+    }
 }
 
 /// A loopback listener whose accept queue is full, so new connections get no SYN-ACK and hang

@@ -218,6 +218,25 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: repo.file(".git/autofix/runs/\(id)/transcript.jsonl").path))
     }
 
+    func testTimeBudgetCutsAReplyThatIsStillStreaming() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        // A reply that would take a minute: a few characters every 0.3 s.
+        let slow = ScriptedSSEServer.chatStream((0..<200).map { "word\($0) " }, delay: 0.3)
+        let server = try ScriptedSSEServer(replies: [slow])
+        defer { server.stop() }
+        let before = try stateOfUserFiles(repo)
+        let output = try autofix(repo, server, ["--timeout", "4s"])
+        XCTAssertEqual(output.status, 1, output.stdout + output.stderr)
+        XCTAssertTrue((output.stdout + output.stderr).contains("used up while the model was replying"),
+                      output.stdout + output.stderr)
+        server.waitUntilIdle()
+        XCTAssertTrue(server.connections.first?.clientLeftEarly ?? false, "the reply was not cut off")
+        XCTAssertEqual(try stateOfUserFiles(repo), before)
+        let id = try runRef(repo).split(separator: "/").last.map(String.init) ?? ""
+        let status = try String(contentsOf: repo.file(".git/autofix/runs/\(id)/status.json"), encoding: .utf8)
+        XCTAssertTrue(status.contains("failing"), status)
+    }
+
     func testATestCommandThatCannotStartStopsBeforeAskingTheModel() throws {
         let repo = try SampleProjects.pythonCalculator()
         let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])

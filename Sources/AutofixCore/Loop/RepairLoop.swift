@@ -105,8 +105,16 @@ public final class RepairLoop {
                 return makeOutcome(state, status: .failing, reason: "time budget of \(DurationText.format(timeout)) used up")
             }
             state.rounds = round
-            let result = try await playRound(round, state: &state, conversation: &conversation, builder: builder,
+            let result: RoundResult
+            do {
+                result = try await playRound(round, state: &state, conversation: &conversation, builder: builder,
                                              scratch: scratch, transcript: transcript)
+            } catch let error as ModelError where error.kind == .timeout(.timeLimit) {
+                // playRound rolled the scratch checkout back; the accepted commits stand.
+                transcript.record("error", ["message": error.message])
+                return makeOutcome(state, status: .failing,
+                                   reason: "time budget of \(DurationText.format(settings.timeout ?? 0)) used up while the model was replying")
+            }
             emit(.roundFinished(result))
             if state.accepted?.allPassed == true && settings.issueText == nil {
                 return makeOutcome(state, status: .fixed, reason: "all tests pass")
@@ -138,6 +146,8 @@ public final class RepairLoop {
         request.topP = settings.topP
         request.maxTokens = settings.maxDiffTokens
         request.extraFields = settings.requestFields
+        // The reply must end within the run's time budget too, not only the test runs.
+        request.timeLimit = settings.timeout.map { $0 - Date().timeIntervalSince(state.started) }
 
         let policy = PathPolicy(root: scratch.directory, protectedGlobs: settings.protectedGlobs)
         let applier = PatchApplier(root: scratch.directory, policy: policy)
