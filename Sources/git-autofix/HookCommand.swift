@@ -128,6 +128,9 @@ enum HookSettingsText {
     static func print(_ location: HooksLocation, to terminal: Terminal) {
         if let command = GitQuery.config("autofix.testCommand", in: location), !command.isEmpty {
             terminal.out("  test command: \(command)  (autofix.testCommand)")
+        } else if let root = location.workTree, let detected = TestCommandDetector().detect(in: root) {
+            terminal.out("  test command: not set, so the hook tests nothing. Found \(detected.reason); to test with it, run:")
+            terminal.out("                git config autofix.testCommand \(ShellWord.quoted(detected.command))")
         } else {
             terminal.out("  test command: not set; the hook tests nothing until you run: git config autofix.testCommand '<command>'")
         }

@@ -58,6 +58,17 @@ final class HookInstallTests: XCTestCase {
         XCTAssertTrue(try autofix(["hook", "uninstall"], fixture).stdout.contains("not installed"))
     }
 
+    func testInstallWithoutATestCommandSuggestsTheOneItDetects() throws {
+        let fixture = try PushFixture(installHook: false)
+        try fixture.local.git("config", "--unset", "autofix.testCommand")
+        try fixture.local.write("Package.swift", "// swift-tools-version:5.9\n")
+        let install = try autofix(["hook", "install", "--script", SourceTree.prePushScript.path], fixture)
+        XCTAssertEqual(install.status, 0, install.stderr)
+        XCTAssertTrue(install.stdout.contains("Found Package.swift"), install.stdout)
+        XCTAssertTrue(install.stdout.contains("git config autofix.testCommand 'swift test'"), install.stdout)
+        XCTAssertEqual(try? fixture.local.git("config", "--get", "autofix.testCommand"), nil, "install must not set it by itself")
+    }
+
     func testExistingUserHookIsKeptThroughInstallPushAndUninstall() throws {
         let fixture = try PushFixture(installHook: false)
         let hook = hookFile(fixture)
