@@ -202,7 +202,10 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             return nil
         }
         if !reply.sawDone && reply.finishReason == nil {
-            return fail(ModelErrors.truncated(url: url, received: received))
+            // Cut off before any text (a proxy or a restarting server dropped the connection):
+            // nothing was lost, so it is retried like a 5xx. Cut off later, it is reported.
+            return Failure(error: ModelErrors.truncated(url: url, received: received).with(attempts: attempts),
+                           retryable: received == 0)
         }
         return nil
     }
@@ -220,7 +223,10 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
                 return Failure(error: ModelErrors.timeout(kind, endpoint, url: url, received: 0), retryable: false)
             }
             if status == 0 || (200..<300).contains(status) {
-                return Failure(error: ModelErrors.transport(endpoint, url: url, detail: result.detail), retryable: false)
+                // A reset or dropped connection is retried (only if no text arrived); a DNS, TLS
+                // or certificate failure would fail the same way again.
+                let dropped = [CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE].contains(result.code)
+                return Failure(error: ModelErrors.transport(endpoint, url: url, detail: result.detail), retryable: dropped)
             }
         }
         let serverMessage = (200..<300).contains(status) ? nil : ServerErrorBody.message(from: body)
