@@ -135,16 +135,36 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
     }
 }
 
-/// `--json`: one JSON object per line, `{"event": NAME, ...}`.
-struct JSONRunRenderer: RunRenderer {
+/// `--json`: one JSON object per line, `{"event": NAME, ...}`. The streamed reply comes as one
+/// `model_text` event per line of it (and whatever is pending before any other event), not one
+/// per token, so a script reading the events is not flooded.
+final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
+    private let lock = NSLock()
+    private var pendingText = ""
+    private var pendingRound = 0
+
     func render(_ event: RunEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        if case .modelText(let round, let text) = event {
+            if round != pendingRound { flushText() }
+            pendingRound = round
+            pendingText += text
+            while let newline = pendingText.firstIndex(of: "\n") {
+                let line = String(pendingText[...newline])
+                pendingText = String(pendingText[pendingText.index(after: newline)...])
+                write(["event": "model_text", "round": round, "text": line])
+            }
+            return
+        }
+        flushText()
         let line: [String: Any]
         switch event {
         case .started(let header): line = Self.object("started", header)
         case .baseline(let summary): line = Self.object("baseline", summary)
         case .roundStarted(let round, let characters):
             line = ["event": "round_started", "round": round, "prompt_characters": characters]
-        case .modelText(let round, let text): line = ["event": "model_text", "round": round, "text": text]
+        case .modelText: return
         case .patchApplied(let round, let path, let strategies):
             line = ["event": "patch_applied", "round": round, "path": path, "strategies": strategies]
         case .patchRejected(let round, let path, let reason):
@@ -154,6 +174,16 @@ struct JSONRunRenderer: RunRenderer {
         case .roundFinished(let result): line = Self.object("round_finished", result)
         case .finished(let outcome): line = Self.object("finished", outcome)
         }
+        write(line)
+    }
+
+    private func flushText() {
+        guard !pendingText.isEmpty else { return }
+        write(["event": "model_text", "round": pendingRound, "text": pendingText])
+        pendingText = ""
+    }
+
+    private func write(_ line: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }

@@ -285,6 +285,15 @@ final class RepairRunTests: XCTestCase {
         XCTAssertEqual(finished["failing_after"] as? Int, 0)
         XCTAssertEqual(finished["prompt_tokens"] as? Int, 500, "usage the server reported is summed")
         XCTAssertEqual(finished["completion_tokens"] as? Int, 80)
+
+        // The reply arrives 7 characters at a time but is reported by the line: all of it, in
+        // order, no event holding more than one line, far fewer events than chunks.
+        let texts = events.filter { $0["event"] as? String == "model_text" }.compactMap { $0["text"] as? String }
+        let fix = SampleProjects.pythonCalculatorFix
+        XCTAssertEqual(texts.joined(), fix)
+        XCTAssertTrue(texts.allSatisfy { $0.filter { $0 == "\n" }.count <= 1 }, "\(texts)")
+        XCTAssertLessThanOrEqual(texts.count, fix.filter { $0 == "\n" }.count + 4, "\(texts)")
+        XCTAssertLessThan(texts.count, (fix.count + 6) / 7)
     }
 
     func testSwiftPackageIsFixedInOneRound() throws {
