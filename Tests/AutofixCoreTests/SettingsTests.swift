@@ -118,6 +118,31 @@ final class SettingsTests: XCTestCase {
         XCTAssertNil(TestCommandDetector(isOnPath: { _ in false }).detect(in: npmDefault.url))
     }
 
+    func testPlainPythonTestFilesAreRunWithPytestWhenInstalledElseUnittest() throws {
+        let dir = try TemporaryDirectory()
+        try "def test_x():\n    pass\n".write(to: dir.file("test_calc.py"), atomically: true, encoding: .utf8)
+        let withPytest = TestCommandDetector(isOnPath: { $0 == "pytest" }).detect(in: dir.url)
+        XCTAssertEqual(withPytest, .init(command: "python3 -m pytest -q", reason: "test_calc.py"))
+        XCTAssertEqual(TestCommandDetector(isOnPath: { _ in false }).detect(in: dir.url)?.command, "python3 -m unittest")
+
+        // A project venv decides by itself: pytest only if it is installed there.
+        let venv = try TemporaryDirectory()
+        try FileManager.default.createDirectory(at: venv.file("tests"), withIntermediateDirectories: true)
+        try "".write(to: venv.file("tests/parser_test.py"), atomically: true, encoding: .utf8)
+        for tool in ["python", "pytest"] {
+            try FileManager.default.createDirectory(at: venv.file(".venv/bin"), withIntermediateDirectories: true)
+            try "#!/bin/sh\n".write(to: venv.file(".venv/bin/\(tool)"), atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: venv.file(".venv/bin/\(tool)").path)
+            let python = venv.file(".venv/bin/python").path
+            XCTAssertEqual(TestCommandDetector(isOnPath: { _ in true }).detect(in: venv.url),
+                           .init(command: python + (tool == "pytest" ? " -m pytest -q" : " -m unittest"), reason: "tests/parser_test.py"))
+        }
+
+        let none = try TemporaryDirectory()
+        try "".write(to: none.file("helpers.py"), atomically: true, encoding: .utf8)
+        XCTAssertNil(TestCommandDetector(isOnPath: { _ in true }).detect(in: none.url))
+    }
+
     func testPythonProjectsPreferTheirOwnVirtualEnvironment() throws {
         let dir = try TemporaryDirectory()
         try "".write(to: dir.file("pytest.ini"), atomically: true, encoding: .utf8)

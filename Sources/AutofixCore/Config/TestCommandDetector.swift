@@ -6,6 +6,11 @@ public struct TestCommandDetector {
         public let command: String
         /// Why this command: which file made us choose it.
         public let reason: String
+
+        public init(command: String, reason: String) {
+            self.command = command
+            self.reason = reason
+        }
     }
 
     /// Executables that can be found on PATH (injectable for tests).
@@ -27,7 +32,36 @@ public struct TestCommandDetector {
         if exists("package.json"), hasTestScript(root.appendingPathComponent("package.json")) {
             return Detection(command: "npm test", reason: "the test script in package.json")
         }
+        if let testFile = pythonTestFile(in: root) {
+            // Plain test files without a project file: pytest when it is installed (it runs
+            // unittest cases too), else the standard library's runner.
+            let python = pythonCommand(in: root)
+            let command = hasPytest(in: root) ? python + " -m pytest -q" : python + " -m unittest"
+            return Detection(command: command, reason: testFile)
+        }
         return nil
+    }
+
+    /// A file named like a Python test (`test_*.py`, `*_test.py`) at the root or in `tests/` or
+    /// `test/`, as a path relative to the root.
+    private func pythonTestFile(in root: URL) -> String? {
+        for directory in ["", "tests", "test"] {
+            let folder = directory.isEmpty ? root : root.appendingPathComponent(directory)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
+            if let name = names.sorted().first(where: { name in
+                name.hasSuffix(".py") && (name.hasPrefix("test_") || name.hasSuffix("_test.py"))
+            }) {
+                return directory.isEmpty ? name : directory + "/" + name
+            }
+        }
+        return nil
+    }
+
+    private func hasPytest(in root: URL) -> Bool {
+        for venv in [".venv", "venv", "env"] where FileManager.default.fileExists(atPath: root.appendingPathComponent("\(venv)/bin/python").path) {
+            return FileManager.default.isExecutableFile(atPath: root.appendingPathComponent("\(venv)/bin/pytest").path)
+        }
+        return isOnPath("pytest") || isOnPath("pytest-3")
     }
 
     /// A project's own virtual environment first, then `python`, then `python3`. The venv is
