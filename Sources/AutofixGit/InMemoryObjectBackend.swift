@@ -5,8 +5,8 @@ import Foundation
 /// order they were written, for its owner to store as one pack (or drop). Added above the
 /// on-disk backends, it receives every write of its database, and reads find its objects.
 ///
-/// Objects of `largeObjectBytes` or more are not held: their write streams pass through to the
-/// loose object store, so memory stays bounded by the small objects.
+/// Memory stays bounded: objects of `largeObjectBytes` or more, and every object once
+/// `memoryBudget` bytes are held, pass through to the next backend (the loose object store).
 final class InMemoryObjectBackend {
     struct Object {
         let id: git_oid
@@ -15,12 +15,17 @@ final class InMemoryObjectBackend {
     }
 
     static let largeObjectBytes: git_object_size_t = 32 << 20
+    static let defaultMemoryBudget = 256 << 20
 
     private let lock = NSLock()
     private var stored: [Object] = []
     private var positions: [ObjectName: Int] = [:]
+    private var storedBytes = 0
+    private let memoryBudget: Int
 
-    private init() {}
+    private init(memoryBudget: Int) {
+        self.memoryBudget = memoryBudget
+    }
 
     /// The objects written so far, in write order, each once.
     var objects: [Object] { lock.withLock { stored } }
@@ -28,12 +33,12 @@ final class InMemoryObjectBackend {
     /// Creates a backend and adds it to `repository`'s object database with a priority above
     /// the loose and packed stores. The database owns it from then on; the returned value
     /// stays valid as long as the caller keeps it.
-    static func attach(to repository: Repository) throws -> InMemoryObjectBackend {
+    static func attach(to repository: Repository, memoryBudget: Int = defaultMemoryBudget) throws -> InMemoryObjectBackend {
         var odb: OpaquePointer?
         try check(git_repository_odb(&odb, repository.pointer), "opening the object database")
         defer { git_odb_free(odb) }
 
-        let owner = InMemoryObjectBackend()
+        let owner = InMemoryObjectBackend(memoryBudget: memoryBudget)
         let wrapper = UnsafeMutablePointer<autofix_odb_backend>.allocate(capacity: 1)
         wrapper.initialize(to: autofix_odb_backend())
         git_odb_init_backend(&wrapper.pointee.parent, UInt32(GIT_ODB_BACKEND_VERSION))
@@ -54,12 +59,18 @@ final class InMemoryObjectBackend {
         return owner
     }
 
+    /// Whether an object of `size` bytes may still be held in memory.
+    fileprivate func accepts(size: Int) -> Bool {
+        size < Int(InMemoryObjectBackend.largeObjectBytes) && lock.withLock { storedBytes + size <= memoryBudget }
+    }
+
     fileprivate func store(_ id: git_oid, _ type: git_object_t, _ bytes: UnsafeRawBufferPointer) {
         let name = ObjectName(id)
         lock.withLock {
             guard positions[name] == nil else { return }
             positions[name] = stored.count
             stored.append(Object(id: id, type: type, data: Array(bytes)))
+            storedBytes += bytes.count
         }
     }
 
@@ -120,7 +131,9 @@ private let writeCallback: @convention(c) (
     UnsafeMutablePointer<git_odb_backend>?, UnsafePointer<git_oid>?, UnsafeRawPointer?, Int, git_object_t
 ) -> Int32 = { backend, id, data, length, type in
     guard let id else { return -1 }
-    InMemoryObjectBackend.owner(of: backend).store(id.pointee, type, UnsafeRawBufferPointer(start: data, count: length))
+    let owner = InMemoryObjectBackend.owner(of: backend)
+    guard owner.accepts(size: length) else { return GIT_PASSTHROUGH.rawValue }
+    owner.store(id.pointee, type, UnsafeRawBufferPointer(start: data, count: length))
     return 0
 }
 
@@ -139,13 +152,13 @@ private let freeCallback: @convention(c) (UnsafeMutablePointer<git_odb_backend>?
 }
 
 /// Blobs read from files arrive as streams. Small ones are collected and stored on
-/// finalisation; large ones are passed to the next backend (the loose store), which streams
-/// them to disk.
+/// finalisation; large ones, and all once the memory budget is spent, are passed to the next
+/// backend (the loose store), which streams them to disk.
 private let writeStreamCallback: @convention(c) (
     UnsafeMutablePointer<UnsafeMutablePointer<git_odb_stream>?>?, UnsafeMutablePointer<git_odb_backend>?,
     git_object_size_t, git_object_t
 ) -> Int32 = { out, backend, size, type in
-    guard size < InMemoryObjectBackend.largeObjectBytes else { return GIT_PASSTHROUGH.rawValue }
+    guard InMemoryObjectBackend.owner(of: backend).accepts(size: Int(clamping: size)) else { return GIT_PASSTHROUGH.rawValue }
     let stream = UnsafeMutablePointer<autofix_odb_stream>.allocate(capacity: 1)
     stream.initialize(to: autofix_odb_stream())
     stream.pointee.parent.backend = backend

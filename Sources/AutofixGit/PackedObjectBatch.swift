@@ -17,8 +17,8 @@ final class PackedObjectBatch {
 
     private let memory: InMemoryObjectBackend
 
-    init(attachingTo handle: Repository) throws {
-        memory = try InMemoryObjectBackend.attach(to: handle)
+    init(attachingTo handle: Repository, memoryBudget: Int = InMemoryObjectBackend.defaultMemoryBudget) throws {
+        memory = try InMemoryObjectBackend.attach(to: handle, memoryBudget: memoryBudget)
     }
 
     /// The objects collected so far.
