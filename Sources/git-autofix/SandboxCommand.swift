@@ -65,6 +65,9 @@ struct SandboxCommand: AsyncParsableCommand {
         defer { try? repository.deleteReference(snapshot.run.ref, expected: snapshot.commit) }
         let checkout = try ScratchCheckout.create(repository: repository, commit: snapshot.commit)
         defer { checkout.remove() }
+        if let workTree = repository.workingDirectory {
+            try FetchedDependencies.copy(from: workTree, into: checkout.directory)
+        }
 
         let shellCommand = command.count == 1 ? command[0] : command.map(ShellWord.quoted).joined(separator: " ")
         let result = try await sandbox.run(settings.request(command: shellCommand, in: checkout.directory))

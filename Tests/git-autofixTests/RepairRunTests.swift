@@ -218,6 +218,73 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: repo.file(".git/autofix/runs/\(id)/transcript.jsonl").path))
     }
 
+    func testSwiftPackageWithADependencyBuildsInTheSandboxFromWhatTheWorkTreeFetched() throws {
+        // The dependency comes from the machine's package mirror when there is one; the sandbox
+        // has no network, so without the copied .build/checkouts the baseline cannot build.
+        let mirror = "/opt/swift-packages/apple/swift-algorithms.git"
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: mirror), "no local mirror of swift-algorithms")
+        let repo = try TestRepository()
+        try repo.write("Package.swift", """
+            // swift-tools-version:5.9
+            import PackageDescription
+            let package = Package(
+                name: "Stats",
+                dependencies: [.package(url: "https://github.com/apple/swift-algorithms", from: "1.2.0")],
+                targets: [
+                    .target(name: "Stats", dependencies: [.product(name: "Algorithms", package: "swift-algorithms")]),
+                    .testTarget(name: "StatsTests", dependencies: ["Stats"]),
+                ]
+            )
+
+            """)
+        try repo.write("Sources/Stats/Stats.swift", """
+            import Algorithms
+
+            public func pairCount(_ values: [Int]) -> Int {
+                values.combinations(ofCount: 2).count + 1
+            }
+
+            """)
+        try repo.write("Tests/StatsTests/StatsTests.swift", """
+            import XCTest
+            @testable import Stats
+
+            final class StatsTests: XCTestCase {
+                func testPairs() { XCTAssertEqual(pairCount([1, 2, 3]), 3) }
+            }
+
+            """)
+        try repo.write(".gitignore", ".build/\nPackage.resolved\n")
+        try repo.commitAll("stats")
+        var fetch = Hermetic.environment
+        fetch["GIT_CONFIG_COUNT"] = "1"
+        fetch["GIT_CONFIG_KEY_0"] = "url./opt/swift-packages/.insteadOf"
+        fetch["GIT_CONFIG_VALUE_0"] = "https://github.com/"
+        try Shell.check(["swift", "package", "resolve"], in: repo.url, environment: fetch)
+
+        let fix = """
+            ```diff
+            --- a/Sources/Stats/Stats.swift
+            +++ b/Sources/Stats/Stats.swift
+            @@ -1,5 +1,5 @@
+             import Algorithms
+             
+             public func pairCount(_ values: [Int]) -> Int {
+            -    values.combinations(ofCount: 2).count + 1
+            +    values.combinations(ofCount: 2).count
+             }
+            ```
+            """
+        let server = try ScriptedSSEServer(replies: [chat(fix)])
+        defer { server.stop() }
+        let before = try stateOfUserFiles(repo)
+        let output = try autofix(repo, server, ["--test-timeout", "8m"], test: "swift test")
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertTrue(output.stdout.contains("failing: StatsTests.testPairs"), "the baseline ran the test: \(output.stdout)")
+        XCTAssertEqual(try stateOfUserFiles(repo), before)
+        XCTAssertFalse(try repo.git("show", "\(try runRef(repo)):Sources/Stats/Stats.swift").contains("+ 1"))
+    }
+
     func testTimeBudgetCutsAReplyThatIsStillStreaming() throws {
         let repo = try SampleProjects.pythonCalculator()
         // A reply that would take a minute: a few characters every 0.3 s.

@@ -50,6 +50,10 @@ public final class RepairLoop {
 
         let scratch = try ScratchCheckout.create(repository: repository, commit: snapshot.commit, under: scratchParent)
         defer { if !keepScratch { scratch.remove() } }
+        if let workTree = repository.workingDirectory {
+            let copied = try FetchedDependencies.copy(from: workTree, into: scratch.directory)
+            if !copied.isEmpty { transcript.record("dependencies", ["copied_from_work_tree": copied]) }
+        }
 
         do {
             let outcome = try await rounds(state: &state, scratch: scratch, transcript: transcript)

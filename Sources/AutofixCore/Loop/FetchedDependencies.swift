@@ -1,0 +1,60 @@
+import Foundation
+
+/// Dependencies that a package manager has already fetched into the user's work tree, copied
+/// into a scratch checkout so the tests can build there with the network off. They are ignored
+/// files, so the checkout of the snapshot lacks them, and the sandbox cannot fetch them again.
+///
+/// Only what the package manager keeps inside the project is copied, and only what the
+/// checkout does not have already (a committed lock file wins). Nothing in the work tree is
+/// written.
+public enum FetchedDependencies {
+    /// A package manager's marker file and the paths, relative to the project root, where it
+    /// keeps what it fetched.
+    struct Layout {
+        let marker: String
+        let paths: [String]
+    }
+
+    static let layouts = [
+        // SwiftPM: the fetched clones, their checkouts, its record of both, and the pins.
+        Layout(marker: "Package.swift",
+               paths: [".build/repositories", ".build/checkouts", ".build/workspace-state.json", "Package.resolved"]),
+    ]
+
+    /// Copies the fetched dependencies found in `workTree` into `checkout` and returns the
+    /// relative paths copied.
+    @discardableResult
+    public static func copy(from workTree: URL, into checkout: URL) throws -> [String] {
+        let files = FileManager.default
+        var copied: [String] = []
+        for layout in layouts where files.fileExists(atPath: checkout.appendingPathComponent(layout.marker).path) {
+            for path in layout.paths {
+                let source = workTree.appendingPathComponent(path)
+                let destination = checkout.appendingPathComponent(path)
+                guard exists(source), !exists(destination) else { continue }
+                try files.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+                do {
+                    try files.copyItem(at: source, to: destination)
+                } catch {
+                    throw FetchedDependenciesError(path: path, underlying: error)
+                }
+                copied.append(path)
+            }
+        }
+        return copied
+    }
+
+    /// True for anything at `url`, a dangling symlink included.
+    private static func exists(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0
+    }
+}
+
+struct FetchedDependenciesError: AutofixError {
+    let path: String
+    let underlying: Error
+    var message: String { "could not copy the fetched dependencies in \(path) into the scratch checkout: \(underlying.localizedDescription)" }
+    var hint: String? { "check the disk space of the temporary directory (TMPDIR), or delete \(path) and fetch it again" }
+    var category: ExitCategory { .sandbox }
+}
