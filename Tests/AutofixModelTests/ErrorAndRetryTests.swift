@@ -2,31 +2,41 @@ import AutofixModel
 import AutofixTestSupport
 import XCTest
 
-/// HTTP failures: which are retried (connection refused, 429, 5xx, and only before any text),
-/// and what the user is told for the rest.
+/// HTTP failures: which are retried (connection refused, a dropped connection, 429, 5xx, and
+/// only before any text), and what the user is told for the rest.
 final class ErrorAndRetryTests: XCTestCase {
-    func testServiceUnavailableIsRetriedWithBackoffThenSucceeds() async throws {
-        let server = try ScriptedSSEServer(replies: [
-            .json(503, #"{"error":{"message":"model is loading"}}"#),
-            .json(502, "bad gateway"),
-            ScriptedSSEServer.chatStream(["fixed"]),
-        ])
+    /// Two failed attempts and then a reply: the client must get through by retrying.
+    private func retriesTwiceThenSucceeds(_ failures: [ScriptedSSEServer.Reply],
+                                          file: StaticString = #filePath, line: UInt = #line) async throws -> [RetryNotice] {
+        let server = try ScriptedSSEServer(replies: failures + [ScriptedSSEServer.chatStream(["fixed"])])
         defer { server.stop() }
         let log = EventLog()
         let client = OpenAICompatibleClient(endpoint: endpoint(server.baseURL, maxRetries: 3), observer: log.record)
         let reply = await collect(client.stream(request()))
 
-        XCTAssertNil(reply.error)
-        XCTAssertEqual(reply.text, "fixed")
-        XCTAssertEqual(reply.finish?.attempts, 3)
-        XCTAssertEqual(server.recordedRequests.count, 3)
-        let retries = log.retries
-        XCTAssertEqual(retries.map(\.nextAttempt), [2, 3])
+        XCTAssertNil(reply.error, file: file, line: line)
+        XCTAssertEqual(reply.text, "fixed", file: file, line: line)
+        XCTAssertEqual(reply.finish?.attempts, 3, file: file, line: line)
+        XCTAssertEqual(server.recordedRequests.count, 3, file: file, line: line)
+        XCTAssertEqual(log.retries.map(\.nextAttempt), [2, 3], file: file, line: line)
+        return log.retries
+    }
+
+    func testServiceUnavailableIsRetriedWithBackoffThenSucceeds() async throws {
+        let retries = try await retriesTwiceThenSucceeds([
+            .json(503, #"{"error":{"message":"model is loading"}}"#),
+            .json(502, "bad gateway"),
+        ])
         XCTAssertEqual(retries.map(\.errorKind), [.server, .server])
         XCTAssertTrue(retries.allSatisfy { !$0.fromRetryAfter })
         // Base 0.05s doubling, jitter in [0.5, 1]: within [0.025, 0.05] then [0.05, 0.1].
         XCTAssertTrue((0.025...0.05).contains(retries[0].delay), "\(retries[0].delay)")
         XCTAssertTrue((0.05...0.1).contains(retries[1].delay), "\(retries[1].delay)")
+    }
+
+    func testConnectionDroppedOrResetBeforeAnyTextIsRetried() async throws {
+        let retries = try await retriesTwiceThenSucceeds([.events([], ending: .drop), .events([], ending: .reset)])
+        XCTAssertEqual(retries.count, 2)
     }
 
     func testRateLimitHonoursRetryAfter() async throws {

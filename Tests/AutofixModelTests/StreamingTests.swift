@@ -137,21 +137,6 @@ final class StreamingTests: XCTestCase {
         XCTAssertEqual(server.recordedRequests.count, 1)
     }
 
-    func testConnectionDroppedBeforeAnyTextIsRetried() async throws {
-        let server = try ScriptedSSEServer(replies: [
-            .events([], ending: .drop), .events([], ending: .reset), ScriptedSSEServer.chatStream(["retried"]),
-        ])
-        defer { server.stop() }
-        let log = EventLog()
-        let client = OpenAICompatibleClient(endpoint: endpoint(server.baseURL, maxRetries: 3), observer: log.record)
-        let reply = await collect(client.stream(request()))
-        XCTAssertNil(reply.error)
-        XCTAssertEqual(reply.text, "retried")
-        XCTAssertEqual(reply.finish?.attempts, 3)
-        XCTAssertEqual(log.retries.count, 2)
-        XCTAssertEqual(server.recordedRequests.count, 3)
-    }
-
     func testCleanCloseWithoutDoneOrFinishReasonIsTruncated() async throws {
         let events = ScriptedSSEServer.chatStreamEvents(["only "], finishReason: nil, done: false)
         let server = try ScriptedSSEServer(replies: [.events(events)])
