@@ -79,4 +79,12 @@ public enum ModelEvent: Sendable, Equatable {
 /// transfer.
 public protocol ChatModel: Sendable {
     func stream(_ request: ChatRequest) -> AsyncThrowingStream<ModelEvent, Error>
+    /// Throws when the model cannot be reached at all, so a run can stop before spending time
+    /// on its baseline tests. Anything more (a wrong key, an unknown model) is left to the
+    /// first request, which reports it in full.
+    func checkReachable() async throws
+}
+
+extension ChatModel {
+    public func checkReachable() async throws {}
 }

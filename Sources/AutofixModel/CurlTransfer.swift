@@ -14,6 +14,8 @@ final class CurlTransfer: @unchecked Sendable {
         var connectTimeout: Double
         var idleTimeout: Double
         var totalTimeout: Double
+        /// Only connect (and complete TLS), send nothing: is anything listening?
+        var connectOnly = false
     }
 
     struct Result {
@@ -167,6 +169,7 @@ final class CurlTransfer: @unchecked Sendable {
         autofix_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout))
         autofix_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
         autofix_curl_setopt_string(easy, CURLOPT_NOPROXY, Self.noProxyList())
+        if request.connectOnly { autofix_curl_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1) }
         if let body = request.body {
             autofix_curl_setopt_long(easy, CURLOPT_POST, 1)
             autofix_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.utf8.count))

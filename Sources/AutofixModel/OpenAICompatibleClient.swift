@@ -38,6 +38,27 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
         return stream
     }
 
+    /// Connects to the endpoint (TCP, and TLS for https) without sending a request, retrying a
+    /// refused connection as every request does (a server that is still starting).
+    public func checkReachable() async throws {
+        let url = endpoint.url("chat/completions")
+        var attempt = 0
+        while true {
+            attempt += 1
+            let transfer = CurlTransfer(
+                CurlTransfer.Request(
+                    method: "GET", url: url, headers: [], body: nil, connectTimeout: endpoint.connectTimeout,
+                    idleTimeout: endpoint.connectTimeout, totalTimeout: endpoint.connectTimeout, connectOnly: true),
+                onBody: { _, _, _ in true })
+            let result = await transfer.run()
+            if result.cancelled || Task.isCancelled { throw CancellationError() }
+            if result.code == CURLE_OK { return }
+            guard let failure = failure(result, body: [], url: url, attempts: attempt, model: nil) else { return }
+            if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: 0) { continue }
+            throw failure.error.with(attempts: attempt)
+        }
+    }
+
     /// The model ids the server lists at `/models`.
     public func listModels() async throws -> [String] {
         let url = endpoint.url("models")

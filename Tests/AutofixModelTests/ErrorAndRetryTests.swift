@@ -83,6 +83,26 @@ final class ErrorAndRetryTests: XCTestCase {
         XCTAssertEqual(server.recordedRequests.count, 3)
     }
 
+    func testReachabilityCheckConnectsWithoutSendingARequest() async throws {
+        let server = try ScriptedSSEServer(replies: [ScriptedSSEServer.chatStream(["still here"])])
+        defer { server.stop() }
+        let client = OpenAICompatibleClient(endpoint: endpoint(server.baseURL))
+        try await client.checkReachable()
+        server.waitUntilIdle()
+        XCTAssertEqual(server.recordedRequests.count, 0, "a check must not use up a reply or cost the server a request")
+        let reply = await collect(client.stream(request()))
+        XCTAssertEqual(reply.text, "still here")
+
+        let down = OpenAICompatibleClient(endpoint: endpoint(try ScriptedSSEServer.unusedLoopbackURL(), maxRetries: 1))
+        do {
+            try await down.checkReachable()
+            XCTFail("nothing listens there")
+        } catch let error as ModelError {
+            XCTAssertEqual(error.kind, .connectionRefused)
+            XCTAssertEqual(error.attempts, 2, "retried like a request")
+        }
+    }
+
     func testConnectionRefusedSaysHowToStartAServer() async throws {
         let url = try ScriptedSSEServer.unusedLoopbackURL()
         let log = EventLog()

@@ -185,6 +185,17 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(list.stdout.contains("error"), list.stdout)
     }
 
+    func testNoModelServerStopsTheRunBeforeTheTests() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let down = try ScriptedSSEServer.unusedLoopbackURL()
+        let output = try AutofixCLI.run(["run", "--endpoint", down, "--model", "test-model", "--test", pytest,
+                                         "--sandbox", "bwrap"], in: repo.url)
+        XCTAssertEqual(output.status, 3, output.stdout + output.stderr)
+        XCTAssertTrue(output.stderr.contains("no model server at \(down)"), output.stderr)
+        XCTAssertFalse(output.stdout.contains("Running the tests"), "the baseline must not run: \(output.stdout)")
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "", "nothing was started")
+    }
+
     func testCtrlCMidStreamKeepsTheRunAndLeavesTheTreeUntouched() throws {
         let repo = try SampleProjects.pythonCalculator()
         let stalling = ScriptedSSEServer.Reply.events(

@@ -32,6 +32,8 @@ public final class RepairLoop {
     /// saved; Ctrl-C (task cancellation) ends the run with status `interrupted`.
     public func run() async throws -> RunOutcome {
         let started = Date()
+        // No server, no run: say so before the baseline tests, which can take minutes.
+        try await model.checkReachable()
         let snapshot = try Snapshotter(repository: repository).snapshot()
         let statusStore = RunStatusStore(repository: repository)
         let transcript = try RunTranscript(directory: statusStore.directory(for: snapshot.run.id))
