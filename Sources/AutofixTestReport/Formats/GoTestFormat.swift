@@ -8,6 +8,8 @@ enum GoTestFormat: TestOutputFormat {
     private static let simplePackageLine = Pattern("^(ok|FAIL)\\s+(\\S+)(?:\\s+[\\d.]+s|\\s+\\(cached\\)|\\s+\\[([^\\]]+)\\])")
     static let logLine = Pattern("^\\s+(\\S+\\.go):(\\d+): ?(.*)$")
     static let frameLine = Pattern("^\\t(\\S+\\.go):(\\d+)")
+    /// A test function's frame in a goroutine dump: "example.com/calc.TestHangs(0xc000098340?)".
+    private static let testFrameLine = Pattern("^\\S+\\.(Test[^.(\\s]*)(?:\\.func\\d+)*\\(")
 
     static func detect(_ lines: [String]) -> Bool {
         lines.contains { $0.hasPrefix("=== RUN ") || $0.hasPrefix("--- FAIL: ") || $0.hasPrefix("--- PASS: ")
@@ -40,6 +42,8 @@ enum GoTestFormat: TestOutputFormat {
                 inRunningList = true
             } else if inRunningList, line.hasPrefix("\t"), let name = line.trimmed.split(separator: " ").first {
                 collector.timedOutWhileRunning(String(name))
+            } else if inPanic, line.contains(".Test"), let name = testFrameLine.match(line)?[0] {
+                collector.testInGoroutineDump(name)
             } else if inPanic, let groups = frameLine.match(line), let path = groups[0] {
                 inRunningList = false
                 collector.panicFrame(path, line: groups[1].flatMap { Int($0) })
@@ -126,6 +130,8 @@ struct GoEventCollector {
     private var panicTest: String?
     private var panicLocations: [SourceLocation] = []
     private var timedOut: [String] = []
+    /// Tests whose functions appear in a panic's goroutine dump.
+    private var testsInDump: [String] = []
     private var results: [TestCaseResult] = []
     private var unfinished: [UnfinishedTest] = []
     private var abnormalEnd: String?
@@ -175,7 +181,9 @@ struct GoEventCollector {
     }
 
     mutating func panicFrame(_ path: String, line: Int?) {
-        if !ParseContext.isFrameworkPath(path) && !path.contains("/src/runtime/") && !path.contains("/src/testing/") {
+        // _testmain.go is the test binary's generated main, not a file of the repository.
+        if !ParseContext.isFrameworkPath(path) && !path.contains("/src/runtime/") && !path.contains("/src/testing/")
+            && !path.hasSuffix("_testmain.go") {
             panicLocations.append(context.location(path, line: line))
         }
     }
@@ -184,9 +192,22 @@ struct GoEventCollector {
         timedOut.append(name)
     }
 
+    mutating func testInGoroutineDump(_ name: String) {
+        if !testsInDump.contains(name) { testsInDump.append(name) }
+    }
+
     mutating func packageFinished(_ package: String, failed: Bool, reason: String?) {
         let prefix = package.isEmpty ? "" : package + "."
         let hadFailure = pending.contains { $0.status == .failed }
+        if panicMessage?.hasPrefix("test timed out") == true, timedOut.isEmpty {
+            // Before go 1.20 a timeout lists no running tests: the hung ones are the tests
+            // still on a goroutine's stack, which plain output never announced.
+            timedOut = testsInDump.filter { name in pending.first { $0.name == name }?.status == nil }
+            for name in timedOut where pendingIndex[name] == nil {
+                pendingIndex[name] = pending.count
+                pending.append((name, nil))
+            }
+        }
         for (name, status) in pending {
             let id = prefix + name
             if let status {
@@ -226,6 +247,7 @@ struct GoEventCollector {
         panicTest = nil
         panicLocations = []
         timedOut = []
+        testsInDump = []
     }
 
     mutating func finish(into output: inout ParsedOutput) {
