@@ -57,9 +57,12 @@ struct WorkingTreeScan {
                 var position = worker * count / workers
                 let end = (worker + 1) * count / workers
                 var info = stat()
+                var directory = DirectoryHandle(root: root)
+                defer { directory.close() }
                 while position < end {
                     let entry = entries[position]
-                    if fstatat(root, entry.path, &info, AT_SYMLINK_NOFOLLOW) != 0 {
+                    let (descriptor, name) = directory.locate(entry.path)
+                    if fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
                         changed[position] = true
                     } else {
                         changed[position] = !StatMatch.isUnchanged(entry, info, indexTime: indexTime)
@@ -69,6 +72,40 @@ struct WorkingTreeScan {
             }
         }
         return flags.indices.filter { flags[$0] }.map { String(cString: entries[$0].path) }
+    }
+}
+
+/// The directory of the entries being checked, kept open while consecutive entries share it
+/// (the index is sorted by path), so each stat resolves one name instead of the whole path.
+private struct DirectoryHandle {
+    let root: Int32
+    private var prefix: [CChar] = []
+    private var descriptor: Int32
+
+    init(root: Int32) {
+        self.root = root
+        descriptor = root
+    }
+
+    /// The descriptor and name to stat `path` by. A directory that cannot be opened (gone,
+    /// replaced by a file) falls back to the path from the root, so the stat reports why.
+    mutating func locate(_ path: UnsafePointer<CChar>) -> (Int32, UnsafePointer<CChar>) {
+        guard let slash = strrchr(path, Int32(UInt8(ascii: "/"))) else { return (root, path) }
+        let length = path.distance(to: UnsafePointer(slash))
+        if length != prefix.count || memcmp(path, prefix, length) != 0 {
+            close()
+            prefix = Array(UnsafeBufferPointer(start: path, count: length))
+            descriptor = (prefix + [0]).withUnsafeBufferPointer {
+                openat(root, $0.baseAddress!, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }
+        }
+        return descriptor >= 0 ? (descriptor, UnsafePointer(slash) + 1) : (root, path)
+    }
+
+    mutating func close() {
+        if descriptor >= 0 && descriptor != root { Glibc.close(descriptor) }
+        descriptor = root
+        prefix = []
     }
 }
 

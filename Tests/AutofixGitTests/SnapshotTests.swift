@@ -283,6 +283,21 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(snapshot.capture.modified.sorted(), ["Sources/app.swift", "link"])
     }
 
+    func testDirectoryReplacedByAFileOrByASymlinkToAnotherDirectory() throws {
+        let repo = try makeRepo()
+        for name in ["a", "b", "c"] { try repo.write("gone/\(name).txt", "\(name)\n") }
+        for name in ["a", "b"] { try repo.write("linked/\(name).txt", "\(name)\n") }
+        for name in ["a", "b"] { try repo.write("elsewhere/\(name).txt", "other \(name)\n") }
+        try repo.commitAll("directories")
+        try FileManager.default.removeItem(at: repo.file("gone"))
+        try repo.write("gone", "now a file\n")
+        try FileManager.default.removeItem(at: repo.file("linked"))
+        try FileManager.default.createSymbolicLink(atPath: repo.file("linked").path, withDestinationPath: "elsewhere")
+        let snapshot = try snapshotChecked(repo)
+        XCTAssertEqual(try repo.git("show", "\(snapshot.commit.hex):gone"), "now a file\n")
+        XCTAssertEqual(Set(snapshot.capture.deleted), ["gone/a.txt", "gone/b.txt", "gone/c.txt", "linked/a.txt", "linked/b.txt"])
+    }
+
     func testFileReplacedByADirectoryOfNewFiles() throws {
         let repo = try makeRepo()
         try repo.remove("README.md")
