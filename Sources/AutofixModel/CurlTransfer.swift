@@ -16,6 +16,8 @@ final class CurlTransfer: @unchecked Sendable {
         var totalTimeout: Double
         /// Only connect (and complete TLS), send nothing: is anything listening?
         var connectOnly = false
+        /// Certificate authorities to trust instead of the system's (a PEM file).
+        var caInfo: String? = nil
     }
 
     struct Result {
@@ -170,6 +172,7 @@ final class CurlTransfer: @unchecked Sendable {
         autofix_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
         autofix_curl_setopt_string(easy, CURLOPT_NOPROXY, Self.noProxyList())
         if request.connectOnly { autofix_curl_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1) }
+        if let caInfo = request.caInfo { autofix_curl_setopt_string(easy, CURLOPT_CAINFO, caInfo) }
         if let body = request.body {
             autofix_curl_setopt_long(easy, CURLOPT_POST, 1)
             autofix_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.utf8.count))

@@ -26,6 +26,9 @@ public struct ModelEndpoint: Sendable {
     /// First backoff delay in seconds; doubles each retry, with jitter, capped at `maxRetryDelay`.
     public var retryBaseDelay: Double
     public var maxRetryDelay: Double
+    /// A PEM file of certificate authorities to trust for https instead of the system's, for a
+    /// server whose certificate a private CA signed (`autofix.sslCAInfo`).
+    public var caInfo: String?
 
     public init(
         baseURL: String = ModelEndpoint.defaultBaseURL,
@@ -67,14 +70,16 @@ public struct ModelEndpoint: Sendable {
     /// the endpoint still works for servers that need none; a variable named with
     /// `--api-key-env` that is unset or empty is a usage error, so a typo is not silently ignored.
     public static func resolved(
-        baseURL: String, environment: [String: String], apiKeyVariable: String? = nil
+        baseURL: String, environment: [String: String], apiKeyVariable: String? = nil, caInfo: String? = nil
     ) throws -> ModelEndpoint {
         let key = resolveAPIKey(environment: environment, preferredVariable: apiKeyVariable)
         if let apiKeyVariable, key == nil {
             throw UsageError("--api-key-env \(apiKeyVariable): that environment variable is not set or is empty",
                              hint: "export \(apiKeyVariable)=..., or leave out --api-key-env to use \(apiKeyVariables.joined(separator: ", "))")
         }
-        return ModelEndpoint(baseURL: baseURL, apiKey: key?.key, apiKeySource: key?.source)
+        var endpoint = ModelEndpoint(baseURL: baseURL, apiKey: key?.key, apiKeySource: key?.source)
+        endpoint.caInfo = caInfo
+        return endpoint
     }
 
     /// `baseURL` without trailing slashes, then `/` and `path`.

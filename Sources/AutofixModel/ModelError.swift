@@ -96,9 +96,12 @@ enum ModelErrors {
     }
 
     static func transport(_ endpoint: ModelEndpoint, url: String, detail: String) -> ModelError {
-        ModelError(
+        let certificate = detail.localizedCaseInsensitiveContains("certificate")
+        return ModelError(
             kind: .transport, message: "could not talk to the model server at \(endpoint.baseURL): \(detail)",
-            hint: "check that autofix.endpoint is right and the server is reachable", url: url)
+            hint: certificate
+                ? "its certificate is not trusted; if a private CA signed it, point git config autofix.sslCAInfo (or AUTOFIX_SSL_CAINFO) at that CA's PEM file"
+                : "check that autofix.endpoint is right and the server is reachable", url: url)
     }
 
     static func timeout(_ kind: ModelError.TimeoutKind, _ endpoint: ModelEndpoint, url: String, received: Int) -> ModelError {

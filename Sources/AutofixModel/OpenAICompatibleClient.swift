@@ -48,7 +48,8 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             let transfer = CurlTransfer(
                 CurlTransfer.Request(
                     method: "GET", url: url, headers: [], body: nil, connectTimeout: endpoint.connectTimeout,
-                    idleTimeout: endpoint.connectTimeout, totalTimeout: endpoint.connectTimeout, connectOnly: true),
+                    idleTimeout: endpoint.connectTimeout, totalTimeout: endpoint.connectTimeout, connectOnly: true,
+                    caInfo: endpoint.caInfo),
                 onBody: { _, _, _ in true })
             let result = await transfer.run()
             if result.cancelled || Task.isCancelled { throw CancellationError() }
@@ -125,7 +126,7 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
                 CurlTransfer.Request(
                     method: "POST", url: url, headers: headers(accept: "text/event-stream"), body: body,
                     connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout,
-                    totalTimeout: limitedByCaller ? left! : endpoint.totalTimeout),
+                    totalTimeout: limitedByCaller ? left! : endpoint.totalTimeout, caInfo: endpoint.caInfo),
                 onBody: reply.receive)
             let result = await transfer.run()
             if result.status > 0 { observer?(.response(status: result.status, url: url)) }
@@ -293,7 +294,7 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             CurlTransfer.Request(
                 method: "GET", url: url, headers: headers(accept: "application/json"), body: nil,
                 connectTimeout: timeouts.connectTimeout, idleTimeout: timeouts.idleTimeout,
-                totalTimeout: timeouts.totalTimeout),
+                totalTimeout: timeouts.totalTimeout, caInfo: endpoint.caInfo),
             onBody: collector.receive)
         let result = await transfer.run()
         return (result, collector.bytes)

@@ -217,7 +217,8 @@ struct Doctor {
         let model = settings?.model ?? flags.model ?? environment["AUTOFIX_MODEL"] ?? RepairSettings.defaultModel
         var endpoint: ModelEndpoint
         do {
-            endpoint = try ModelEndpoint.resolved(baseURL: url, environment: environment, apiKeyVariable: settings?.apiKeyVariable)
+            endpoint = try ModelEndpoint.resolved(baseURL: url, environment: environment, apiKeyVariable: settings?.apiKeyVariable,
+                                                  caInfo: settings?.sslCAInfo)
         } catch let error as AutofixError {
             return [.fail("endpoint", "\(url): \(error.message)", fix: error.hint, error.category),
                     .skip("model", "\(model): not checked, the endpoint is not usable")]

@@ -93,6 +93,19 @@ final class SettingsTests: XCTestCase {
         }
     }
 
+    func testCertificateAuthorityFileComesFromTheEnvironmentThenGitConfigAndMustExist() throws {
+        let dir = try TemporaryDirectory()
+        try "// swift-tools-version:5.9\n".write(to: dir.file("Package.swift"), atomically: true, encoding: .utf8)
+        try "pem\n".write(to: dir.file("ca.pem"), atomically: true, encoding: .utf8)
+        XCTAssertNil(try resolver(root: dir.url).resolve().sslCAInfo)
+        let configured = try resolver(config: ["autofix.sslCAInfo": dir.file("ca.pem").path], root: dir.url).resolve()
+        XCTAssertEqual(configured.sslCAInfo, dir.file("ca.pem").path)
+        XCTAssertThrowsError(try resolver(env: ["AUTOFIX_SSL_CAINFO": dir.file("missing.pem").path],
+                                          config: ["autofix.sslCAInfo": dir.file("ca.pem").path], root: dir.url).resolve()) { error in
+            XCTAssertTrue((error as? UsageError)?.message.contains("AUTOFIX_SSL_CAINFO names") ?? false, "\(error)")
+        }
+    }
+
     func testMissingTestCommandSaysHowToSetOne() throws {
         let dir = try TemporaryDirectory()
         XCTAssertThrowsError(try resolver(root: dir.url).resolve()) { error in

@@ -24,6 +24,9 @@ public struct RepairSettings: Sendable {
     public var editFormat: EditFormat
     public var protectedGlobs: [String]
     public var apiKeyVariable: String?
+    /// Certificate authorities to trust for an https endpoint instead of the system's
+    /// (`AUTOFIX_SSL_CAINFO`, `autofix.sslCAInfo`).
+    public var sslCAInfo: String?
     /// Server-specific request fields (`autofix.requestFields`, a JSON object), e.g.
     /// `{"repetition_penalty": 1.05}`; they cannot replace model, messages or stream.
     public var requestFields: [String: JSONValue] = [:]
@@ -108,6 +111,7 @@ public struct SettingsResolver {
             editFormat: format,
             protectedGlobs: protected,
             apiKeyVariable: flags.apiKeyEnv,
+            sslCAInfo: try sslCAInfo(),
             requestFields: try requestFields())
     }
 
@@ -124,6 +128,18 @@ public struct SettingsResolver {
         }
         throw UsageError("no test command: nothing at the repository root says how to run the tests",
                          hint: "pass --test 'CMD', or set it once: git config autofix.testCommand 'CMD'")
+    }
+
+    private func sslCAInfo() throws -> String? {
+        let (value, source): (String?, String) = environment["AUTOFIX_SSL_CAINFO"].map { ($0, "AUTOFIX_SSL_CAINFO") }
+            ?? (config("autofix.sslCAInfo"), "git config autofix.sslCAInfo")
+        guard let value, !value.isEmpty else { return nil }
+        let path = (value as NSString).expandingTildeInPath
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw UsageError("\(source) names \(value), which is not a readable file",
+                             hint: "point it at the PEM file of the CA that signed the server's certificate")
+        }
+        return path
     }
 
     private func requestFields() throws -> [String: JSONValue] {

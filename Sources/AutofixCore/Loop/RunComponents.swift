@@ -8,7 +8,7 @@ public struct RunComponents {
 
     public init(settings: RepairSettings, environment: [String: String]) throws {
         let endpoint = try ModelEndpoint.resolved(baseURL: settings.endpoint, environment: environment,
-                                                  apiKeyVariable: settings.apiKeyVariable)
+                                                  apiKeyVariable: settings.apiKeyVariable, caInfo: settings.sslCAInfo)
         model = OpenAICompatibleClient(endpoint: endpoint)
         tests = SandboxTestExecutor(sandbox: try settings.sandboxSettings.makeSandbox(), settings: settings.sandboxSettings,
                                     command: settings.testCommand)
