@@ -84,10 +84,12 @@ final class HookRepairTests: XCTestCase {
         let fixture = try PushFixture()
         try fixture.local.git("config", "autofix.prePush", "fix")
         let pushed = try fixture.commit(passing: false, "failing")
-        // Nothing listens on port 9 here, so the run stops at its first model request.
+        // A server that refuses every request, so the run stops at its first model request.
+        let server = try ScriptedSSEServer(replies: [.json(401, #"{"error":{"message":"invalid key"}}"#)])
+        defer { server.stop() }
         let environment = [
             "PATH": BuiltProducts.directory.path + ":" + Hermetic.environment["PATH"]!,
-            "AUTOFIX_ENDPOINT": "http://127.0.0.1:9/v1",
+            "AUTOFIX_ENDPOINT": server.baseURL,
         ]
         let push = try fixture.push("origin", "main", environment: environment)
         XCTAssertNotEqual(push.status, 0, push.stderr)
