@@ -138,6 +138,13 @@ struct PackFileWriter {
             written += result
         }
         fchmod(descriptor, 0o444)
+        // git syncs pack files by default (core.fsync): the run ref will point into this pack,
+        // so it must be on disk before the ref is.
+        guard fsync(descriptor) == 0 else {
+            let error = failure("write", file)
+            unlink(file.path)
+            throw error
+        }
         return file
     }
 
