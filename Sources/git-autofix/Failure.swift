@@ -8,6 +8,10 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         return try await body()
     } catch let error as AutofixError {
         throw report(error)
+    } catch is CancellationError {
+        // Ctrl-C before a run began (once it has begun, the run itself ends as interrupted).
+        Terminal.current.err("Interrupted before anything was started; nothing was recorded.")
+        throw ExitCode(130)
     }
 }
 

@@ -196,6 +196,29 @@ final class RepairRunTests: XCTestCase {
         XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "", "nothing was started")
     }
 
+    func testCtrlCWhileWaitingForTheServerExitsAsInterruptedWithNothingStarted() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        // Connections to this listener hang in connect for the whole connect timeout (10 s).
+        let listener = try FullBacklogListener()
+        let process = Process()
+        process.executableURL = BuiltProducts.executable("git-autofix")
+        process.arguments = ["run", "--endpoint", listener.baseURL, "--model", "test-model", "--test", pytest, "--sandbox", "bwrap"]
+        process.currentDirectoryURL = repo.url
+        process.environment = Hermetic.environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        usleep(1_000_000)
+        process.interrupt()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, text)
+        XCTAssertTrue(text.contains("Interrupted before anything was started"), text)
+        XCTAssertFalse(text.contains("CancellationError"), text)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "")
+    }
+
     func testCtrlCMidStreamKeepsTheRunAndLeavesTheTreeUntouched() throws {
         let repo = try SampleProjects.pythonCalculator()
         let stalling = ScriptedSSEServer.Reply.events(
