@@ -7,10 +7,11 @@ import Foundation
 /// get through libcurl, the SSE parser and the AsyncThrowingStream, and how fast cancel stops a
 /// transfer. `curl -N` reading the same stream is the baseline.
 enum ModelBench {
-    static let tokenCount = 2000
-    static let runs = 10
-
-    static func run() throws {
+    static func run(smoke: Bool = false) throws {
+        // --smoke: one short run of each measurement, to prove they still work.
+        let tokenCount = smoke ? 100 : 2000
+        let runs = smoke ? 1 : 10
+        let cancelRuns = smoke ? 2 : 20
         let deltas = sampleDeltas(tokenCount)
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
 
@@ -29,7 +30,7 @@ enum ModelBench {
                      percentile(latencies, 0.99) * 1000, latencies.max()! * 1000))
 
         var paced: [Double] = []
-        for _ in 0..<3 { paced += try throughputRun(Array(deltas.prefix(200)), delay: 0.002).sendToDelivery }
+        for _ in 0..<(smoke ? 1 : 3) { paced += try throughputRun(Array(sampleDeltas(200)), delay: 0.002).sendToDelivery }
         print(String(format: "client, 200 tokens 2 ms apart: server send -> delta delivered p50 %.3f ms, p90 %.3f ms, p99 %.3f ms",
                      percentile(paced, 0.5) * 1000, percentile(paced, 0.9) * 1000, percentile(paced, 0.99) * 1000))
 
@@ -42,14 +43,14 @@ enum ModelBench {
         for (label, streaming) in [("stalled server", false), ("streaming server (1 token/ms)", true)] {
             var consumerDone: [Double] = []
             var serverSawClose: [Double] = []
-            for _ in 0..<20 {
+            for _ in 0..<cancelRuns {
                 let (done, closed) = try cancelRun(streaming: streaming)
                 consumerDone.append(done)
                 if let closed { serverSawClose.append(closed) }
             }
-            print(String(format: "cancel, %@: consumer task ends p50 %.3f ms, max %.3f ms; server sees close p50 %.3f ms, max %.3f ms (%d/20 seen)",
+            print(String(format: "cancel, %@: consumer task ends p50 %.3f ms, max %.3f ms; server sees close p50 %.3f ms, max %.3f ms (%d/%d seen)",
                          label, percentile(consumerDone, 0.5) * 1000, consumerDone.max()! * 1000,
-                         percentile(serverSawClose, 0.5) * 1000, (serverSawClose.max() ?? .nan) * 1000, serverSawClose.count))
+                         percentile(serverSawClose, 0.5) * 1000, (serverSawClose.max() ?? .nan) * 1000, serverSawClose.count, cancelRuns))
         }
     }
 

@@ -10,13 +10,12 @@ import Foundation
 /// by AUTOFIX_BENCH_SEED_REPO; only read). Each commit edits one to three files the way people do:
 /// renames a word, copies a block, deletes lines, adds or removes a file.
 enum PatchBench {
-    static let commits = 300
-
-    static func run() throws {
+    static func run(smoke: Bool = false) throws {
         let work = try TemporaryDirectory(prefix: "autofix-patch-bench")
         var random = BenchRandom(seed: 0x5EED)
         let seed = try seedFiles()
-        let history = makeHistory(from: seed, using: &random)
+        // --smoke: a short history, enough to exercise every variant.
+        let history = makeHistory(from: seed, commits: smoke ? 10 : 300, using: &random)
         let cases = try recordAndDiff(history, in: work.url.appendingPathComponent("repo"))
         print("seed: \(seed.count) files (\(seed.source)), \(history.count) commits, \(cases.count) file patches")
         print("")
@@ -89,7 +88,7 @@ enum PatchBench {
 
     typealias Tree = [String: String]
 
-    static func makeHistory(from seed: Seed, using random: inout BenchRandom) -> [Tree] {
+    static func makeHistory(from seed: Seed, commits: Int, using random: inout BenchRandom) -> [Tree] {
         var tree = seed.files
         var history: [Tree] = [tree]
         for commit in 1...commits {

@@ -6,17 +6,17 @@ import Foundation
 enum SandboxBench {
     static let podmanImage = "localhost/autofix-test:latest"
 
-    static func run() throws {
+    static func run(smoke: Bool = false) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("autofix-bench-sandbox-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
         var backends: [(label: String, sandbox: Sandbox, runs: Int)] = [
-            ("none (unconfined)", UnconfinedSandbox(warn: { _ in }), 50),
-            ("bwrap", try SandboxFactory.make(.bwrap), 50),
+            ("none (unconfined)", UnconfinedSandbox(warn: { _ in }), smoke ? 2 : 50),
+            ("bwrap", try SandboxFactory.make(.bwrap), smoke ? 2 : 50),
         ]
         if let podman = try? SandboxFactory.make(.podman, image: podmanImage, runtime: "runc"), imageExists() {
-            backends.append(("podman (runc)", podman, 10))
+            backends.append(("podman (runc)", podman, smoke ? 1 : 10))
         } else {
             print("podman: skipped (needs podman, runc and the \(podmanImage) image the sandbox tests build)")
         }

@@ -18,6 +18,7 @@ func fail(_ message: String) -> Never {
 
 var snapshotOptions = SnapshotBench.Options()
 var requested: [String] = []
+var smoke = false
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -36,6 +37,7 @@ while let argument = arguments.popFirst() {
     case "--smoke":
         snapshotOptions.sizes = [200]
         snapshotOptions.repetitions = 1
+        smoke = true
     case "--keep":
         snapshotOptions.keepRepositories = true
     case "-h", "--help":
@@ -49,9 +51,9 @@ while let argument = arguments.popFirst() {
 
 let suites: [(name: String, run: () throws -> Void)] = [
     ("snapshot", { try SnapshotBench.run(snapshotOptions) }),
-    ("model", ModelBench.run),
-    ("patch", PatchBench.run),
-    ("sandbox", SandboxBench.run),
+    ("model", { try ModelBench.run(smoke: smoke) }),
+    ("patch", { try PatchBench.run(smoke: smoke) }),
+    ("sandbox", { try SandboxBench.run(smoke: smoke) }),
     ("loop", LoopBench.run),
 ]
 
