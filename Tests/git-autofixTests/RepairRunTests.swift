@@ -185,6 +185,25 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(list.stdout.contains("error"), list.stdout)
     }
 
+    /// Starts `git autofix run` against `endpoint`, sends Ctrl-C once `ready` says so (polled),
+    /// and returns the exit status and everything the run printed.
+    private func interruptedRun(_ repo: TestRepository, endpoint: String, when ready: () -> Bool) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = BuiltProducts.executable("git-autofix")
+        process.arguments = ["run", "--endpoint", endpoint, "--model", "test-model", "--test", pytest, "--sandbox", "bwrap"]
+        process.currentDirectoryURL = repo.url
+        process.environment = Hermetic.environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        while !ready() { usleep(50_000) }
+        process.interrupt()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     func testNoModelServerStopsTheRunBeforeTheTests() throws {
         let repo = try SampleProjects.pythonCalculator()
         let down = try ScriptedSSEServer.unusedLoopbackURL()
@@ -200,20 +219,9 @@ final class RepairRunTests: XCTestCase {
         let repo = try SampleProjects.pythonCalculator()
         // Connections to this listener hang in connect for the whole connect timeout (10 s).
         let listener = try FullBacklogListener()
-        let process = Process()
-        process.executableURL = BuiltProducts.executable("git-autofix")
-        process.arguments = ["run", "--endpoint", listener.baseURL, "--model", "test-model", "--test", pytest, "--sandbox", "bwrap"]
-        process.currentDirectoryURL = repo.url
-        process.environment = Hermetic.environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        usleep(1_000_000)
-        process.interrupt()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130, text)
+        let started = Date()
+        let (status, text) = try interruptedRun(repo, endpoint: listener.baseURL) { Date().timeIntervalSince(started) > 1 }
+        XCTAssertEqual(status, 130, text)
         XCTAssertTrue(text.contains("Interrupted before anything was started"), text)
         XCTAssertFalse(text.contains("CancellationError"), text)
         XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "")
@@ -228,27 +236,19 @@ final class RepairRunTests: XCTestCase {
         defer { server.stop() }
         let before = try stateOfUserFiles(repo)
 
-        let process = Process()
-        process.executableURL = BuiltProducts.executable("git-autofix")
-        process.arguments = ["run", "--endpoint", server.baseURL, "--model", "test-model", "--test", pytest, "--sandbox", "bwrap"]
-        process.currentDirectoryURL = repo.url
-        process.environment = Hermetic.environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
         let deadline = Date().addingTimeInterval(60)
-        while server.recordedRequests.isEmpty && Date() < deadline { usleep(50_000) }
-        usleep(300_000)
-        process.interrupt()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130, text)
+        var firstRequestSeen: Date?
+        let (status, text) = try interruptedRun(repo, endpoint: server.baseURL) {
+            if firstRequestSeen == nil, !server.recordedRequests.isEmpty { firstRequestSeen = Date() }
+            // Well into the stream: the request is in and the first deltas are out.
+            return firstRequestSeen.map { Date().timeIntervalSince($0) > 0.3 } ?? (Date() > deadline)
+        }
+        XCTAssertEqual(status, 130, text)
         XCTAssertTrue(text.contains("Interrupted"), text)
         XCTAssertEqual(try stateOfUserFiles(repo), before)
         let id = try runRef(repo).split(separator: "/").last.map(String.init) ?? ""
-        let status = try String(contentsOf: repo.file(".git/autofix/runs/\(id)/status.json"), encoding: .utf8)
-        XCTAssertTrue(status.contains("interrupted"), status)
+        let record = try String(contentsOf: repo.file(".git/autofix/runs/\(id)/status.json"), encoding: .utf8)
+        XCTAssertTrue(record.contains("interrupted"), record)
         XCTAssertTrue(FileManager.default.fileExists(atPath: repo.file(".git/autofix/runs/\(id)/transcript.jsonl").path))
     }
 
