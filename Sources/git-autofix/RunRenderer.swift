@@ -27,6 +27,8 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out("  model:        \(header.model) at \(header.endpoint)")
             terminal.out("  sandbox:      \(header.sandbox), up to \(header.maxRounds) rounds, \(header.editFormat) edits")
             terminal.out("Running the tests on the snapshot...")
+        case .dependenciesCopied(let paths):
+            terminal.out("Copied from your work tree, since the sandbox cannot fetch: \(paths.joined(separator: ", "))")
         case .baseline(let summary):
             terminal.out("Baseline: \(describe(summary))")
         case .roundStarted(let round, let characters):
@@ -161,6 +163,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         let line: [String: Any]
         switch event {
         case .started(let header): line = Self.object("started", header)
+        case .dependenciesCopied(let paths): line = ["event": "dependencies_copied", "paths": paths]
         case .baseline(let summary): line = Self.object("baseline", summary)
         case .roundStarted(let round, let characters):
             line = ["event": "round_started", "round": round, "prompt_characters": characters]

@@ -315,6 +315,8 @@ final class RepairRunTests: XCTestCase {
         let output = try autofix(repo, server, ["--test-timeout", "8m"], test: "swift test")
         XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
         XCTAssertTrue(output.stdout.contains("failing: StatsTests.testPairs"), "the baseline ran the test: \(output.stdout)")
+        XCTAssertTrue(output.stdout.contains("Copied from your work tree, since the sandbox cannot fetch: .build/repositories, .build/checkouts"),
+                      "the run says what it copied: \(output.stdout)")
         XCTAssertEqual(try stateOfUserFiles(repo), before)
         XCTAssertFalse(try repo.git("show", "\(try runRef(repo)):Sources/Stats/Stats.swift").contains("+ 1"))
     }

@@ -54,7 +54,10 @@ public final class RepairLoop {
         defer { if !keepScratch { scratch.remove() } }
         if let workTree = repository.workingDirectory {
             let copied = try FetchedDependencies.copy(from: workTree, into: scratch.directory)
-            if !copied.isEmpty { transcript.record("dependencies", ["copied_from_work_tree": copied]) }
+            if !copied.isEmpty {
+                emit(.dependenciesCopied(paths: copied))
+                transcript.record("dependencies", ["copied_from_work_tree": copied])
+            }
         }
 
         do {

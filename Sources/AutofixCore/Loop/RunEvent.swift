@@ -3,6 +3,8 @@ import Foundation
 /// What a run reports while it works: the terminal renders these, `--json` prints one per line.
 public enum RunEvent: Sendable {
     case started(RunHeader)
+    /// Ignored paths copied from the work tree into the scratch checkout (fetched dependencies).
+    case dependenciesCopied(paths: [String])
     case baseline(TestSummary)
     case roundStarted(round: Int, promptCharacters: Int)
     case modelText(round: Int, text: String)
