@@ -281,6 +281,10 @@ struct Doctor {
             return .warn("test command", "\(command) (\(source)), but `\(program)` is not on PATH",
                          fix: "install \(program), or set the command: git config autofix.testCommand '<command>'")
         }
+        if let fetch = FetchedDependencies.fetchCommandIfMissing(in: root) {
+            return .warn("test command", "\(command) (\(source)), but this package's dependencies are not fetched, and the sandbox has no network to fetch them",
+                         fix: "\(fetch)   (in \(root.path), once)")
+        }
         return .ok("test command", "\(command) (\(source))")
     }
 

@@ -41,4 +41,48 @@ final class FetchedDependenciesTests: XCTestCase {
         XCTAssertEqual(output.status, 0, output.stderr)
         XCTAssertEqual(output.stdout, ".gitignore\n")
     }
+
+    func testDoctorSaysToResolveAPackageWhoseDependenciesWereNeverFetched() throws {
+        let repo = try TestRepository()
+        try repo.write("Package.swift", """
+            // swift-tools-version:5.9
+            import PackageDescription
+            let package = Package(name: "P", dependencies: [.package(url: "https://example.invalid/dep", from: "1.0.0")])
+
+            """)
+        try repo.commitAll("package")
+        func testCommandCheck() throws -> [String: Any] {
+            let output = try AutofixCLI.run(["doctor", "--json", "--sandbox", "none", "--endpoint", try ScriptedSSEServer.unusedLoopbackURL()],
+                                            in: repo.url)
+            let checks = output.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            return try XCTUnwrap(checks.first { $0["name"] as? String == "test command" }, output.stdout)
+        }
+        let unfetched = try testCommandCheck()
+        XCTAssertEqual(unfetched["status"] as? String, "WARN", "\(unfetched)")
+        XCTAssertTrue((unfetched["fix"] as? String)?.hasPrefix("swift package resolve") ?? false, "\(unfetched)")
+
+        try repo.write(".build/checkouts/dep/Package.swift", "// fetched\n")
+        XCTAssertEqual(try testCommandCheck()["status"] as? String, "OK")
+    }
+
+    func testARunOfAnUnfetchedPackageStopsBeforeTheTestsAndSaysHowToFetch() throws {
+        let repo = try TestRepository()
+        try repo.write("Package.swift", """
+            // swift-tools-version:5.9
+            import PackageDescription
+            let package = Package(name: "P", dependencies: [.package(url: "https://example.invalid/dep", from: "1.0.0")])
+
+            """)
+        try repo.commitAll("package")
+        let server = try ScriptedSSEServer(replies: [])
+        defer { server.stop() }
+        let output = try AutofixCLI.run(["run", "--endpoint", server.baseURL, "--model", "m", "--test", "swift test",
+                                         "--sandbox", "bwrap"], in: repo.url)
+        XCTAssertEqual(output.status, 2, output.stdout + output.stderr)
+        XCTAssertTrue(output.stderr.contains("run `swift package resolve` there once"), output.stderr)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "", "nothing was started")
+        XCTAssertEqual(server.recordedRequests.count, 0)
+    }
 }

@@ -44,6 +44,14 @@ public enum FetchedDependencies {
         return copied
     }
 
+    /// What to run when `workTree` is a package whose dependencies were never fetched there:
+    /// then the sandbox cannot build it. Nil when there is nothing to fetch, or it was fetched.
+    public static func fetchCommandIfMissing(in workTree: URL) -> String? {
+        let manifest = workTree.appendingPathComponent("Package.swift")
+        guard let text = try? String(contentsOf: manifest, encoding: .utf8), text.contains(".package(") else { return nil }
+        return exists(workTree.appendingPathComponent(".build/checkouts")) ? nil : "swift package resolve"
+    }
+
     /// True for anything at `url`, a dangling symlink included.
     private static func exists(_ url: URL) -> Bool {
         var info = stat()

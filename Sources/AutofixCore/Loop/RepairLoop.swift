@@ -34,6 +34,10 @@ public final class RepairLoop {
         let started = Date()
         // No server, no run: say so before the baseline tests, which can take minutes.
         try await model.checkReachable()
+        if settings.testCommand.hasPrefix("swift "), let workTree = repository.workingDirectory,
+           let fetch = FetchedDependencies.fetchCommandIfMissing(in: workTree) {
+            throw RunError.dependenciesNotFetched(workTree: workTree, fetch: fetch)
+        }
         let snapshot = try Snapshotter(repository: repository).snapshot()
         let statusStore = RunStatusStore(repository: repository)
         let transcript = try RunTranscript(directory: statusStore.directory(for: snapshot.run.id))

@@ -17,4 +17,13 @@ public struct RunError: AutofixError {
             hint: "try it with `git autofix sandbox -- \(command)`; a tool outside /usr that is not on PATH can be bound read-only with `git config --add autofix.sandboxBind /path/to/it`",
             category: .sandbox)
     }
+
+    /// A package whose dependencies were never fetched cannot build in the network-less
+    /// sandbox; the baseline would fail on the fetch and the model would be asked to fix that.
+    static func dependenciesNotFetched(workTree: URL, fetch: String) -> RunError {
+        RunError(
+            message: "this package's dependencies have not been fetched into \(workTree.path), and the sandbox has no network to fetch them",
+            hint: "run `\(fetch)` there once, then run git autofix again",
+            category: .usage)
+    }
 }
