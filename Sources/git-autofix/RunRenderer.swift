@@ -10,7 +10,7 @@ protocol RunRenderer: Sendable {
 final class TextRunRenderer: RunRenderer, @unchecked Sendable {
     private let terminal: Terminal
     private let lock = NSLock()
-    private var pendingLine = ""
+    private var reply = StreamedLines()
 
     init(terminal: Terminal) {
         self.terminal = terminal
@@ -59,18 +59,14 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
     }
 
     private func streamText(_ text: String) {
-        pendingLine += text
-        while let newline = pendingLine.firstIndex(of: "\n") {
-            let line = String(pendingLine[..<newline])
-            pendingLine = String(pendingLine[pendingLine.index(after: newline)...])
-            terminal.out("  │ " + colorDiffLine(line))
+        for line in reply.append(text) {
+            terminal.out("  │ " + colorDiffLine(String(line.dropLast())))
         }
     }
 
     private func flushLine() {
-        if !pendingLine.isEmpty {
-            terminal.out("  │ " + colorDiffLine(pendingLine))
-            pendingLine = ""
+        if let rest = reply.takeRest() {
+            terminal.out("  │ " + colorDiffLine(rest))
         }
     }
 
@@ -142,7 +138,7 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
 /// per token, so a script reading the events is not flooded.
 final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
     private let lock = NSLock()
-    private var pendingText = ""
+    private var reply = StreamedLines()
     private var pendingRound = 0
 
     func render(_ event: RunEvent) {
@@ -151,10 +147,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         if case .modelText(let round, let text) = event {
             if round != pendingRound { flushText() }
             pendingRound = round
-            pendingText += text
-            while let newline = pendingText.firstIndex(of: "\n") {
-                let line = String(pendingText[...newline])
-                pendingText = String(pendingText[pendingText.index(after: newline)...])
+            for line in reply.append(text) {
                 write(["event": "model_text", "round": round, "text": line])
             }
             return
@@ -181,9 +174,9 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
     }
 
     private func flushText() {
-        guard !pendingText.isEmpty else { return }
-        write(["event": "model_text", "round": pendingRound, "text": pendingText])
-        pendingText = ""
+        if let rest = reply.takeRest() {
+            write(["event": "model_text", "round": pendingRound, "text": rest])
+        }
     }
 
     private func write(_ line: [String: Any]) {
@@ -198,5 +191,28 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
               var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return ["event": name] }
         object["event"] = name
         return object
+    }
+}
+
+/// A streamed reply cut into whole lines as its pieces arrive, for both renderers.
+struct StreamedLines {
+    private var pending = ""
+
+    /// Adds `text` and returns the lines it completed, each with its newline.
+    mutating func append(_ text: String) -> [String] {
+        pending += text
+        var lines: [String] = []
+        while let newline = pending.firstIndex(of: "\n") {
+            lines.append(String(pending[...newline]))
+            pending = String(pending[pending.index(after: newline)...])
+        }
+        return lines
+    }
+
+    /// The part of a line received so far, if any, which is then no longer pending.
+    mutating func takeRest() -> String? {
+        guard !pending.isEmpty else { return nil }
+        defer { pending = "" }
+        return pending
     }
 }
