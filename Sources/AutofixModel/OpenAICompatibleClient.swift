@@ -42,9 +42,7 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
     /// refused connection as every request does (a server that is still starting).
     public func checkReachable() async throws {
         let url = endpoint.url("chat/completions")
-        var attempt = 0
-        while true {
-            attempt += 1
+        try await retrying { attempt in
             let transfer = CurlTransfer(
                 CurlTransfer.Request(
                     method: "GET", url: url, headers: [], body: nil, connectTimeout: endpoint.connectTimeout,
@@ -53,33 +51,28 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
                 onBody: { _, _, _ in true })
             let result = await transfer.run()
             if result.cancelled || Task.isCancelled { throw CancellationError() }
-            if result.code == CURLE_OK { return }
-            guard let failure = failure(result, body: [], url: url, attempts: attempt, model: nil) else { return }
-            if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: 0) { continue }
-            throw failure.error.with(attempts: attempt)
+            if result.code == CURLE_OK { return nil }
+            return failure(result, body: [], url: url, attempts: attempt, model: nil)
         }
     }
 
     /// The model ids the server lists at `/models`.
     public func listModels() async throws -> [String] {
         let url = endpoint.url("models")
-        var attempt = 0
-        while true {
-            attempt += 1
+        var body: [UInt8] = []
+        try await retrying { attempt in
             observer?(.request(method: "GET", url: url, attempt: attempt, bodyBytes: 0))
-            let (result, body) = await fetch(url: url, timeouts: endpoint)
+            let (result, received) = await fetch(url: url, timeouts: endpoint)
+            body = received
             if result.status > 0 { observer?(.response(status: result.status, url: url)) }
-            if let failure = failure(result, body: body, url: url, attempts: attempt, model: nil) {
-                if try await waitBeforeRetry(failure, attempt: attempt, receivedCharacters: 0) { continue }
-                throw failure.error.with(attempts: attempt)
-            }
-            guard let models = Self.modelIDs(in: body) else {
-                throw ModelErrors.malformed(
-                    url: url, what: "a model list that is not OpenAI's {\"data\":[{\"id\":...}]}",
-                    sample: ModelErrors.sample(String(decoding: body, as: UTF8.self)), received: 0)
-            }
-            return models
+            return failure(result, body: received, url: url, attempts: attempt, model: nil)
         }
+        guard let models = Self.modelIDs(in: body) else {
+            throw ModelErrors.malformed(
+                url: url, what: "a model list that is not OpenAI's {\"data\":[{\"id\":...}]}",
+                sample: ModelErrors.sample(String(decoding: body, as: UTF8.self)), received: 0)
+        }
+        return models
     }
 
     /// Asks `model` for a single token and reports how long that took.
@@ -170,6 +163,18 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
     struct Failure {
         var error: ModelError
         var retryable: Bool
+    }
+
+    /// Makes attempts until one returns no failure, waiting before each retry; a failure that is
+    /// not retried is thrown. For requests whose reply is read whole (nothing is streamed on).
+    private func retrying(_ attempt: (_ number: Int) async throws -> Failure?) async throws {
+        var number = 0
+        while true {
+            number += 1
+            guard let failure = try await attempt(number) else { return }
+            if try await waitBeforeRetry(failure, attempt: number, receivedCharacters: 0) { continue }
+            throw failure.error.with(attempts: number)
+        }
     }
 
     /// Sleeps before the next attempt and returns true, or returns false when `failure` must be
