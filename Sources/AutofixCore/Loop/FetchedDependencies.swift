@@ -8,17 +8,26 @@ import Foundation
 /// checkout does not have already (a committed lock file wins). Nothing in the work tree is
 /// written.
 public enum FetchedDependencies {
-    /// A package manager's marker file and the paths, relative to the project root, where it
-    /// keeps what it fetched.
+    /// How one package manager keeps what it fetched inside a project.
     struct Layout {
+        /// The manifest that marks its projects.
         let marker: String
+        /// Text in the manifest that declares a dependency.
+        let dependencyDeclaration: String
+        /// Paths, relative to the project root, holding what it fetched.
         let paths: [String]
+        /// The path that exists once the dependencies were fetched.
+        let fetched: String
+        let fetchCommand: String
+        /// The program of test commands that build through it.
+        let tool: String
     }
 
     static let layouts = [
         // SwiftPM: the fetched clones, their checkouts, its record of both, and the pins.
-        Layout(marker: "Package.swift",
-               paths: [".build/repositories", ".build/checkouts", ".build/workspace-state.json", "Package.resolved"]),
+        Layout(marker: "Package.swift", dependencyDeclaration: ".package(",
+               paths: [".build/repositories", ".build/checkouts", ".build/workspace-state.json", "Package.resolved"],
+               fetched: ".build/checkouts", fetchCommand: "swift package resolve", tool: "swift"),
     ]
 
     /// Copies the fetched dependencies found in `workTree` into `checkout` and returns the
@@ -46,10 +55,16 @@ public enum FetchedDependencies {
 
     /// What to run when `workTree` is a package whose dependencies were never fetched there:
     /// then the sandbox cannot build it. Nil when there is nothing to fetch, or it was fetched.
-    public static func fetchCommandIfMissing(in workTree: URL) -> String? {
-        let manifest = workTree.appendingPathComponent("Package.swift")
-        guard let text = try? String(contentsOf: manifest, encoding: .utf8), text.contains(".package(") else { return nil }
-        return exists(workTree.appendingPathComponent(".build/checkouts")) ? nil : "swift package resolve"
+    /// With `testCommand`, only package managers that command runs through count.
+    public static func fetchCommandIfMissing(in workTree: URL, testCommand: String? = nil) -> String? {
+        for layout in layouts where testCommand.map({ $0.hasPrefix(layout.tool + " ") }) ?? true {
+            let manifest = workTree.appendingPathComponent(layout.marker)
+            guard let text = try? String(contentsOf: manifest, encoding: .utf8), text.contains(layout.dependencyDeclaration),
+                  !exists(workTree.appendingPathComponent(layout.fetched))
+            else { continue }
+            return layout.fetchCommand
+        }
+        return nil
     }
 
     /// True for anything at `url`, a dangling symlink included.

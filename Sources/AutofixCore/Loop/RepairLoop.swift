@@ -34,8 +34,8 @@ public final class RepairLoop {
         let started = Date()
         // No server, no run: say so before the baseline tests, which can take minutes.
         try await model.checkReachable()
-        if settings.testCommand.hasPrefix("swift "), let workTree = repository.workingDirectory,
-           let fetch = FetchedDependencies.fetchCommandIfMissing(in: workTree) {
+        if let workTree = repository.workingDirectory,
+           let fetch = FetchedDependencies.fetchCommandIfMissing(in: workTree, testCommand: settings.testCommand) {
             throw RunError.dependenciesNotFetched(workTree: workTree, fetch: fetch)
         }
         let snapshot = try Snapshotter(repository: repository).snapshot()
