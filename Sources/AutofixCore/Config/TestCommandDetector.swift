@@ -57,9 +57,11 @@ public struct TestCommandDetector {
         return nil
     }
 
+    /// Whether pytest is installed where the tests will run: in the project's venv when it has
+    /// one, else on PATH.
     private func hasPytest(in root: URL) -> Bool {
-        for venv in [".venv", "venv", "env"] where FileManager.default.fileExists(atPath: root.appendingPathComponent("\(venv)/bin/python").path) {
-            return FileManager.default.isExecutableFile(atPath: root.appendingPathComponent("\(venv)/bin/pytest").path)
+        if let venv = projectVenv(in: root) {
+            return FileManager.default.isExecutableFile(atPath: venv.appendingPathComponent("bin/pytest").path)
         }
         return isOnPath("pytest") || isOnPath("pytest-3")
     }
@@ -68,11 +70,15 @@ public struct TestCommandDetector {
     /// named by its absolute path: it is usually ignored, so it is not in the scratch checkout,
     /// and the sandbox binds it read-only from where it is.
     private func pythonCommand(in root: URL) -> String {
-        for venv in [".venv", "venv", "env"] {
-            let python = root.appendingPathComponent("\(venv)/bin/python")
-            if FileManager.default.isExecutableFile(atPath: python.path) { return ShellWord.quoted(python.path) }
-        }
+        if let venv = projectVenv(in: root) { return ShellWord.quoted(venv.appendingPathComponent("bin/python").path) }
         return isOnPath("python") ? "python" : "python3"
+    }
+
+    /// The project's virtual environment: the first of .venv, venv, env with a runnable python.
+    private func projectVenv(in root: URL) -> URL? {
+        [".venv", "venv", "env"].lazy.map { root.appendingPathComponent($0) }.first {
+            FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("bin/python").path)
+        }
     }
 
     private func hasTestScript(_ file: URL) -> Bool {
