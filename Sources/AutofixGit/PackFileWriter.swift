@@ -42,6 +42,7 @@ struct PackFileWriter {
         let index = makeIndex(entries, packChecksum: checksum)
 
         let name = "pack-" + checksum.map { String(format: "%02x", $0) }.joined()
+        try FileManager.default.createDirectory(at: packDirectory, withIntermediateDirectories: true)
         let packFile = try writeTemporary(pack, prefix: "tmp_pack_")
         let indexFile: URL
         do {
@@ -120,7 +121,6 @@ struct PackFileWriter {
     /// A new read-only file in the pack directory, named the way git names its temporary pack
     /// files, so `git gc` cleans up one left by a crash.
     private func writeTemporary(_ bytes: [UInt8], prefix: String) throws -> URL {
-        try FileManager.default.createDirectory(at: packDirectory, withIntermediateDirectories: true)
         var template = Array(packDirectory.appendingPathComponent(prefix + "XXXXXX").path.utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw failure("create a file in", packDirectory) }
