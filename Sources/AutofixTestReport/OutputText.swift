@@ -1,19 +1,12 @@
+import AutofixSupport
 import Foundation
 
-/// Turns raw terminal output into the lines a person would read: colour codes removed, carriage
-/// return progress lines collapsed to their last state, CRLF endings made plain.
+/// Turns raw terminal output into the lines a person would read: escape sequences and control
+/// characters made safe (as everywhere git autofix shows text it did not write), carriage return
+/// progress lines collapsed to their last state, CRLF endings made plain.
 enum OutputText {
-    private static let escape = try! NSRegularExpression(
-        pattern: "\u{1B}(?:\\[[0-9;?]*[ -/]*[@-~]|\\][^\u{07}\u{1B}]*(?:\u{07}|\u{1B}\\\\)|[()][0-9A-Za-z]|[=>])")
-
-    static func stripANSI(_ text: String) -> String {
-        guard text.contains("\u{1B}") else { return text }
-        let range = NSRange(text.startIndex..., in: text)
-        return escape.stringByReplacingMatches(in: text, range: range, withTemplate: "")
-    }
-
     static func lines(_ output: String) -> [String] {
-        let clean = stripANSI(output)
+        let clean = TerminalSafeText.keepingCarriageReturns(output)
         var result: [String] = []
         // Splitting bytes is much faster than splitting Characters, and "\n" never occurs
         // inside a multi-byte UTF-8 sequence.

@@ -101,8 +101,9 @@ enum DoctorText {
         }
         let label = check.verdict.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
         let name = check.name.padding(toLength: 14, withPad: " ", startingAt: 0)
-        var line = terminal.paint(label, style) + " " + name + " " + check.detail
-        if let fix = check.fix { line += "\n" + String(repeating: " ", count: 21) + "fix: " + fix }
+        // Details quote what servers, git and the settings said.
+        var line = terminal.paint(label, style) + " " + name + " " + check.detail.terminalSafe
+        if let fix = check.fix { line += "\n" + String(repeating: " ", count: 21) + "fix: " + fix.terminalSafe }
         return line
     }
 }
@@ -244,9 +245,10 @@ struct Doctor {
         let listed = models.count == 1 ? "1 model" : "\(models.count) models"
         let endpointCheck = DoctorCheck.ok("endpoint", "\(url): lists \(listed) (\(key))")
         if !models.isEmpty, !models.contains(model) {
-            let shown = models.prefix(5).joined(separator: ", ") + (models.count > 5 ? ", ..." : "")
-            return [endpointCheck, .fail("model", "\(model) is not served here; the endpoint lists \(shown)",
-                                         fix: "git config autofix.model '\(models[0])'   (or pass --model)", .model)]
+            let shown = models.prefix(5).map(\.terminalSafeLine).joined(separator: ", ") + (models.count > 5 ? ", ..." : "")
+            let fix = ShellWord.quotedForPasting(models[0]).map { "git config autofix.model \($0)   (or pass --model)" }
+                ?? "pass --model with a model the endpoint serves (its first id holds control characters, so no command to paste is shown)"
+            return [endpointCheck, .fail("model", "\(model) is not served here; the endpoint lists \(shown)", fix: fix, .model)]
         }
         do {
             let probe = try await client.probe(model: model)

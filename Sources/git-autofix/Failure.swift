@@ -23,10 +23,11 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// Prints `error` (what happened, then what to do) and returns the exit code to throw.
+/// Prints `error` (what happened, then what to do) and returns the exit code to throw. Messages
+/// carry what servers, files and git said, so they are made safe to print.
 private func report(_ error: AutofixError) -> ExitCode {
-    Terminal.current.err(Terminal.current.paint("git-autofix: error: ", .red) + error.message)
-    if let hint = error.hint { Terminal.current.err("hint: \(hint)") }
+    Terminal.current.err(Terminal.current.paint("git-autofix: error: ", .red) + error.message.terminalSafe)
+    if let hint = error.hint { Terminal.current.err("hint: \(hint.terminalSafe)") }
     return ExitCode(error.category.rawValue)
 }
 

@@ -38,7 +38,8 @@ struct HookSummaryCommand: ParsableCommand {
         let root = root.map { URL(fileURLWithPath: $0, isDirectory: true) }
         let report = TestReportParser.parse(output: output, exitCode: exitCode, repositoryRoot: root)
         let digest = FailureDigest.make(report: report, output: output, repositoryRoot: root, tokenBudget: budget)
-        Terminal.current.write(digest.text.hasSuffix("\n") ? digest.text : digest.text + "\n")
+        let text = digest.text.terminalSafe
+        Terminal.current.write(text.hasSuffix("\n") ? text : text + "\n")
     }
 }
 
@@ -127,7 +128,7 @@ struct HookStatusCommand: ParsableCommand {
 enum HookSettingsText {
     static func print(_ location: HooksLocation, to terminal: Terminal) {
         if let command = GitQuery.config("autofix.testCommand", in: location), !command.isEmpty {
-            terminal.out("  test command: \(command)  (autofix.testCommand)")
+            terminal.out("  test command: \(command.terminalSafeLine)  (autofix.testCommand)")
         } else if let root = location.workTree, let detected = TestCommandDetector().detect(in: root) {
             terminal.out("  test command: not set, so the hook tests nothing. Found \(detected.reason); to test with it, run:")
             terminal.out("                git config autofix.testCommand \(ShellWord.quoted(detected.command))")

@@ -27,7 +27,7 @@ struct ListCommand: ParsableCommand {
             for run in runs {
                 let base = run.base?.short ?? "(unborn)"
                 let commits = run.commits.count == 1 ? "1 commit" : "\(run.commits.count) commits"
-                terminal.out("\(terminal.paint(run.name.id, .yellow))  \(run.name.branch)  base \(base)  \(Self.age(run.created))  \(commits)  \(run.statusText)")
+                terminal.out("\(terminal.paint(run.name.id.terminalSafeLine, .yellow))  \(run.name.branch.terminalSafeLine)  base \(base)  \(Self.age(run.created))  \(commits)  \(run.statusText.terminalSafeLine)")
             }
         }
     }
@@ -99,28 +99,29 @@ struct ShowCommand: ParsableCommand {
                 terminal.json(RunJSON(summary))
                 return
             }
-            terminal.out("run \(terminal.paint(summary.name.id, .yellow))  (\(summary.name.ref))")
-            terminal.out("branch \(summary.name.branch), base \(summary.base?.hex ?? "(unborn)"), status \(summary.statusText)")
+            // Everything below is read back from the repository, where anyone could have put anything.
+            terminal.out("run \(terminal.paint(summary.name.id.terminalSafeLine, .yellow))  (\(summary.name.ref.terminalSafeLine))")
+            terminal.out("branch \(summary.name.branch.terminalSafeLine), base \(summary.base?.hex ?? "(unborn)"), status \(summary.statusText.terminalSafeLine)")
             terminal.out()
             let snapshot = summary.snapshot
-            terminal.out(terminal.paint("snapshot \(snapshot.id.short)", .yellow) + "  \(snapshot.summary)")
+            terminal.out(terminal.paint("snapshot \(snapshot.id.short)", .yellow) + "  \(snapshot.summary.terminalSafeLine)")
             let baseTree = try summary.base.map { try repository.commit($0).tree }
             if let staged = snapshot.trailers[Snapshotter.indexTreeTrailer].flatMap(ObjectID.init(hex:)) {
                 let stagedChanges = try repository.changes(from: baseTree, to: staged)
                 let unstagedChanges = try repository.changes(from: staged, to: snapshot.tree)
                 terminal.out("  staged:")
-                terminal.write(DiffStatText.render(stagedChanges).indented("  "))
+                terminal.write(DiffStatText.render(stagedChanges).indented("  ").terminalSafe)
                 terminal.out("  not staged (including untracked):")
-                terminal.write(DiffStatText.render(unstagedChanges).indented("  "))
+                terminal.write(DiffStatText.render(unstagedChanges).indented("  ").terminalSafe)
             }
             var previousTree = snapshot.tree
             for commit in summary.commits {
                 terminal.out()
                 terminal.out(terminal.paint("commit \(commit.id.hex)", .yellow))
-                terminal.out(commit.message.trimmingCharacters(in: .whitespacesAndNewlines).indented("    "))
+                terminal.out(commit.message.terminalSafe.trimmingCharacters(in: .whitespacesAndNewlines).indented("    "))
                 terminal.out()
-                terminal.write(DiffStatText.render(try repository.changes(from: previousTree, to: commit.tree)))
-                if patch { terminal.write(try repository.patchText(from: previousTree, to: commit.tree)) }
+                terminal.write(DiffStatText.render(try repository.changes(from: previousTree, to: commit.tree)).terminalSafe)
+                if patch { terminal.write(try repository.patchText(from: previousTree, to: commit.tree).terminalSafe) }
                 previousTree = commit.tree
             }
             if summary.commits.isEmpty {
@@ -128,7 +129,7 @@ struct ShowCommand: ParsableCommand {
                 terminal.out("No accepted commits on this run.")
             } else {
                 terminal.out()
-                terminal.out("Bring them into your work tree: git autofix apply \(summary.name.id)")
+                terminal.out("Bring them into your work tree: git autofix apply \(ShellWord.quoted(summary.name.id.terminalSafeLine))")
                 terminal.out("Or pick them with git:          git cherry-pick \(summary.snapshot.id.short)..\(summary.tip.short)")
             }
         }
@@ -175,7 +176,7 @@ struct ApplyCommand: ParsableCommand {
                 terminal.out("Nothing to apply: your working tree already has run \(summary.name.id)'s changes.")
                 return
             }
-            terminal.write(DiffStatText.render(outcome.changes))
+            terminal.write(DiffStatText.render(outcome.changes).terminalSafe)
             if let backup = outcome.backupRef {
                 terminal.out("Your previous working tree is kept at \(backup).")
             }
@@ -227,7 +228,7 @@ struct DropCommand: ParsableCommand {
             }
             for name in names {
                 let run = try catalog.drop(name)
-                terminal.out("Dropped \(name.ref) (was \(run.tip.short), \(run.commits.count) commit\(run.commits.count == 1 ? "" : "s"))")
+                terminal.out("Dropped \(name.ref.terminalSafeLine) (was \(run.tip.short), \(run.commits.count) commit\(run.commits.count == 1 ? "" : "s"))")
             }
         }
     }

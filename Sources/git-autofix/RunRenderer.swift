@@ -22,13 +22,13 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         switch event {
         case .started(let header):
             terminal.out(terminal.paint("git autofix", .bold) + " run \(terminal.paint(header.run, .yellow))")
-            terminal.out("  repository:   \(header.repository) (\(header.branch) at \(header.base.map { String($0.prefix(10)) } ?? "no commits yet"))")
-            terminal.out("  test command: \(header.testCommand)  (\(header.testCommandSource))")
-            terminal.out("  model:        \(header.model) at \(header.endpoint)")
+            terminal.out("  repository:   \(header.repository.terminalSafeLine) (\(header.branch.terminalSafeLine) at \(header.base.map { String($0.prefix(10)) } ?? "no commits yet"))")
+            terminal.out("  test command: \(header.testCommand.terminalSafeLine)  (\(header.testCommandSource.terminalSafeLine))")
+            terminal.out("  model:        \(header.model.terminalSafeLine) at \(header.endpoint.terminalSafeLine)")
             terminal.out("  sandbox:      \(header.sandbox), up to \(header.maxRounds) rounds, \(header.editFormat) edits")
             terminal.out("Running the tests on the snapshot...")
         case .dependenciesCopied(let paths):
-            terminal.out("Copied from your work tree, since the sandbox cannot fetch: \(paths.joined(separator: ", "))")
+            terminal.out("Copied from your work tree, since the sandbox cannot fetch: \(paths.joined(separator: ", ").terminalSafeLine)")
         case .baseline(let summary):
             terminal.out("Baseline: \(describe(summary))")
         case .roundStarted(let round, let characters):
@@ -39,13 +39,14 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         case .patchApplied(_, let path, let strategies):
             flushLine()
             let how = strategies.allSatisfy { $0.contains("exact") } || strategies.isEmpty ? "" : " (\(strategies.joined(separator: ", ")))"
-            terminal.out(terminal.paint("  ✓ applied \(path)\(how)", .green))
+            terminal.out(terminal.paint("  ✓ applied \(path.terminalSafeLine)\(how)", .green))
         case .patchRejected(_, let path, let reason):
             flushLine()
-            terminal.out(terminal.paint("  ✗ \(path ?? "edit") not applied: \(reason.split(separator: "\n").first ?? "")", .red))
+            let firstLine = String(reason.split(separator: "\n").first ?? "")
+            terminal.out(terminal.paint("  ✗ \((path ?? "edit").terminalSafeLine) not applied: \(firstLine.terminalSafeLine)", .red))
         case .streamCancelled(_, let reason):
             flushLine()
-            terminal.out(terminal.paint("  stream stopped: \(reason)", .dim))
+            terminal.out(terminal.paint("  stream stopped: \(reason.terminalSafeLine)", .dim))
         case .testsStarted:
             flushLine()
             terminal.out(terminal.paint("  running tests...", .dim))
@@ -60,13 +61,14 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
 
     private func streamText(_ text: String) {
         for line in reply.append(text) {
-            terminal.out("  │ " + colorDiffLine(String(line.dropLast())))
+            let withoutNewline = line.hasSuffix("\n") ? String(line.dropLast()) : line
+            terminal.out("  │ " + colorDiffLine(withoutNewline.terminalSafe))
         }
     }
 
     private func flushLine() {
         if let rest = reply.takeRest() {
-            terminal.out("  │ " + colorDiffLine(rest))
+            terminal.out("  │ " + colorDiffLine(rest.terminalSafe))
         }
     }
 
@@ -84,11 +86,11 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         text += " [\(summary.framework), \(DurationText.format(summary.seconds))]"
         if let note = summary.note { text += " — \(note)" }
         if !summary.failingTests.isEmpty && summary.failing <= 8 { text += "\n  failing: " + summary.failingTests.joined(separator: ", ") }
-        return text
+        return text.terminalSafe
     }
 
     private func roundLine(_ result: RoundResult) -> String {
-        let files = result.appliedFiles.isEmpty ? "" : " \(result.appliedFiles.joined(separator: ", "))"
+        let files = result.appliedFiles.isEmpty ? "" : " \(result.appliedFiles.joined(separator: ", ").terminalSafeLine)"
         var tokens = ""
         if let completion = result.completionTokens { tokens = ", \(completion) tokens" }
         let timing = "\(DurationText.format(result.seconds))\(tokens)"
@@ -96,11 +98,11 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         case .accepted:
             return terminal.paint("  accepted", .green) + "\(files): failing \(result.failingBefore) → \(result.failingAfter ?? 0), committed \(result.commit.map { String($0.prefix(10)) } ?? "") (\(timing))"
         case .rejected:
-            return terminal.paint("  rolled back", .yellow) + "\(files): \(result.reason) (\(timing))"
+            return terminal.paint("  rolled back", .yellow) + "\(files): \(result.reason.terminalSafeLine) (\(timing))"
         case .patchFailed:
             return terminal.paint("  patch failed", .red) + ": the explanation went back to the model (\(timing))"
         case .noEdit:
-            return terminal.paint("  no edit", .yellow) + ": \(result.reason) (\(timing))"
+            return terminal.paint("  no edit", .yellow) + ": \(result.reason.terminalSafeLine) (\(timing))"
         }
     }
 
@@ -113,7 +115,7 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         case .failing: headline = terminal.paint("Tests still failing", .red)
         case .interrupted: headline = terminal.paint("Interrupted", .yellow)
         }
-        terminal.out("\(headline) — \(outcome.stopReason). Failing: \(outcome.failingBefore) → \(outcome.failingAfter) after \(outcome.rounds) round\(outcome.rounds == 1 ? "" : "s") in \(DurationText.format(outcome.seconds)).")
+        terminal.out("\(headline) — \(outcome.stopReason.terminalSafeLine). Failing: \(outcome.failingBefore) → \(outcome.failingAfter) after \(outcome.rounds) round\(outcome.rounds == 1 ? "" : "s") in \(DurationText.format(outcome.seconds)).")
         if let prompt = outcome.promptTokens, let completion = outcome.completionTokens {
             terminal.out("Tokens: \(prompt) prompt, \(completion) completion.")
         }
@@ -122,12 +124,13 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out("  transcript:  git autofix show \(outcome.run)    remove the run: git autofix drop \(outcome.run)")
             return
         }
-        terminal.out("\(outcome.commits.count) commit\(outcome.commits.count == 1 ? "" : "s") on \(outcome.ref). Your working tree was not touched. Review:")
+        let ref = ShellWord.quoted(outcome.ref.terminalSafeLine)
+        terminal.out("\(outcome.commits.count) commit\(outcome.commits.count == 1 ? "" : "s") on \(ref). Your working tree was not touched. Review:")
         terminal.out("  git autofix show \(outcome.run)")
-        terminal.out("  git log -p \(String(outcome.snapshot.prefix(10)))..\(outcome.ref)")
+        terminal.out("  git log -p \(String(outcome.snapshot.prefix(10)))..\(ref)")
         terminal.out("Take it:")
         terminal.out("  git autofix apply \(outcome.run)        # into your working tree")
-        terminal.out("  git cherry-pick \(String(outcome.snapshot.prefix(10)))..\(outcome.ref)   # as commits on your branch")
+        terminal.out("  git cherry-pick \(String(outcome.snapshot.prefix(10)))..\(ref)   # as commits on your branch")
         terminal.out("Or drop it:")
         terminal.out("  git autofix drop \(outcome.run)")
     }
@@ -181,7 +184,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
 
     private func write(_ line: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        FileHandle.standardOutput.write(Data((Terminal.jsonSafeForTerminal(data) + "\n").utf8))
     }
 
     private static func object<T: Encodable>(_ name: String, _ value: T) -> [String: Any] {
@@ -194,25 +197,35 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
     }
 }
 
-/// A streamed reply cut into whole lines as its pieces arrive, for both renderers.
+/// A streamed reply cut into whole lines as its pieces arrive, for both renderers. Only each new
+/// piece is searched for newlines, so the work is linear in the reply; a line longer than
+/// `longestLine` bytes comes out in parts, so what is held stays bounded.
 struct StreamedLines {
-    private var pending = ""
+    static let longestLine = 16 * 1024
+    private var pending: [UInt8] = []
 
-    /// Adds `text` and returns the lines it completed, each with its newline.
+    /// Adds `text` and returns the lines it completed, each with its newline, and the pending part
+    /// once it reaches `longestLine` (without a newline).
     mutating func append(_ text: String) -> [String] {
-        pending += text
         var lines: [String] = []
-        while let newline = pending.firstIndex(of: "\n") {
-            lines.append(String(pending[...newline]))
-            pending = String(pending[pending.index(after: newline)...])
+        var rest = text.utf8[...]
+        // A newline byte never occurs inside a multi-byte UTF-8 sequence, so every cut is
+        // between characters.
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            pending += rest[...newline]
+            lines.append(String(decoding: pending, as: UTF8.self))
+            pending.removeAll(keepingCapacity: true)
+            rest = rest[rest.index(after: newline)...]
         }
+        pending += rest
+        if pending.count >= Self.longestLine, let part = takeRest() { lines.append(part) }
         return lines
     }
 
     /// The part of a line received so far, if any, which is then no longer pending.
     mutating func takeRest() -> String? {
         guard !pending.isEmpty else { return nil }
-        defer { pending = "" }
-        return pending
+        defer { pending.removeAll(keepingCapacity: true) }
+        return String(decoding: pending, as: UTF8.self)
     }
 }

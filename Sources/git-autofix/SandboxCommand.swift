@@ -60,7 +60,7 @@ struct SandboxCommand: AsyncParsableCommand {
 
         let snapshot = try Snapshotter(repository: repository).snapshot()
         let terminal = Terminal.current
-        for warning in snapshot.capture.warnings { terminal.err("warning: \(warning)") }
+        for warning in snapshot.capture.warnings { terminal.err("warning: \(warning.terminalSafe)") }
         // This is a check, not a run: the snapshot ref goes again afterwards.
         defer { try? repository.deleteReference(snapshot.run.ref, expected: snapshot.commit) }
         let checkout = try ScratchCheckout.create(repository: repository, commit: snapshot.commit)

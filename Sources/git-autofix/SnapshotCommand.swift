@@ -27,7 +27,7 @@ struct SnapshotCommand: ParsableCommand {
                 terminal.json(SnapshotJSON(snapshot))
                 return
             }
-            for warning in snapshot.capture.warnings { terminal.err("warning: \(warning)") }
+            for warning in snapshot.capture.warnings { terminal.err("warning: \(warning.terminalSafe)") }
             let counts = [
                 ("modified", snapshot.capture.modified.count),
                 ("untracked", snapshot.capture.added.count),

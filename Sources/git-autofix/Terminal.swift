@@ -47,6 +47,30 @@ struct Terminal {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        if let data = try? encoder.encode(value) { out(String(decoding: data, as: UTF8.self)) }
+        if let data = try? encoder.encode(value) { out(Self.jsonSafeForTerminal(data)) }
     }
+
+    /// A JSON document as text in which DEL and the C1 controls, which JSON encoders leave raw
+    /// (they escape only C0), are written as `\u` escapes: the same JSON, but a terminal showing it
+    /// cannot take U+009B for the start of a control sequence.
+    static func jsonSafeForTerminal(_ data: Data) -> String {
+        guard data.contains(where: { $0 == 0x7F || $0 == 0xC2 }) else { return String(decoding: data, as: UTF8.self) }
+        var text = String.UnicodeScalarView()
+        for scalar in String(decoding: data, as: UTF8.self).unicodeScalars {
+            if (0x7F...0x9F).contains(scalar.value) {
+                text.append(contentsOf: "\\u00\(String(scalar.value, radix: 16))".unicodeScalars)
+            } else {
+                text.append(scalar)
+            }
+        }
+        return String(text)
+    }
+}
+
+extension String {
+    /// This text, which git autofix did not write, as it may be printed (newlines and tabs kept).
+    var terminalSafe: String { TerminalSafeText.text(self) }
+
+    /// This text, which git autofix did not write, as it may be printed on one line.
+    var terminalSafeLine: String { TerminalSafeText.line(self) }
 }

@@ -371,7 +371,7 @@ public final class RepairLoop {
     }
 
     static func commitSubject(_ summary: String?, round: Int) -> String {
-        var text = (summary ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = TerminalSafeText.line(summary ?? "").trimmingCharacters(in: .whitespaces)
         for prefix in ["Summary:", "summary:", "SUMMARY:"] where text.hasPrefix(prefix) {
             text = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
         }
@@ -384,7 +384,8 @@ public final class RepairLoop {
         for line in reply.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.uppercased().hasPrefix("CANNOT FIX") {
-                let reason = trimmed.dropFirst("CANNOT FIX".count).trimmingCharacters(in: CharacterSet(charactersIn: ": "))
+                let reason = TerminalSafeText.line(String(trimmed.dropFirst("CANNOT FIX".count)))
+                    .trimmingCharacters(in: CharacterSet(charactersIn: ": "))
                 return reason.isEmpty ? "no reason given" : reason
             }
         }
