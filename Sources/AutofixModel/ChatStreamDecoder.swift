@@ -16,20 +16,30 @@ enum ChatStreamProblem: Error, Equatable {
     case malformed(String)
     /// The response is not an event stream at all (an HTML page).
     case notAStream(contentType: String, sample: String)
+    /// The server sent more than one of the client's limits allows.
+    case tooLarge(ResponseLimit, limitBytes: Int)
 }
 
 /// Turns the bytes of an OpenAI-style chat completion stream into deltas, the finish reason,
 /// usage and `[DONE]`.
 struct ChatStreamDecoder {
-    private var parser = SSEParser()
+    private var parser: SSEParser
     private let decoder = JSONDecoder()
+
+    init(limits: ResponseLimits = .forReply(maxTokens: 0)) {
+        parser = SSEParser(maxLineBytes: limits.lineBytes, maxEventBytes: limits.eventBytes)
+    }
 
     mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws -> [ChatStreamItem] where Bytes.Element == UInt8 {
         var items: [ChatStreamItem] = []
         for event in parser.feed(bytes) {
             try decode(event, into: &items)
         }
-        return items
+        switch parser.exceededLimit {
+        case .line?: throw ChatStreamProblem.tooLarge(.line, limitBytes: parser.maxLineBytes)
+        case .event?: throw ChatStreamProblem.tooLarge(.event, limitBytes: parser.maxEventBytes)
+        default: return items
+        }
     }
 
     func decode(_ event: SSEEvent, into items: inout [ChatStreamItem]) throws {

@@ -18,6 +18,8 @@ final class CurlTransfer: @unchecked Sendable {
         var connectOnly = false
         /// Certificate authorities to trust instead of the system's (a PEM file).
         var caInfo: String? = nil
+        /// All response headers together may not be larger than this.
+        var maxHeaderBytes = ResponseLimits.forReply(maxTokens: 0).headerBytes
     }
 
     struct Result {
@@ -32,6 +34,8 @@ final class CurlTransfer: @unchecked Sendable {
         var cancelled = false
         /// The body handler asked to stop (it found an error in the stream).
         var stoppedByReceiver = false
+        /// The headers went past `maxHeaderBytes`; the transfer was closed.
+        var headersTooLarge = false
         var connected = false
 
         func header(_ name: String) -> String? {
@@ -55,6 +59,7 @@ final class CurlTransfer: @unchecked Sendable {
     // Touched only on the transfer thread.
     private var result = Result()
     private var lastActivity = DispatchTime.now()
+    private var headerBytes = 0
 
     init(_ request: Request, onBody: @escaping BodyHandler) {
         _ = CurlTransfer.globalInit
@@ -103,7 +108,13 @@ final class CurlTransfer: @unchecked Sendable {
             curl_slist_free_all(headerList)
             errorBuffer.deallocate()
         }
-        configure(easy, headerList: headerList, errorBuffer: errorBuffer)
+        if let refused = configure(easy, headerList: headerList, errorBuffer: errorBuffer) {
+            result.code = refused.code
+            result.detail = "libcurl refused \(refused.option): \(String(cString: curl_easy_strerror(refused.code)))"
+            curl_easy_cleanup(easy)
+            curl_multi_cleanup(newMulti)
+            return result
+        }
 
         curl_multi_add_handle(newMulti, easy)
         lock.lock()
@@ -160,39 +171,52 @@ final class CurlTransfer: @unchecked Sendable {
         return result
     }
 
-    private func configure(_ easy: UnsafeMutableRawPointer, headerList: UnsafeMutablePointer<curl_slist>?, errorBuffer: UnsafeMutablePointer<CChar>) {
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        autofix_curl_setopt_string(easy, CURLOPT_URL, request.url)
-        autofix_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        autofix_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
-        autofix_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
-        autofix_curl_setopt_string(easy, CURLOPT_USERAGENT, "git-autofix/\(AutofixVersion.string)")
-        autofix_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
-        autofix_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout))
-        autofix_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
-        autofix_curl_setopt_string(easy, CURLOPT_NOPROXY, Self.noProxyList())
-        if request.connectOnly { autofix_curl_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1) }
-        if let caInfo = request.caInfo { autofix_curl_setopt_string(easy, CURLOPT_CAINFO, caInfo) }
-        if let body = request.body {
-            autofix_curl_setopt_long(easy, CURLOPT_POST, 1)
-            autofix_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.utf8.count))
-            autofix_curl_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, body)
-        } else if request.method != "GET" {
-            autofix_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+    /// Sets every option; returns the first one libcurl refused (the transfer must not start
+    /// then: a refused protocol list would leave every protocol libcurl knows allowed).
+    private func configure(
+        _ easy: UnsafeMutableRawPointer, headerList: UnsafeMutablePointer<curl_slist>?, errorBuffer: UnsafeMutablePointer<CChar>
+    ) -> (option: String, code: CURLcode)? {
+        var refused: (option: String, code: CURLcode)?
+        func check(_ option: String, _ code: CURLcode) {
+            if code != CURLE_OK, refused == nil { refused = (option, code) }
         }
-        autofix_curl_setopt_write_callback(easy) { data, size, count, context in
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        // Only http and https, for the request and for any redirect: an endpoint such as
+        // file:// or gopher:// must never reach libcurl's other protocols.
+        let protocols = ModelEndpoint.allowedSchemes.joined(separator: ",")
+        check("CURLOPT_PROTOCOLS_STR", autofix_curl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, protocols))
+        check("CURLOPT_REDIR_PROTOCOLS_STR", autofix_curl_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, protocols))
+        check("CURLOPT_URL", autofix_curl_setopt_string(easy, CURLOPT_URL, request.url))
+        check("CURLOPT_NOSIGNAL", autofix_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        check("CURLOPT_ERRORBUFFER", autofix_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+        check("CURLOPT_HTTPHEADER", autofix_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
+        check("CURLOPT_USERAGENT", autofix_curl_setopt_string(easy, CURLOPT_USERAGENT, "git-autofix/\(AutofixVersion.string)"))
+        check("CURLOPT_CONNECTTIMEOUT_MS", autofix_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)))
+        check("CURLOPT_TIMEOUT_MS", autofix_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)))
+        check("CURLOPT_TCP_NODELAY", autofix_curl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+        check("CURLOPT_NOPROXY", autofix_curl_setopt_string(easy, CURLOPT_NOPROXY, Self.noProxyList()))
+        if request.connectOnly { check("CURLOPT_CONNECT_ONLY", autofix_curl_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)) }
+        if let caInfo = request.caInfo { check("CURLOPT_CAINFO", autofix_curl_setopt_string(easy, CURLOPT_CAINFO, caInfo)) }
+        if let body = request.body {
+            check("CURLOPT_POST", autofix_curl_setopt_long(easy, CURLOPT_POST, 1))
+            check("CURLOPT_POSTFIELDSIZE_LARGE", autofix_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.utf8.count)))
+            check("CURLOPT_COPYPOSTFIELDS", autofix_curl_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, body))
+        } else if request.method != "GET" {
+            check("CURLOPT_CUSTOMREQUEST", autofix_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method))
+        }
+        check("CURLOPT_WRITEFUNCTION", autofix_curl_setopt_write_callback(easy) { data, size, count, context in
             guard let context, let data else { return 0 }
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
             return transfer.received(UnsafeRawBufferPointer(start: data, count: size * count))
-        }
-        autofix_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, context)
-        autofix_curl_setopt_header_callback(easy) { data, size, count, context in
+        })
+        check("CURLOPT_WRITEDATA", autofix_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, context))
+        check("CURLOPT_HEADERFUNCTION", autofix_curl_setopt_header_callback(easy) { data, size, count, context in
             guard let context, let data else { return 0 }
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-            transfer.receivedHeader(UnsafeRawBufferPointer(start: data, count: size * count))
-            return size * count
-        }
-        autofix_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, context)
+            return transfer.receivedHeader(UnsafeRawBufferPointer(start: data, count: size * count)) ? size * count : 0
+        })
+        check("CURLOPT_HEADERDATA", autofix_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, context))
+        return refused
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) -> Int {
@@ -208,9 +232,15 @@ final class CurlTransfer: @unchecked Sendable {
         return bytes.count
     }
 
-    private func receivedHeader(_ bytes: UnsafeRawBufferPointer) {
+    /// Returns false to close the transfer when the headers grow past their limit.
+    private func receivedHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
         lastActivity = .now()
         result.connected = true
+        headerBytes += bytes.count
+        if headerBytes > request.maxHeaderBytes {
+            result.headersTooLarge = true
+            return false
+        }
         let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if line.hasPrefix("HTTP/") {
             // A new response (after 100 Continue or a redirect) starts over.
@@ -224,6 +254,7 @@ final class CurlTransfer: @unchecked Sendable {
             result.headers.append((name, value))
             if name.lowercased() == "content-type" { result.contentType = value }
         }
+        return true
     }
 
     private static func milliseconds(_ seconds: Double) -> Int {

@@ -69,6 +69,8 @@ public struct ModelEndpoint: Sendable {
     /// An endpoint with the key looked up in `environment` (see `resolveAPIKey`). Without a key
     /// the endpoint still works for servers that need none; a variable named with
     /// `--api-key-env` that is unset or empty is a usage error, so a typo is not silently ignored.
+    /// A URL that is not http or https, or malformed, is a `ModelError` of kind `.invalidEndpoint`
+    /// (category `.usage`, exit 2), thrown before any request.
     public static func resolved(
         baseURL: String, environment: [String: String], apiKeyVariable: String? = nil, caInfo: String? = nil
     ) throws -> ModelEndpoint {
@@ -77,6 +79,7 @@ public struct ModelEndpoint: Sendable {
             throw UsageError("--api-key-env \(apiKeyVariable): that environment variable is not set or is empty",
                              hint: "export \(apiKeyVariable)=..., or leave out --api-key-env to use \(apiKeyVariables.joined(separator: ", "))")
         }
+        try validate(baseURL)
         var endpoint = ModelEndpoint(baseURL: baseURL, apiKey: key?.key, apiKeySource: key?.source)
         endpoint.caInfo = caInfo
         return endpoint
@@ -94,14 +97,14 @@ public struct ModelEndpoint: Sendable {
 extension ModelEndpoint: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
         let key = apiKey == nil ? "none" : "from \(apiKeySource ?? "configuration") (hidden)"
-        return "ModelEndpoint(\(baseURL), key: \(key), connect \(connectTimeout)s, idle \(idleTimeout)s, total \(totalTimeout)s, retries \(maxRetries))"
+        return "ModelEndpoint(\(redactedBaseURL), key: \(key), connect \(connectTimeout)s, idle \(idleTimeout)s, total \(totalTimeout)s, retries \(maxRetries))"
     }
 
     public var debugDescription: String { description }
 
     public var customMirror: Mirror {
         Mirror(self, children: [
-            "baseURL": baseURL, "apiKey": apiKey == nil ? "none" : "(hidden)", "apiKeySource": apiKeySource as Any,
+            "baseURL": redactedBaseURL, "apiKey": apiKey == nil ? "none" : "(hidden)", "apiKeySource": apiKeySource as Any,
             "connectTimeout": connectTimeout, "idleTimeout": idleTimeout, "totalTimeout": totalTimeout,
             "maxRetries": maxRetries,
         ])

@@ -30,6 +30,12 @@ public struct ModelError: AutofixError, Equatable {
         case timeout(TimeoutKind)
         /// The consuming task was cancelled.
         case cancelled
+        /// The server sent more than a limit allows (a line, an event, the reply, a body); the
+        /// transfer was closed at once.
+        case responseTooLarge(ResponseLimit)
+        /// The endpoint URL is malformed or not http/https. A usage error (exit 2): no request
+        /// was made.
+        case invalidEndpoint
     }
 
     public enum TimeoutKind: String, Sendable, Equatable {
@@ -56,19 +62,31 @@ public struct ModelError: AutofixError, Equatable {
     /// Text already delivered to the consumer before the failure.
     public let receivedCharacters: Int
 
-    public var category: ExitCategory { .model }
+    public var category: ExitCategory { kind == .invalidEndpoint ? .usage : .model }
 
     public init(
         kind: Kind, message: String, hint: String? = nil, url: String, status: Int? = nil,
         serverMessage: String? = nil, retryAfter: Double? = nil, availableModels: [String]? = nil,
         attempts: Int = 1, receivedCharacters: Int = 0
     ) {
+        // Credentials in the URL never leave this type, whichever message forgot to redact them.
+        // The full `user:password@` only occurs in a URL; a password alone is hidden too when it
+        // is long enough not to match ordinary words.
+        let secret = ModelEndpoint.credentials(in: url).map(String.init)
+        var password: String?
+        if let secret, let colon = secret.firstIndex(of: ":") { password = String(secret[secret.index(after: colon)...]) }
+        func scrub(_ text: String) -> String {
+            guard let secret, !secret.isEmpty, secret != "***" else { return text }
+            var text = text.replacingOccurrences(of: secret + "@", with: "***@")
+            if let password, password.count >= 6 { text = text.replacingOccurrences(of: password, with: "***") }
+            return text
+        }
         self.kind = kind
-        self.message = message
-        self.hint = hint
-        self.url = url
+        self.message = scrub(message)
+        self.hint = hint.map(scrub)
+        self.url = ModelEndpoint.redacted(url)
         self.status = status
-        self.serverMessage = serverMessage
+        self.serverMessage = serverMessage.map(scrub)
         self.retryAfter = retryAfter
         self.availableModels = availableModels
         self.attempts = attempts
@@ -90,7 +108,7 @@ enum ModelErrors {
     static func connectionRefused(_ endpoint: ModelEndpoint, url: String, attempts: Int) -> ModelError {
         ModelError(
             kind: .connectionRefused,
-            message: "no model server at \(endpoint.baseURL) (connection refused after \(attempts) attempt\(attempts == 1 ? "" : "s"))",
+            message: "no model server at \(endpoint.redactedBaseURL) (connection refused after \(attempts) attempt\(attempts == 1 ? "" : "s"))",
             hint: "start one, e.g. `vllm serve \(ModelEndpoint.defaultModel)`, or set the endpoint with `git config autofix.endpoint URL` (or AUTOFIX_ENDPOINT)",
             url: url, attempts: attempts)
     }
@@ -98,7 +116,7 @@ enum ModelErrors {
     static func transport(_ endpoint: ModelEndpoint, url: String, detail: String) -> ModelError {
         let certificate = detail.localizedCaseInsensitiveContains("certificate")
         return ModelError(
-            kind: .transport, message: "could not talk to the model server at \(endpoint.baseURL): \(detail)",
+            kind: .transport, message: "could not talk to the model server at \(endpoint.redactedBaseURL): \(detail)",
             hint: certificate
                 ? "its certificate is not trusted; if a private CA signed it, point git config autofix.sslCAInfo (or AUTOFIX_SSL_CAINFO) at that CA's PEM file"
                 : "check that autofix.endpoint is right and the server is reachable", url: url)
@@ -109,17 +127,17 @@ enum ModelErrors {
         let hint: String
         switch kind {
         case .connect:
-            message = "could not connect to \(endpoint.baseURL) within \(DurationText.format(endpoint.connectTimeout))"
+            message = "could not connect to \(endpoint.redactedBaseURL) within \(DurationText.format(endpoint.connectTimeout))"
             hint = "check that the server is up and reachable, or raise the connect timeout"
         case .idle:
-            message = "the model server at \(endpoint.baseURL) sent nothing for \(DurationText.format(endpoint.idleTimeout))"
+            message = "the model server at \(endpoint.redactedBaseURL) sent nothing for \(DurationText.format(endpoint.idleTimeout))"
                 + (received > 0 ? " after \(received) characters" : "")
             hint = "the server may be overloaded or stuck; check its log, or raise the idle timeout for slow prompt processing"
         case .total:
-            message = "the request to \(endpoint.baseURL) took longer than \(DurationText.format(endpoint.totalTimeout))"
+            message = "the request to \(endpoint.redactedBaseURL) took longer than \(DurationText.format(endpoint.totalTimeout))"
             hint = "raise the total timeout, or lower max_tokens"
         case .timeLimit:
-            message = "the time allowed for this request ran out before the model at \(endpoint.baseURL) finished its reply"
+            message = "the time allowed for this request ran out before the model at \(endpoint.redactedBaseURL) finished its reply"
                 + (received > 0 ? " (\(received) characters received)" : "")
             hint = "allow more time (git autofix --timeout, or autofix.timeout)"
         }
@@ -130,11 +148,11 @@ enum ModelErrors {
         let message: String
         let hint: String
         if let source = endpoint.apiKeySource {
-            message = "the model server at \(endpoint.baseURL) rejected the API key from \(source) (HTTP \(status))"
+            message = "the model server at \(endpoint.redactedBaseURL) rejected the API key from \(source) (HTTP \(status))"
                 + (serverMessage.map { ": \($0)" } ?? "")
             hint = "check the key in \(source), or name another variable with --api-key-env NAME"
         } else {
-            message = "the model server at \(endpoint.baseURL) needs an API key (HTTP \(status))"
+            message = "the model server at \(endpoint.redactedBaseURL) needs an API key (HTTP \(status))"
                 + (serverMessage.map { ": \($0)" } ?? "")
             hint = "export the key in one of \(keyVariables), or name the variable with --api-key-env NAME"
         }
@@ -142,17 +160,17 @@ enum ModelErrors {
     }
 
     static func notFound(_ endpoint: ModelEndpoint, url: String, model: String?, serverMessage: String?, available: [String]?) -> ModelError {
-        var message = "HTTP 404 from \(url): "
-        message += model.map { "the server does not know the model \"\($0)\", or \(endpoint.baseURL) is not the right base URL" }
-            ?? "\(endpoint.baseURL) is not the right base URL"
+        var message = "HTTP 404 from \(ModelEndpoint.redacted(url)): "
+        message += model.map { "the server does not know the model \"\($0)\", or \(endpoint.redactedBaseURL) is not the right base URL" }
+            ?? "\(endpoint.redactedBaseURL) is not the right base URL"
         if let serverMessage { message += " (\(serverMessage))" }
         let hint: String
         if let available, !available.isEmpty {
             hint = "the server serves: \(available.joined(separator: ", ")); set one with `git config autofix.model NAME`"
         } else if available != nil {
-            hint = "the server lists no models at \(endpoint.url("models"))"
+            hint = "the server lists no models at \(ModelEndpoint.redacted(endpoint.url("models")))"
         } else {
-            hint = "\(endpoint.url("models")) did not answer either: the base URL usually ends in /v1 (e.g. \(ModelEndpoint.defaultBaseURL))"
+            hint = "\(ModelEndpoint.redacted(endpoint.url("models"))) did not answer either: the base URL usually ends in /v1 (e.g. \(ModelEndpoint.defaultBaseURL))"
         }
         return ModelError(
             kind: .notFound, message: message, hint: hint, url: url, status: 404, serverMessage: serverMessage,
@@ -170,7 +188,7 @@ enum ModelErrors {
     static func rateLimited(_ endpoint: ModelEndpoint, url: String, retryAfter: Double?, serverMessage: String?, attempts: Int) -> ModelError {
         ModelError(
             kind: .rateLimited,
-            message: "the model server at \(endpoint.baseURL) is rate limiting (HTTP 429) after \(attempts) attempts"
+            message: "the model server at \(endpoint.redactedBaseURL) is rate limiting (HTTP 429) after \(attempts) attempts"
                 + (serverMessage.map { ": \($0)" } ?? ""),
             hint: retryAfter.map { "it asks to wait \(DurationText.format($0)); try again later" } ?? "try again later, or check your plan's limits",
             url: url, status: 429, serverMessage: serverMessage, retryAfter: retryAfter, attempts: attempts)
@@ -179,7 +197,7 @@ enum ModelErrors {
     static func server(_ endpoint: ModelEndpoint, url: String, status: Int, serverMessage: String?, retryAfter: Double?, attempts: Int) -> ModelError {
         ModelError(
             kind: .server,
-            message: "the model server at \(endpoint.baseURL) failed (HTTP \(status)) after \(attempts) attempt\(attempts == 1 ? "" : "s")"
+            message: "the model server at \(endpoint.redactedBaseURL) failed (HTTP \(status)) after \(attempts) attempt\(attempts == 1 ? "" : "s")"
                 + (serverMessage.map { ": \($0)" } ?? ""),
             hint: "check the server's log; it may still be loading the model or be out of memory",
             url: url, status: status, serverMessage: serverMessage, retryAfter: retryAfter, attempts: attempts)
@@ -188,8 +206,8 @@ enum ModelErrors {
     static func unexpectedStatus(_ endpoint: ModelEndpoint, url: String, status: Int, serverMessage: String?) -> ModelError {
         ModelError(
             kind: .unexpectedStatus,
-            message: "unexpected HTTP \(status) from \(url)" + (serverMessage.map { ": \($0)" } ?? ""),
-            hint: "check that \(endpoint.baseURL) is an OpenAI-compatible endpoint",
+            message: "unexpected HTTP \(status) from \(ModelEndpoint.redacted(url))" + (serverMessage.map { ": \($0)" } ?? ""),
+            hint: "check that \(endpoint.redactedBaseURL) is an OpenAI-compatible endpoint",
             url: url, status: status, serverMessage: serverMessage)
     }
 
@@ -210,13 +228,46 @@ enum ModelErrors {
     static func truncated(url: String, received: Int) -> ModelError {
         ModelError(
             kind: .truncatedStream,
-            message: "the reply stream from \(url) ended without [DONE] or a finish reason, after \(received) characters",
+            message: "the reply stream from \(ModelEndpoint.redacted(url)) ended without [DONE] or a finish reason, after \(received) characters",
             hint: "the server may have crashed or dropped the connection; check its log and run again",
             url: url, status: 200, receivedCharacters: received)
     }
 
     static func cancelled(url: String, received: Int) -> ModelError {
         ModelError(kind: .cancelled, message: "the model request was cancelled", url: url, receivedCharacters: received)
+    }
+
+    static func invalidEndpoint(url: String, problem: String) -> ModelError {
+        ModelError(
+            kind: .invalidEndpoint, message: "invalid model endpoint: \(problem)",
+            hint: "set an http or https base URL such as \(ModelEndpoint.defaultBaseURL) with --endpoint, `git config autofix.endpoint URL` or AUTOFIX_ENDPOINT",
+            url: url, attempts: 0)
+    }
+
+    static func tooLarge(_ limit: ResponseLimit, limitBytes: Int, _ endpoint: ModelEndpoint, url: String, received: Int) -> ModelError {
+        let size = ResponseLimits.describe(limitBytes)
+        let server = "the model server at \(endpoint.redactedBaseURL)"
+        let message: String
+        let hint: String
+        switch limit {
+        case .line:
+            message = "\(server) sent more than \(size) without a line break; the stream was closed"
+            hint = "an OpenAI-compatible server streams short `data:` lines; check that the endpoint is one (and not a proxy or a file server)"
+        case .event:
+            message = "\(server) sent a single stream event of more than \(size); the stream was closed"
+            hint = "check that the endpoint is an OpenAI-compatible server that streams chat.completion.chunk events"
+        case .reply:
+            message = "\(server) sent a reply of more than \(size), more than the completion token limit allows; the stream was closed"
+                + (received > 0 ? " after \(received) characters" : "")
+            hint = "the server did not stop at max_tokens; if such long replies are wanted, raise --max-diff-tokens (autofix.maxDiffTokens)"
+        case .body:
+            message = "\(server) sent a response body of more than \(size); the transfer was closed"
+            hint = "check that the endpoint is an OpenAI-compatible API and not a file or media server"
+        case .headers:
+            message = "\(server) sent more than \(size) of response headers; the transfer was closed"
+            hint = "check that the endpoint is an OpenAI-compatible API, and any proxy in front of it"
+        }
+        return ModelError(kind: .responseTooLarge(limit), message: message, hint: hint, url: url, receivedCharacters: received)
     }
 
     /// A short, single-line excerpt for messages.

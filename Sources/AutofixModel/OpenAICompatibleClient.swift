@@ -32,16 +32,33 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ModelEvent, Error> {
         let (stream, continuation) = AsyncThrowingStream<ModelEvent, Error>.makeStream()
-        let task = Task { await self.runStream(request, continuation) }
+        let start = DispatchTime.now()
+        let task = Task { await self.runStream(request, continuation, start: start) }
         // Fires when the consumer stops iterating or its task is cancelled; the transfer aborts.
         continuation.onTermination = { _ in task.cancel() }
-        return stream
+        guard let limit = request.timeLimit else { return stream }
+        // The transfer may be long over while a slow consumer still works through the text it
+        // left behind; the time limit holds for the consumer too: once it has run out, the next
+        // event is the time-limit error, whatever is still buffered.
+        let deadline = start.uptimeNanoseconds + UInt64(max(limit, 0) * 1e9)
+        let source = DeadlineIterator(stream.makeAsyncIterator())
+        let url = endpoint.url("chat/completions")
+        let endpoint = endpoint
+        return AsyncThrowingStream {
+            if DispatchTime.now().uptimeNanoseconds >= deadline, !source.ended {
+                source.end()
+                task.cancel()
+                throw ModelErrors.timeout(.timeLimit, endpoint, url: url, received: source.deliveredCharacters)
+            }
+            return try await source.next()
+        }
     }
 
     /// Connects to the endpoint (TCP, and TLS for https) without sending a request, retrying a
     /// refused connection as every request does (a server that is still starting).
     public func checkReachable() async throws {
         let url = endpoint.url("chat/completions")
+        try ModelEndpoint.validate(endpoint.baseURL)
         try await retrying { attempt in
             let transfer = CurlTransfer(
                 CurlTransfer.Request(
@@ -59,12 +76,18 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
     /// The model ids the server lists at `/models`.
     public func listModels() async throws -> [String] {
         let url = endpoint.url("models")
+        try ModelEndpoint.validate(endpoint.baseURL)
         var body: [UInt8] = []
         try await retrying { attempt in
-            observer?(.request(method: "GET", url: url, attempt: attempt, bodyBytes: 0))
-            let (result, received) = await fetch(url: url, timeouts: endpoint)
+            observeRequest("GET", url, attempt: attempt, bodyBytes: 0)
+            let (result, received, tooLarge) = await fetch(url: url, timeouts: endpoint)
             body = received
-            if result.status > 0 { observer?(.response(status: result.status, url: url)) }
+            observeResponse(result.status, url)
+            if let tooLarge, (200..<300).contains(result.status) {
+                return Failure(error: ModelErrors.tooLarge(tooLarge, limitBytes: tooLarge == .headers
+                                                           ? ResponseLimits.wholeBody.headerBytes : ResponseLimits.wholeBody.bodyBytes,
+                                                           endpoint, url: url, received: 0), retryable: false)
+            }
             return failure(result, body: received, url: url, attempts: attempt, model: nil)
         }
         guard let models = Self.modelIDs(in: body) else {
@@ -73,6 +96,14 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
                 sample: ModelErrors.sample(String(decoding: body, as: UTF8.self)), received: 0)
         }
         return models
+    }
+
+    private func observeRequest(_ method: String, _ url: String, attempt: Int, bodyBytes: Int) {
+        observer?(.request(method: method, url: ModelEndpoint.redacted(url), attempt: attempt, bodyBytes: bodyBytes))
+    }
+
+    private func observeResponse(_ status: Int, _ url: String) {
+        if status > 0 { observer?(.response(status: status, url: ModelEndpoint.redacted(url))) }
     }
 
     /// Asks `model` for a single token and reports how long that took.
@@ -95,10 +126,18 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
 
     // MARK: - Streaming
 
-    private func runStream(_ request: ChatRequest, _ continuation: AsyncThrowingStream<ModelEvent, Error>.Continuation) async {
+    private func runStream(
+        _ request: ChatRequest, _ continuation: AsyncThrowingStream<ModelEvent, Error>.Continuation, start: DispatchTime
+    ) async {
         let url = endpoint.url("chat/completions")
+        do {
+            try ModelEndpoint.validate(endpoint.baseURL)
+        } catch {
+            continuation.finish(throwing: error)
+            return
+        }
         let body = RequestBody.chatCompletion(request)
-        let start = DispatchTime.now()
+        let limits = ResponseLimits.forReply(maxTokens: request.maxTokens)
         func timeLeft() -> Double? { request.timeLimit.map { $0 - Self.seconds(since: start) } }
         func timeLimitReached(received: Int) -> ModelError {
             ModelErrors.timeout(.timeLimit, endpoint, url: url, received: received)
@@ -106,7 +145,7 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let reply = ReplyReceiver(continuation: continuation, start: start)
+            let reply = ReplyReceiver(continuation: continuation, start: start, limits: limits)
             let left = timeLeft()
             if let left, left <= 0 {
                 continuation.finish(throwing: timeLimitReached(received: 0).with(attempts: attempt - 1))
@@ -114,15 +153,16 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             }
             // The caller's limit replaces the endpoint's total timeout when it is the nearer one.
             let limitedByCaller = left.map { $0 < endpoint.totalTimeout } ?? false
-            observer?(.request(method: "POST", url: url, attempt: attempt, bodyBytes: body.utf8.count))
+            observeRequest("POST", url, attempt: attempt, bodyBytes: body.utf8.count)
             let transfer = CurlTransfer(
                 CurlTransfer.Request(
                     method: "POST", url: url, headers: headers(accept: "text/event-stream"), body: body,
                     connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout,
-                    totalTimeout: limitedByCaller ? left! : endpoint.totalTimeout, caInfo: endpoint.caInfo),
+                    totalTimeout: limitedByCaller ? left! : endpoint.totalTimeout, caInfo: endpoint.caInfo,
+                    maxHeaderBytes: limits.headerBytes),
                 onBody: reply.receive)
             let result = await transfer.run()
-            if result.status > 0 { observer?(.response(status: result.status, url: url)) }
+            observeResponse(result.status, url)
 
             if result.cancelled || Task.isCancelled {
                 continuation.finish(throwing: ModelErrors.cancelled(url: url, received: reply.deliveredCharacters))
@@ -209,8 +249,13 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
             return fail(ModelErrors.malformed(
                 url: url, what: "a \(contentType) page instead of an event stream (is the base URL the API's, ending in /v1?)",
                 sample: sample, received: received))
+        case .tooLarge(let limit, let limitBytes)?:
+            return fail(ModelErrors.tooLarge(limit, limitBytes: limitBytes, endpoint, url: url, received: received))
         case nil:
             break
+        }
+        if result.headersTooLarge {
+            return fail(ModelErrors.tooLarge(.headers, limitBytes: reply.limits.headerBytes, endpoint, url: url, received: received))
         }
         if result.idleTimedOut {
             return fail(ModelErrors.timeout(.idle, endpoint, url: url, received: received))
@@ -288,21 +333,24 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
         quick.connectTimeout = min(endpoint.connectTimeout, 5)
         quick.idleTimeout = min(endpoint.idleTimeout, 5)
         quick.totalTimeout = min(endpoint.totalTimeout, 10)
-        let (result, body) = await fetch(url: endpoint.url("models"), timeouts: quick)
-        guard result.code == CURLE_OK, (200..<300).contains(result.status) else { return nil }
+        let (result, body, tooLarge) = await fetch(url: endpoint.url("models"), timeouts: quick)
+        guard result.code == CURLE_OK, tooLarge == nil, (200..<300).contains(result.status) else { return nil }
         return Self.modelIDs(in: body)
     }
 
-    private func fetch(url: String, timeouts: ModelEndpoint) async -> (CurlTransfer.Result, [UInt8]) {
+    /// A GET whose body is read whole; the limit says which size limit closed the transfer.
+    private func fetch(url: String, timeouts: ModelEndpoint) async -> (CurlTransfer.Result, [UInt8], ResponseLimit?) {
         let collector = BodyCollector()
         let transfer = CurlTransfer(
             CurlTransfer.Request(
                 method: "GET", url: url, headers: headers(accept: "application/json"), body: nil,
                 connectTimeout: timeouts.connectTimeout, idleTimeout: timeouts.idleTimeout,
-                totalTimeout: timeouts.totalTimeout, caInfo: endpoint.caInfo),
+                totalTimeout: timeouts.totalTimeout, caInfo: endpoint.caInfo,
+                maxHeaderBytes: ResponseLimits.wholeBody.headerBytes),
             onBody: collector.receive)
         let result = await transfer.run()
-        return (result, collector.bytes)
+        let tooLarge: ResponseLimit? = result.headersTooLarge ? .headers : collector.exceededLimit ? .body : nil
+        return (result, collector.bytes, tooLarge)
     }
 
     private func headers(accept: String) -> [String] {
@@ -321,5 +369,36 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
 
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+/// The consumer's side of a stream with a time limit: hands on the events of the underlying
+/// stream until it ends, or until the limit ends it first.
+private final class DeadlineIterator: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<ModelEvent, Error>.AsyncIterator?
+
+    init(_ iterator: AsyncThrowingStream<ModelEvent, Error>.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    var ended: Bool { iterator == nil }
+    private(set) var deliveredCharacters = 0
+
+    /// Drops the underlying iterator, which cancels its stream.
+    func end() { iterator = nil }
+
+    func next() async throws -> ModelEvent? {
+        guard iterator != nil else { return nil }
+        do {
+            guard let event = try await iterator!.next() else {
+                iterator = nil
+                return nil
+            }
+            if case .delta(let text) = event { deliveredCharacters += text.count }
+            return event
+        } catch {
+            iterator = nil
+            throw error
+        }
     }
 }

@@ -16,7 +16,15 @@ public struct SSEEvent: Sendable, Equatable {
 /// The event-stream parser of the HTML standard ("Parsing an event stream"), fed bytes in chunks
 /// of any size. Works on bytes and decodes UTF-8 only when an event is complete, so a chunk
 /// boundary inside a multi-byte character, or between the CR and LF of a line ending, is harmless.
+///
+/// Every byte is looked at once, so the cost is linear in the stream however it is chunked. A
+/// line or event longer than its limit stops the parser for good (`exceededLimit` says which):
+/// the bytes are not kept, so a server that never sends a line break cannot grow memory.
 public struct SSEParser {
+    public let maxLineBytes: Int
+    public let maxEventBytes: Int
+    /// Set when a line or an event grew past its limit; the parser then ignores all input.
+    public private(set) var exceededLimit: ResponseLimit?
     private var line: [UInt8] = []
     private var data: [UInt8] = []
     private var hasData = false
@@ -25,11 +33,16 @@ public struct SSEParser {
     private var previousWasCR = false
     private var atStart = true
 
-    public init() {}
+    public init(maxLineBytes: Int = .max, maxEventBytes: Int = .max) {
+        self.maxLineBytes = maxLineBytes
+        self.maxEventBytes = maxEventBytes
+    }
 
-    /// Feeds the next bytes and returns the events they complete, in order.
+    /// Feeds the next bytes and returns the events they complete, in order. Once a limit was
+    /// exceeded, returns the events completed before that and nothing ever after.
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [SSEEvent] where Bytes.Element == UInt8 {
         var events: [SSEEvent] = []
+        guard exceededLimit == nil else { return events }
         for byte in bytes {
             if byte == 0x0A, previousWasCR {
                 previousWasCR = false
@@ -40,11 +53,20 @@ public struct SSEParser {
                 previousWasCR = byte == 0x0D
                 if let event = processLine() { events.append(event) }
                 line.removeAll(keepingCapacity: true)
+                if data.count > maxEventBytes { return stop(.event) }
             } else {
+                guard line.count < maxLineBytes else { return stop(.line) }
                 line.append(byte)
             }
         }
         return events
+
+        func stop(_ limit: ResponseLimit) -> [SSEEvent] {
+            exceededLimit = limit
+            line = []
+            data = []
+            return events
+        }
     }
 
     private mutating func processLine() -> SSEEvent? {
