@@ -21,6 +21,10 @@ final class PrivateIndex {
         var index: OpaquePointer?
         do {
             try check(git_index_open(&index, scratch.path), "reading the index")
+        } catch let error as GitError where error.message.contains("'sdir'") {
+            try? FileManager.default.removeItem(at: scratch)
+            throw GitError(.other, "the index is a sparse index (index.sparse), which git autofix cannot read",
+                           hint: "turn it back into a full index, keeping your sparse checkout: git sparse-checkout init --no-sparse-index")
         } catch {
             try? FileManager.default.removeItem(at: scratch)
             throw error
@@ -85,6 +89,17 @@ final class PrivateIndex {
     private static func copyFailure(writing destination: URL) -> GitError {
         GitError(.other, "could not write a private copy of the index to \(destination.path): \(String(cString: strerror(errno)))",
                  hint: "check that the temporary directory is writable (TMPDIR)")
+    }
+
+    /// Whether the entry at `path` is marked skip-worktree: outside a sparse checkout's cone,
+    /// absent from disk by design, and to be recorded as the index has it.
+    func isSkipWorktree(_ path: String) -> Bool {
+        guard let entry = git_index_get_bypath(pointer, path, 0) else { return false }
+        return PrivateIndex.isSkipWorktree(entry.pointee)
+    }
+
+    static func isSkipWorktree(_ entry: git_index_entry) -> Bool {
+        entry.flags_extended & UInt16(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0
     }
 
     func writeTree(in repository: Repository) throws -> ObjectID {

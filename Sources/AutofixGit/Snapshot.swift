@@ -12,6 +12,10 @@ public struct Snapshot: Sendable {
     public let capture: CapturedWorkingTree
     /// The commit recording what was staged, when it differed from HEAD.
     public let stagedCommit: ObjectID?
+
+    /// Files over `LargeFile.warningBytes` that this snapshot stored, to warn the user about
+    /// (each has a `warning` line).
+    public var largeFiles: [LargeFile] { capture.largeFiles }
 }
 
 /// Records what is on disk as a commit on a new run ref. Never writes the work tree, the index,

@@ -12,6 +12,9 @@ public struct CapturedWorkingTree: Sendable {
     public let deleted: [String]
     /// Notes for the user, e.g. about submodules whose inner changes are not recorded.
     public let warnings: [String]
+    /// The files this capture stored that are larger than `LargeFile.warningBytes`, in the
+    /// order they were stored, for the user to hear about.
+    public let largeFiles: [LargeFile]
 
     public var isClean: Bool { modified.isEmpty && added.isEmpty && deleted.isEmpty }
 }
@@ -21,10 +24,7 @@ struct WorkingTreeCapture {
     let repository: Repository
 
     func capture() throws -> CapturedWorkingTree {
-        guard let workdir = repository.workingDirectory, !repository.isBare else {
-            throw GitError(.bareRepository, "this is a bare repository: it has no working tree to snapshot",
-                           hint: "run git autofix from a checkout (a clone or `git worktree add`)")
-        }
+        let workdir = try repository.requireWorkingDirectory()
         if let operation = repository.operationInProgress {
             throw GitError(.repositoryBusy, "a \(operation) is in progress in \(workdir.path)",
                            hint: "finish it or abort it (e.g. `git \(operation) --continue` or `git \(operation) --abort`), then run git autofix again")
@@ -34,14 +34,14 @@ struct WorkingTreeCapture {
         let changes: Changes
         switch try WorkingTreeScan(repository: repository, index: index, workdir: workdir).run() {
         case .candidates(let paths):
-            changes = paths.isEmpty ? Changes() : try applyWorkingTreeChanges(to: index, onlyAt: paths)
+            changes = paths.isEmpty ? Changes() : try applyWorkingTreeChanges(to: index, in: workdir, onlyAt: paths)
         case .needsFullDiff:
-            changes = try applyWorkingTreeChanges(to: index, onlyAt: nil)
+            changes = try applyWorkingTreeChanges(to: index, in: workdir, onlyAt: nil)
         }
         let tree = try IndexTreeWriter(repository: repository, index: index).write() ?? index.writeTree(in: repository)
         return CapturedWorkingTree(
             tree: tree, indexTree: indexTree, modified: changes.modified, added: changes.added,
-            deleted: changes.deleted, warnings: changes.warnings + dirtySubmoduleWarnings())
+            deleted: changes.deleted, warnings: changes.warnings + dirtySubmoduleWarnings(), largeFiles: changes.largeFiles)
     }
 
     private struct Changes {
@@ -49,11 +49,12 @@ struct WorkingTreeCapture {
         var added: [String] = []
         var deleted: [String] = []
         var warnings: [String] = []
+        var largeFiles: [LargeFile] = []
     }
 
     /// Compares the work tree with the index (everywhere, or only at `paths`, matched exactly)
     /// and records every difference in the index.
-    private func applyWorkingTreeChanges(to index: PrivateIndex, onlyAt paths: [String]?) throws -> Changes {
+    private func applyWorkingTreeChanges(to index: PrivateIndex, in workdir: URL, onlyAt paths: [String]?) throws -> Changes {
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
         options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
@@ -79,10 +80,14 @@ struct WorkingTreeCapture {
 
         var captured = Changes()
         let filters = ExternalFilterGuard(repository: repository)
+        let largeFiles = LargeFileStore(repository: repository, index: index, workdir: workdir)
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
             let oldPath = String(cString: delta.old_file.path)
             let newPath = String(cString: delta.new_file.path)
+            // Outside a sparse checkout's cone: not on disk by design, recorded as the index
+            // has it (libgit2's diff reports such entries as deleted).
+            if index.isSkipWorktree(oldPath) { continue }
             switch delta.status {
             case GIT_DELTA_DELETED:
                 try check(git_index_remove_bypath(index.pointer, oldPath), "recording the deletion of \(oldPath)")
@@ -90,7 +95,13 @@ struct WorkingTreeCapture {
             case GIT_DELTA_MODIFIED, GIT_DELTA_TYPECHANGE, GIT_DELTA_UNTRACKED, GIT_DELTA_ADDED:
                 let path = newPath.hasSuffix("/") ? String(newPath.dropLast()) : newPath
                 try filters.ensureNoExternalFilter(for: path)
-                let result = git_index_add_bypath(index.pointer, path)
+                let size = regularFileSize(workdir.path + "/" + path)
+                let result: Int32
+                if let size, size >= LargeFileStore.threshold, try largeFiles.add(path) {
+                    result = 0
+                } else {
+                    result = git_index_add_bypath(index.pointer, path)
+                }
                 if result < 0 {
                     let error = GitError(libgit2: result, operation: "recording \(path)")
                     if newPath.hasSuffix("/") {
@@ -100,11 +111,19 @@ struct WorkingTreeCapture {
                     throw error
                 }
                 if delta.status == GIT_DELTA_UNTRACKED { captured.added.append(path) } else { captured.modified.append(path) }
+                if let size, size > LargeFile.warningBytes { captured.largeFiles.append(LargeFile(path: path, bytes: size)) }
             default:
                 continue
             }
         }
         return captured
+    }
+
+    /// The size of the regular file at `path`, or nil for anything else.
+    private func regularFileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int64(info.st_size)
     }
 
     private func dirtySubmoduleWarnings() -> [String] {

@@ -11,8 +11,10 @@ import Foundation
 /// A path left out must be one libgit2's full diff would report as unmodified, so the checks
 /// are the same or stricter than libgit2's (`maybe_modified` in diff_generate.c): any stat
 /// difference, any entry not older than the index, any submodule or flagged entry is a
-/// candidate. Whatever this scan does not model (an untracked nested repository, a special
-/// file, a case-insensitive index) makes it give up, and the caller diffs everything.
+/// candidate. Skip-worktree entries (outside a sparse checkout's cone) are never candidates:
+/// the snapshot records them as the index has them. Whatever this scan does not model (an
+/// untracked nested repository, a special file, a case-insensitive index) makes it give up,
+/// and the caller diffs everything.
 struct WorkingTreeScan {
     enum Outcome {
         /// Paths to compare (tracked entries that may have changed, untracked files).
@@ -61,6 +63,11 @@ struct WorkingTreeScan {
                 defer { directory.close() }
                 while position < end {
                     let entry = entries[position]
+                    // Outside a sparse checkout's cone: kept as the index has it, whatever is on disk.
+                    if PrivateIndex.isSkipWorktree(entry) {
+                        position += 1
+                        continue
+                    }
                     let (descriptor, name) = directory.locate(entry.path)
                     if fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
                         changed[position] = true

@@ -5,15 +5,27 @@ import Foundation
 public struct PathPolicy: Sendable {
     public let root: URL
     public let protectedGlobs: [Glob]
+    /// Patterns given as `!glob`: what they match is not protected, whatever else says so.
+    public let unprotectedGlobs: [Glob]
     public let allowModeChanges: Bool
     private let resolvedRoot: String
 
-    public init(root: URL, protectedGlobs: [String] = [], allowModeChanges: Bool = false) {
+    /// `protectedGlobs` as `protectedGlobs(configured:noTestEdits:)` returns them: a `!glob`
+    /// lifts the protection of what it matches.
+    public init(root: URL, protectedGlobs: [String] = PathPolicy.defaultProtectedGlobs, allowModeChanges: Bool = false) {
         self.root = root
-        self.protectedGlobs = protectedGlobs.filter { !$0.isEmpty }.map(Glob.init)
+        let patterns = protectedGlobs.filter { !$0.isEmpty && $0 != "!" }
+        self.protectedGlobs = patterns.filter { !$0.hasPrefix("!") }.map(Glob.init)
+        unprotectedGlobs = patterns.filter { $0.hasPrefix("!") }.map { Glob(String($0.dropFirst())) }
         self.allowModeChanges = allowModeChanges
         resolvedRoot = Self.realPath(root.path) ?? root.standardizedFileURL.path
     }
+
+    /// Protected unless the user says otherwise: `.gitmodules` decides what git fetches and
+    /// runs on `submodule update`, `.gitattributes` which filters and diff drivers git runs on
+    /// checkout and diff, so a patch to either reaches beyond the files it changes.
+    /// `git config --add autofix.protect '!.gitattributes'` lifts it.
+    public static let defaultProtectedGlobs = [".gitmodules", ".gitattributes"]
 
     /// Where tests usually live, for `--no-test-edits`: the model may then fix code, not tests.
     public static let testFileGlobs: [String] = [
@@ -22,10 +34,12 @@ public struct PathPolicy: Sendable {
         "*.spec.js", "*.spec.ts", "*Tests.swift", "*Test.java", "*Tests.java",
     ]
 
-    /// The globs to protect: the user's `autofix.protect` values (each may hold several patterns
-    /// separated by commas or spaces), plus the test files when test edits are not allowed.
+    /// The globs to protect: the defaults, the user's `autofix.protect` values (each may hold
+    /// several patterns separated by commas or spaces; `!glob` lifts a protection), plus the
+    /// test files when test edits are not allowed.
     public static func protectedGlobs(configured: [String], noTestEdits: Bool) -> [String] {
-        var globs = configured.flatMap { $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
+        var globs = defaultProtectedGlobs
+        globs += configured.flatMap { $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
         if noTestEdits { globs += testFileGlobs }
         return globs
     }
@@ -42,17 +56,30 @@ public struct PathPolicy: Sendable {
     /// Checks one repository-relative path: syntax, protection, and where it really leads.
     public func checkPath(_ path: String) throws {
         if let problem = RepoPath.problem(path) {
-            throw PatchError(.unsafePath, path: path, message: "Refused to write \(path): \(problem).",
+            throw PatchError(.unsafePath, path: path, message: "Refused to write \(GitPathRules.visible(path)): \(problem).",
                              feedback: "Not applied: \(problem).")
         }
-        if let glob = protectedGlobs.first(where: { $0.matches(path) }) {
+        if let glob = protectingGlob(path) {
+            let isDefault = PathPolicy.defaultProtectedGlobs.contains(glob.pattern)
             throw PatchError(
                 .protectedPath, path: path,
-                message: "Refused to change \(path): it matches the protected pattern '\(glob.pattern)'.",
+                message: "Refused to change \(path): it matches the protected pattern '\(glob.pattern)'"
+                    + (isDefault ? ", protected by default because it changes what git runs and how it filters files." : "."),
                 feedback: "Not applied: \(path) is protected (pattern '\(glob.pattern)') and must not be changed. Fix the problem in other files.",
-                hint: "remove the pattern from `git config autofix.protect` to allow it")
+                hint: isDefault
+                    ? "to let the model change it: git config --add autofix.protect '!\(glob.pattern)'"
+                    : "remove the pattern from `git config autofix.protect` to allow it")
         }
         try checkResolution(path)
+    }
+
+    /// The glob that protects `path`, or nil. Another spelling of a special dot file
+    /// (`GITMOD~1`, `.gitattributes.`) counts as that file, for protecting and for lifting.
+    private func protectingGlob(_ path: String) -> Glob? {
+        let canonical = GitPathRules.canonical(path)
+        let spellings = canonical == path ? [path] : [path, canonical]
+        if unprotectedGlobs.contains(where: { glob in spellings.contains(where: glob.matches) }) { return nil }
+        return protectedGlobs.first { glob in spellings.contains(where: glob.matches) }
     }
 
     /// Every existing component must be a directory or file that stays inside the checkout;

@@ -18,12 +18,9 @@ enum RepoPath {
         if components.contains(where: { $0 == ".." }) {
             return "'\(path)' contains '..'; paths must stay inside the repository"
         }
-        if components.contains(where: { $0.lowercased() == ".git" }) {
-            return "'\(path)' is inside .git; only files of the working tree may be changed"
-        }
         if components.contains(where: { $0.isEmpty || $0 == "." }) {
             return "'\(path)' has an empty or '.' component"
         }
-        return nil
+        return GitPathRules.problem(path)
     }
 }
