@@ -19,11 +19,13 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "AutofixSupport"),
+        // Calls Swift's Glibc module does not import (they need _GNU_SOURCE), kept in C.
+        .target(name: "CSystem"),
+        .target(name: "AutofixSupport", dependencies: ["CSystem"]),
         .target(name: "AutofixGit", dependencies: ["CGit2", "CZlib", "AutofixSupport"]),
         .target(name: "AutofixModel", dependencies: ["CCurl", "AutofixSupport"]),
         .target(name: "AutofixPatch", dependencies: ["AutofixSupport"]),
-        .target(name: "AutofixSandbox", dependencies: ["AutofixSupport"]),
+        .target(name: "AutofixSandbox", dependencies: ["AutofixSupport", "CSystem"]),
         .target(name: "AutofixTestReport", dependencies: ["AutofixSupport"]),
         .target(
             name: "AutofixCore",

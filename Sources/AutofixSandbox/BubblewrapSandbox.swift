@@ -77,7 +77,7 @@ public struct BubblewrapSandbox: Sandbox {
             arguments += ["--setenv", name, value]
         }
         arguments += Self.systemBinds()
-        if let memory = request.limits.memoryBytes { arguments += ["--size", "\(memory)"] }
+        if let disk = request.limits.diskBytes { arguments += ["--size", "\(disk)"] }
         arguments += ["--tmpfs", "/tmp", "--dir", SandboxEnvironment.home]
         for prefix in toolchains.prefixes { arguments += ["--ro-bind", prefix, prefix] }
         for bind in request.readOnlyBinds {

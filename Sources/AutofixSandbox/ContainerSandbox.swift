@@ -27,7 +27,7 @@ public struct ContainerSandbox: Sandbox {
         let checkout = request.workDirectory.resolvingSymlinksInPath().path
         var arguments = [
             "run", "--name", name, "--init",
-            "--network", "none", "--read-only", "--tmpfs", "/tmp:rw,exec,nosuid,nodev",
+            "--network", "none", "--read-only", "--tmpfs", "/tmp:rw,exec,nosuid,nodev" + (request.limits.diskBytes.map { ",size=\($0)" } ?? ""),
             "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
             "--pids-limit", "\(request.limits.maxProcesses ?? SandboxLimits.defaultMaxProcesses)",
             "--cpus", "\(ProcessInfo.processInfo.activeProcessorCount)",
@@ -53,7 +53,8 @@ public struct ContainerSandbox: Sandbox {
             guard FileManager.default.fileExists(atPath: bind) else { throw SandboxError(.bindMissing(path: bind)) }
             arguments += ["--volume", "\(bind):\(bind):ro"]
         }
-        arguments += ["--volume", "\(checkout):\(Self.workspace):rw", "--workdir", Self.workspace]
+        // nosuid: a setuid file the tests make there gives nobody anything, inside or out.
+        arguments += ["--volume", "\(checkout):\(Self.workspace):rw,nosuid,nodev", "--workdir", Self.workspace]
         arguments += [image, "/bin/sh", "-c", #"mkdir -p "$HOME" && exec /bin/sh -c "$1""#, "autofix", request.command]
         return arguments
     }

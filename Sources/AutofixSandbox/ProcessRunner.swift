@@ -33,6 +33,7 @@ enum ProcessRunner {
             if let processes = limits.maxProcesses { limitsScript.append(("-p", UInt64(processes))) }
         }
         let rlimits = limitsScript
+        let disk = DiskWatch(directory: launch.directory, limit: limits.diskBytes)
         let cancelled = CancelFlag()
         let running = RunningProcess()
         let end: ProcessEnd = try await withTaskCancellationHandler {
@@ -60,7 +61,7 @@ enum ProcessRunner {
                     process.openGate()
                     if cancelled.isSet { process.killTree() }
                     let end = process.supervise(timeout: limits.timeout, outputBytes: limits.outputBytes,
-                                                isCancelled: { cancelled.isSet })
+                                                isCancelled: { cancelled.isSet }, overLimit: { disk?.check() ?? false })
                     continuation.resume(returning: end)
                 }
                 thread.name = "git-autofix sandbox"
@@ -82,12 +83,15 @@ enum ProcessRunner {
             if limitHit == nil { limitHit = seen.limit }
             if let code = seen.exitCode, end.signal == nil, !end.timedOut { exitCode = code }
         }
+        if disk?.exceeded == true { limitHit = .disk }
         if end.timedOut { limitHit = .timeout }
         if end.cancelled { throw CancellationError() }
         if limitHit == nil, end.stdout.overflowed || end.stderr.overflowed { limitHit = .output }
         var stderr = end.stderr.text
         if end.timedOut {
             stderr += "\n[git-autofix: killed after the \(formatSeconds(limits.timeout)) test timeout]\n"
+        } else if limitHit == .disk, let bytes = limits.diskBytes {
+            stderr += "\n[git-autofix: killed: the tests wrote more than \(bytes >> 20) MiB (autofix.sandboxDisk)]\n"
         }
         return SandboxResult(
             exitCode: end.timedOut ? nil : exitCode, signal: end.signal, stdout: end.stdout.text, stderr: stderr,

@@ -10,21 +10,26 @@ public struct SandboxLimits: Sendable, Equatable {
     public var maxProcesses: Int?
     /// Bytes kept per stream; beyond it the head and the tail are kept and the middle dropped.
     public var outputBytes: Int
+    /// What the writable space may hold: the checkout the tests see, and /tmp on its own.
+    public var diskBytes: UInt64?
 
     public static let defaultTimeout: Double = 600
     public static let defaultMaxProcesses = 4096
     public static let defaultOutputBytes = 4 << 20
+    public static let defaultDiskBytes: UInt64 = 4 << 30
 
     public init(
         timeout: Double = SandboxLimits.defaultTimeout,
         memoryBytes: UInt64? = nil,
         maxProcesses: Int? = SandboxLimits.defaultMaxProcesses,
-        outputBytes: Int = SandboxLimits.defaultOutputBytes
+        outputBytes: Int = SandboxLimits.defaultOutputBytes,
+        diskBytes: UInt64? = SandboxLimits.defaultDiskBytes
     ) {
         self.timeout = timeout
         self.memoryBytes = memoryBytes
         self.maxProcesses = maxProcesses
         self.outputBytes = outputBytes
+        self.diskBytes = diskBytes
     }
 }
 
@@ -77,7 +82,7 @@ public struct SandboxRequest: Sendable {
 
 /// Which limit ended or truncated a run.
 public enum LimitHit: String, Sendable, Equatable {
-    case timeout, memory, processes, output
+    case timeout, memory, processes, output, disk
 }
 
 /// What a test run did.

@@ -1,3 +1,5 @@
+import AutofixSupport
+import CSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +47,10 @@ final class SupervisedProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         posix_spawn_file_actions_adddup2(&actions, gatePipe[0], 3)
+        // Nothing else the caller or this process holds open (a terminal, a socket, a file the
+        // user opened with `exec 7>file`) reaches the command; the gate closes 3 itself.
+        let closing = autofix_spawn_addclosefrom(&actions, 4)
+        guard closing == 0 else { throw SandboxError(.spawnFailed(program: arguments[0], errno: closing)) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -123,7 +129,10 @@ final class SupervisedProcess: @unchecked Sendable {
 
     /// Reads both streams until the process is gone, killing the tree at the deadline. Blocks:
     /// call it from a thread of its own.
-    func supervise(timeout: Double, outputBytes: Int, isCancelled: () -> Bool) -> ProcessEnd {
+    /// `overLimit` is asked on every pass (about 20 times a second) whether a limit the backend
+    /// watches itself (the disk) was passed; then the tree is killed.
+    func supervise(timeout: Double, outputBytes: Int, isCancelled: () -> Bool,
+                   overLimit: () -> Bool = { false }) -> ProcessEnd {
         let start = Date()
         var end = ProcessEnd(
             exitCode: nil, signal: nil, stdout: CappedOutput(capacity: outputBytes),
@@ -144,6 +153,7 @@ final class SupervisedProcess: @unchecked Sendable {
                 end.cancelled = true
                 killTree()
             }
+            if !wasKilled, exitedAt == nil, overLimit() { killTree() }
             // The command exited but something it started still holds the pipes (only possible
             // without a pid namespace): give it a moment to flush, then end the group.
             if let exitedAt, Date().timeIntervalSince(exitedAt) > 0.5, !wasKilled {

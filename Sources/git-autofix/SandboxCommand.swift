@@ -13,7 +13,7 @@ struct SandboxCommand: AsyncParsableCommand {
         abstract: "Run a command in the test sandbox, in a scratch checkout of your working tree.",
         discussion: """
             Settings: autofix.sandbox (backend), autofix.image and autofix.sandboxRuntime (containers), \
-            autofix.testTimeout, autofix.sandboxMemory, autofix.sandboxProcesses, autofix.sandboxBind (extra read-only paths, repeatable), \
+            autofix.testTimeout, autofix.sandboxMemory, autofix.sandboxDisk, autofix.sandboxProcesses, autofix.sandboxBind (extra read-only paths, repeatable), \
             autofix.sandboxEnv (environment variable names to pass in, repeatable).
             """
     )
@@ -26,6 +26,9 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Option(help: "Memory for the whole run, e.g. 2g (default: autofix.sandboxMemory, else unlimited).")
     var memory: String?
+
+    @Option(help: "What the tests may write, e.g. 8g (default: autofix.sandboxDisk, else 4g).")
+    var disk: String?
 
     @Option(name: .customLong("max-processes"), help: "Processes the run may have at once (default: autofix.sandboxProcesses, else 4096).")
     var maxProcesses: Int?
@@ -53,7 +56,7 @@ struct SandboxCommand: AsyncParsableCommand {
     private func runInSandbox() async throws -> Int32 {
         let repository = try currentRepository()
         let settings = try SandboxSettings.resolve(
-            SandboxSettings.Flags(backend: backend?.rawValue, image: image, runtime: runtime, memory: memory,
+            SandboxSettings.Flags(backend: backend?.rawValue, image: image, runtime: runtime, memory: memory, disk: disk,
                                   maxProcesses: maxProcesses, testTimeout: testTimeout),
             config: { repository.configString($0) }, configList: { repository.configStrings($0) })
         let sandbox = try settings.makeSandbox()
@@ -63,14 +66,11 @@ struct SandboxCommand: AsyncParsableCommand {
         for warning in snapshot.capture.warnings { terminal.err("warning: \(warning.terminalSafe)") }
         // This is a check, not a run: the snapshot ref goes again afterwards.
         defer { try? repository.deleteReference(snapshot.run.ref, expected: snapshot.commit) }
-        let checkout = try ScratchCheckout.create(repository: repository, commit: snapshot.commit)
-        defer { checkout.remove() }
-        if let workTree = repository.workingDirectory {
-            try FetchedDependencies.copy(from: workTree, into: checkout.directory)
-        }
+        let scratch = try ScratchSession(repository: repository, commit: snapshot.commit)
+        defer { scratch.remove() }
 
         let shellCommand = command.count == 1 ? command[0] : command.map(ShellWord.quoted).joined(separator: " ")
-        let result = try await sandbox.run(settings.request(command: shellCommand, in: checkout.directory))
+        let result = try await sandbox.run(settings.request(command: shellCommand, in: scratch.prepareTestRun()))
         terminal.write(result.stdout)
         FileHandle.standardError.write(Data(result.stderr.utf8))
         terminal.err("git autofix sandbox (\(settings.backend.rawValue)): \(result.summary)")

@@ -22,4 +22,7 @@ final class BubblewrapEscapeTests: XCTestCase {
     func testChildIgnoringSIGTERMIsKilled() async throws { try await scenarios().childIgnoringSIGTERM() }
     func testOutputFloodIsCapped() async throws { try await scenarios().outputFlood() }
     func testCancellingLeavesNothingRunning() async throws { try await scenarios().cancellation() }
+    func testOnlyStandardDescriptorsReachTheSandbox() async throws { try await scenarios().inheritedDescriptors() }
+    func testSetuidFilesGiveNothing() async throws { try await scenarios().setuidFile() }
+    func testDiskFillerIsStopped() async throws { try await scenarios().diskFiller() }
 }

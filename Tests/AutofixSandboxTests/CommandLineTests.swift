@@ -19,7 +19,7 @@ final class CommandLineTests: XCTestCase {
                       ["--tmpfs", "/tmp:rw,exec,nosuid,nodev"], ["--cap-drop", "ALL"], ["--security-opt", "no-new-privileges"],
                       ["--pids-limit", "128"], ["--memory", "\(512 << 20)", "--memory-swap", "\(512 << 20)"],
                       ["--user", "\(getuid()):\(getgid())"], ["--runtime", "runsc"], ["--volume", "/usr/share:/usr/share:ro"],
-                      ["--volume", "\(checkout.url.resolvingSymlinksInPath().path):/workspace:rw", "--workdir", "/workspace"],
+                      ["--volume", "\(checkout.url.resolvingSymlinksInPath().path):/workspace:rw,nosuid,nodev", "--workdir", "/workspace"],
                       ["--env", "HOME=/tmp/home"], ["--env", "TERM=dumb"]] {
             XCTAssertTrue(line.contains(flags.joined(separator: " ")), "missing \(flags) in \(line)")
         }

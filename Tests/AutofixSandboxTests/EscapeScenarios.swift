@@ -214,6 +214,60 @@ final class EscapeScenarios {
         try finish()
     }
 
+    /// Only 0, 1 and 2 reach the command: not a file the caller holds open (`exec 7>file`), not a
+    /// socket of the tool's own, and standard input is /dev/null.
+    func inheritedDescriptors() async throws {
+        let target = outside.file("descriptor-\(marker).txt")
+        try "".write(to: target, atomically: true, encoding: .utf8)
+        let held = open(target.path, O_WRONLY | O_APPEND)
+        XCTAssertGreaterThan(held, 2)
+        defer { close(held) }
+        var pair: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair), 0)
+        defer { pair.forEach { close($0) } }
+        XCTAssertNotEqual(fcntl(held, F_GETFD), -1, "the test process holds the descriptor open, without FD_CLOEXEC")
+        XCTAssertEqual(fcntl(held, F_GETFD) & FD_CLOEXEC, 0)
+        let probe = "busybox ls /proc/$$/fd; echo END; for fd in \(held) \(pair[0]) \(pair[1]); do (echo written >&$fd) 2>/dev/null && echo WROTE$fd; done; busybox readlink /proc/$$/fd/0"
+        let before = try Self.hostState(outside: outside, repository: repository)
+
+        let attack = try await run(probe)
+        XCTAssertFalse(attack.stdout.contains("WROTE"), attack.combinedOutput)
+        // Listed by a plain command, so the shell holds no pipe or saved descriptor of its own then.
+        let lines = attack.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Array(lines.prefix { $0 != "END" }), ["0", "1", "2"], "only the standard descriptors are open: \(attack.combinedOutput)")
+        XCTAssertEqual(lines.last, "/dev/null", attack.combinedOutput)
+        XCTAssertEqual(try Self.hostState(outside: outside, repository: repository), before)
+        XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "")
+    }
+
+    /// A setuid copy of a program made in the checkout runs without privilege there (the mount is
+    /// nosuid), and the checkout is no place another user can reach it.
+    func setuidFile() async throws {
+        let make = "busybox cp /bin/busybox idx && busybox chmod 4755 idx && busybox grep -c nosuid /proc/self/mountinfo >/dev/null && busybox awk -v d=\"$(pwd)\" '$5 == d { print $6 }' /proc/self/mountinfo"
+        let attack = try await run(make)
+        XCTAssertEqual(attack.exitCode, 0, attack.combinedOutput)
+        let options = attack.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
+        XCTAssertTrue(options.contains("nosuid"), "the checkout is mounted nosuid inside: \(attack.stdout)")
+        try finish()
+    }
+
+    /// What the tests write to the checkout is bounded: a writer past the limit is stopped and the
+    /// limit is named; /tmp is bounded by the same size.
+    func diskFiller() async throws {
+        let fill = "busybox dd if=/dev/zero of=big-\(marker) bs=1048576 count=400 2>&1; echo WROTE"
+        let attack = try await run(fill, limits: SandboxLimits(timeout: 60, diskBytes: 32 << 20))
+        XCTAssertEqual(attack.limitHit, .disk, attack.summary + attack.combinedOutput)
+        XCTAssertFalse(attack.succeeded)
+        XCTAssertTrue(attack.stderr.contains("autofix.sandboxDisk"), attack.stderr)
+        try FileManager.default.removeItem(at: checkout.file("big-\(marker)"))
+
+        let tmp = try await run("busybox dd if=/dev/zero of=/tmp/big bs=1048576 count=400 2>/dev/null && echo FILLED; echo DONE",
+                                limits: SandboxLimits(timeout: 60, diskBytes: 32 << 20))
+        XCTAssertTrue(tmp.stdout.contains("DONE"), tmp.combinedOutput)
+        XCTAssertFalse(tmp.stdout.contains("FILLED"), "/tmp is bounded too: \(tmp.combinedOutput)")
+        try finish()
+    }
+
     // MARK: - Resources
 
     func forkBomb() async throws {

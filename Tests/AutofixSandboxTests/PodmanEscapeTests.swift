@@ -26,4 +26,7 @@ final class PodmanEscapeTests: XCTestCase {
     func testChildIgnoringSIGTERMIsKilled() async throws { try await scenarios().childIgnoringSIGTERM() }
     func testOutputFloodIsCapped() async throws { try await scenarios().outputFlood() }
     func testCancellingLeavesNothingRunning() async throws { try await scenarios().cancellation() }
+    func testOnlyStandardDescriptorsReachTheSandbox() async throws { try await scenarios().inheritedDescriptors() }
+    func testSetuidFilesGiveNothing() async throws { try await scenarios().setuidFile() }
+    func testDiskFillerIsStopped() async throws { try await scenarios().diskFiller() }
 }

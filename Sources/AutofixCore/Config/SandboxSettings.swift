@@ -20,15 +20,17 @@ public struct SandboxSettings: Sendable {
         public var image: String?
         public var runtime: String?
         public var memory: String?
+        public var disk: String?
         public var maxProcesses: Int?
         public var testTimeout: String?
 
         public init(backend: String? = nil, image: String? = nil, runtime: String? = nil, memory: String? = nil,
-                    maxProcesses: Int? = nil, testTimeout: String? = nil) {
+                    disk: String? = nil, maxProcesses: Int? = nil, testTimeout: String? = nil) {
             self.backend = backend
             self.image = image
             self.runtime = runtime
             self.memory = memory
+            self.disk = disk
             self.maxProcesses = maxProcesses
             self.testTimeout = testTimeout
         }
@@ -51,6 +53,13 @@ public struct SandboxSettings: Sendable {
                 throw UsageError("memory limit `\(text)` is not a size", hint: "use e.g. 512m or 2g (git config autofix.sandboxMemory)")
             }
             limits.memoryBytes = bytes
+        }
+        if let text = flags.disk ?? config("autofix.sandboxDisk") {
+            guard let bytes = SandboxLimits.bytes(text) else {
+                let source = flags.disk != nil ? "--disk" : "git config autofix.sandboxDisk"
+                throw UsageError("\(source) is `\(text)`, which is not a size", hint: "use e.g. 512m or 8g")
+            }
+            limits.diskBytes = bytes
         }
         if let text = flags.maxProcesses.map(String.init) ?? config("autofix.sandboxProcesses") {
             guard let count = Int(text), count > 0 else {

@@ -35,6 +35,7 @@ public struct SandboxTestExecutor: TestExecutor {
         case .memory: note = "the tests hit the memory limit"
         case .processes: note = "the tests hit the process limit"
         case .output: note = "the test output was cut to its head and tail"
+        case .disk: note = "the tests hit the disk limit (autofix.sandboxDisk) and were stopped"
         case nil: note = nil
         }
         return TestExecution(output: result.combinedOutput, exitCode: result.exitCode,
