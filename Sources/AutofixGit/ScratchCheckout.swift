@@ -12,12 +12,21 @@ public final class ScratchCheckout {
         self.directory = directory
     }
 
-    /// Writes the files of `commit` into a new directory under `parent` (the system temp dir by
-    /// default). The user's work tree and index are not read or written.
-    public static func create(repository: Repository, commit: ObjectID, under parent: URL? = nil) throws -> ScratchCheckout {
-        let base = parent ?? FileManager.default.temporaryDirectory
-        let directory = base.appendingPathComponent("git-autofix-\(RunName.newID())", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// Writes the files of `commit` into `directory`, which this call makes (mode 0700) and which
+    /// must not exist: a directory someone else made is never reused. The user's work tree and
+    /// index are not read or written.
+    public static func create(repository: Repository, commit: ObjectID, at directory: URL) throws -> ScratchCheckout {
+        guard mkdir(directory.path, 0o700) == 0 else { throw SystemCallError("mkdir", path: directory.path) }
+        return try fill(directory, repository: repository, commit: commit)
+    }
+
+    /// The same in a new private directory (`mkdtemp`) under the system temp dir.
+    public static func create(repository: Repository, commit: ObjectID) throws -> ScratchCheckout {
+        let directory = try PrivateDirectory.make(under: FileManager.default.temporaryDirectory, prefix: "git-autofix-")
+        return try fill(directory, repository: repository, commit: commit)
+    }
+
+    private static func fill(_ directory: URL, repository: Repository, commit: ObjectID) throws -> ScratchCheckout {
         let checkout = ScratchCheckout(directory: directory)
         do {
             try checkout.write(commit: commit, from: repository, paths: nil)
@@ -80,24 +89,11 @@ public final class ScratchCheckout {
         }
     }
 
-    /// Deletes the directory and everything in it (test output included).
+    /// Deletes the directory and everything in it, following no link.
     public func remove() {
         guard !removed else { return }
         removed = true
-        makeWritable(directory)
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// Tests may leave read-only directories behind (Go's module cache does); removal needs +w.
-    private func makeWritable(_ url: URL) {
-        guard let enumerator = FileManager.default.enumerator(atPath: url.path) else { return }
-        for case let relative as String in enumerator {
-            let path = url.appendingPathComponent(relative).path
-            var info = stat()
-            if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_mode & S_IWUSR == 0 {
-                chmod(path, info.st_mode | S_IWUSR | S_IXUSR)
-            }
-        }
+        try? DirectoryHandle.open(directory.deletingLastPathComponent().path).remove(directory.lastPathComponent)
     }
 }
 

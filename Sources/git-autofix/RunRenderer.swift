@@ -29,6 +29,8 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out("Running the tests on the snapshot...")
         case .dependenciesCopied(let paths):
             terminal.out("Copied from your work tree, since the sandbox cannot fetch: \(paths.joined(separator: ", ").terminalSafeLine)")
+        case .scratchKept(let checkout, let sandbox):
+            terminal.out("Kept the scratch checkout: \(checkout.terminalSafeLine) (what the tests saw, build output included: \(sandbox.terminalSafeLine))")
         case .baseline(let summary):
             terminal.out("Baseline: \(describe(summary))")
         case .roundStarted(let round, let characters):
@@ -160,6 +162,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         switch event {
         case .started(let header): line = Self.object("started", header)
         case .dependenciesCopied(let paths): line = ["event": "dependencies_copied", "paths": paths]
+        case .scratchKept(let checkout, let sandbox): line = ["event": "scratch_kept", "checkout": checkout, "sandbox": sandbox]
         case .baseline(let summary): line = Self.object("baseline", summary)
         case .roundStarted(let round, let characters):
             line = ["event": "round_started", "round": round, "prompt_characters": characters]

@@ -54,14 +54,18 @@ public final class RepairLoop {
         emit(.started(header))
         transcript.record("header", header)
 
-        let scratch = try ScratchCheckout.create(repository: repository, commit: snapshot.commit, under: scratchParent)
-        defer { if !keepScratch { scratch.remove() } }
-        if let workTree = repository.workingDirectory {
-            let copied = try FetchedDependencies.copy(from: workTree, into: scratch.directory)
-            if !copied.isEmpty {
-                emit(.dependenciesCopied(paths: copied))
-                transcript.record("dependencies", ["copied_from_work_tree": copied])
+        let scratch = try ScratchSession(repository: repository, commit: snapshot.commit, under: scratchParent)
+        defer {
+            if keepScratch {
+                try? scratch.keep()
+                emit(.scratchKept(checkout: scratch.checkout.directory.path, sandbox: scratch.view.directory.path))
+            } else {
+                scratch.remove()
             }
+        }
+        if !scratch.copiedDependencies.isEmpty {
+            emit(.dependenciesCopied(paths: scratch.copiedDependencies))
+            transcript.record("dependencies", ["copied_from_work_tree": scratch.copiedDependencies])
         }
 
         do {
@@ -82,7 +86,7 @@ public final class RepairLoop {
 
     // MARK: rounds
 
-    private func rounds(state: inout RunState, scratch: ScratchCheckout, transcript: RunTranscript) async throws -> RunOutcome {
+    private func rounds(state: inout RunState, scratch: ScratchSession, transcript: RunTranscript) async throws -> RunOutcome {
         let baseline = try await runTests(in: scratch, round: 0, state: state, transcript: transcript)
         state.baseline = baseline.report
         state.accepted = baseline.report
@@ -97,18 +101,18 @@ public final class RepairLoop {
         }
 
         let builder = PromptBuilder(editFormat: settings.editFormat, testCommand: settings.testCommand)
-        let digest = FailureDigest.make(report: baseline.report, output: baseline.output, repositoryRoot: scratch.directory)
+        let digest = FailureDigest.make(report: baseline.report, output: baseline.output, repositoryRoot: scratch.checkout.directory)
         let snapshotTree = try repository.commit(state.snapshot.commit).tree
         let allFiles = try repository.filePaths(in: snapshotTree)
         state.knownFiles = Set(allFiles)
         var conversation = Conversation(system: builder.systemMessage)
         // Files the failures name first, then the code they import, then what the user changed.
         let named = unique(known(digest.referencedFiles, state))
-        let namedFiles = readFiles(named, in: scratch.directory)
+        let namedFiles = readFiles(named, in: scratch.checkout.directory)
         let related = RelatedFiles(repositoryFiles: allFiles).related(to: namedFiles.map(\.content), excluding: Set(named))
         let firstFiles = unique(known(named + related + state.snapshot.capture.modified + state.snapshot.capture.added, state))
         conversation.start(builder.firstMessage(
-            issue: settings.issueText, repositoryMap: allFiles, files: readFiles(firstFiles, in: scratch.directory),
+            issue: settings.issueText, repositoryMap: allFiles, files: readFiles(firstFiles, in: scratch.checkout.directory),
             digest: digest.text))
 
         var emptyReplies = 0
@@ -148,7 +152,7 @@ public final class RepairLoop {
     }
 
     private func playRound(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
-                           scratch: ScratchCheckout, transcript: RunTranscript) async throws -> RoundResult {
+                           scratch: ScratchSession, transcript: RunTranscript) async throws -> RoundResult {
         let roundStart = Date()
         let messages = conversation.messages
         let promptCharacters = messages.reduce(0) { $0 + $1.content.count }
@@ -162,8 +166,8 @@ public final class RepairLoop {
         // The reply must end within the run's time budget too, not only the test runs.
         request.timeLimit = settings.timeout.map { $0 - Date().timeIntervalSince(state.started) }
 
-        let policy = PathPolicy(root: scratch.directory, protectedGlobs: settings.protectedGlobs)
-        let applier = PatchApplier(root: scratch.directory, policy: policy)
+        let policy = PathPolicy(root: scratch.checkout.directory, protectedGlobs: settings.protectedGlobs)
+        let applier = PatchApplier(root: scratch.checkout.directory, policy: policy)
         let parser = StreamingDiffParser(format: settings.editFormat)
         var reply = ""
         var touched: [String] = []
@@ -181,7 +185,7 @@ public final class RepairLoop {
                 return "The edit for \(path ?? "an unnamed file") was rejected: \(reason)"
             case .patch(let patch):
                 do {
-                    let stamps = FreshTimestamps(paths: patch.touchedPaths, in: scratch.directory)
+                    let stamps = FreshTimestamps(paths: patch.touchedPaths, in: scratch.checkout.directory)
                     let report = try applier.apply(patch)
                     stamps.bump()
                     touched += report.touchedPaths
@@ -268,7 +272,7 @@ public final class RepairLoop {
             try rollBack(touched, in: scratch, to: state.tip)
             conversation.append(user: builder.feedbackMessage(
                 outcome: "Your change could not be applied, so nothing of it was kept:\n\(failure)",
-                digest: nil, files: readFiles(unique(touched), in: scratch.directory)))
+                digest: nil, files: readFiles(unique(touched), in: scratch.checkout.directory)))
             return record(result(.patchFailed, failure))
         }
         if touched.isEmpty {
@@ -289,7 +293,7 @@ public final class RepairLoop {
         let comparison = ReportComparison(before: before, after: after)
         // Accepted only when nothing that passed now fails (or vanished) and fewer tests fail.
         let improved = comparison.isImprovement
-        let digest = FailureDigest.make(report: after, output: execution.output, repositoryRoot: scratch.directory)
+        let digest = FailureDigest.make(report: after, output: execution.output, repositoryRoot: scratch.checkout.directory)
 
         if improved {
             let commit = try commitRound(round, touched: touched, summary: parser.summaryLine, before: before, after: after,
@@ -300,7 +304,7 @@ public final class RepairLoop {
                 outcome: "Your change was applied and committed: failing tests went from \(before.failingCount) to \(after.failingCount)."
                     + (after.allPassed ? " All tests pass now." : ""),
                 digest: after.allPassed ? nil : digest.text,
-                files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.directory)))
+                files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
             return record(result(.accepted, "failing \(before.failingCount) -> \(after.failingCount)", after: after,
                                  commit: commit, testSeconds: execution.summary.seconds), tests: execution.summary)
         }
@@ -316,7 +320,7 @@ public final class RepairLoop {
         }
         conversation.append(user: builder.feedbackMessage(
             outcome: "Your change was applied and the tests ran, but it was rolled back because \(reason).",
-            digest: digest.text, files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.directory)))
+            digest: digest.text, files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
         return record(result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing,
                              testSeconds: execution.summary.seconds), tests: execution.summary)
     }
@@ -324,9 +328,9 @@ public final class RepairLoop {
     // MARK: pieces
 
     /// Puts `paths` back as they are in `commit`, with modification times that caches notice.
-    private func rollBack(_ paths: [String], in scratch: ScratchCheckout, to commit: ObjectID) throws {
-        let stamps = FreshTimestamps(paths: paths, in: scratch.directory)
-        try scratch.restore(paths: paths, to: commit, from: repository)
+    private func rollBack(_ paths: [String], in scratch: ScratchSession, to commit: ObjectID) throws {
+        let stamps = FreshTimestamps(paths: paths, in: scratch.checkout.directory)
+        try scratch.checkout.restore(paths: paths, to: commit, from: repository)
         stamps.bump()
     }
 
@@ -336,24 +340,27 @@ public final class RepairLoop {
         let summary: TestSummary
     }
 
-    private func runTests(in scratch: ScratchCheckout, round: Int, state: RunState, transcript: RunTranscript) async throws -> Execution {
+    private func runTests(in scratch: ScratchSession, round: Int, state: RunState, transcript: RunTranscript) async throws -> Execution {
         var timeout = settings.testTimeout
         if let budget = settings.timeout {
             timeout = max(1, min(timeout, budget - Date().timeIntervalSince(state.started)))
         }
-        let execution = try await tests.runTests(in: scratch.directory, timeout: timeout)
+        let view = try scratch.prepareTestRun()
+        let execution = try await tests.runTests(in: view, timeout: timeout)
         transcript.saveTestOutput(execution.output, round: round)
-        let report = TestReportParser.parse(output: execution.output, exitCode: execution.exitCode, timedOut: execution.timedOut)
+        // Paths the tests printed name the view; the host resolves them in its own checkout.
+        let output = execution.output.replacingOccurrences(of: view.path + "/", with: scratch.checkout.directory.path + "/")
+        let report = TestReportParser.parse(output: output, exitCode: execution.exitCode, timedOut: execution.timedOut)
         let summary = TestSummary(
             framework: report.framework, failing: report.failingCount, passing: report.passingIDs.count,
             failingTests: report.failing.map(\.id).sorted(), exitCode: execution.exitCode, timedOut: execution.timedOut,
             seconds: execution.seconds, note: [report.note, execution.limitNote].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
-        return Execution(report: report, output: execution.output, summary: summary)
+        return Execution(report: report, output: output, summary: summary)
     }
 
     private func commitRound(_ round: Int, touched: [String], summary: String?, before: TestReport, after: TestReport,
-                             state: inout RunState, scratch: ScratchCheckout) throws -> ObjectID {
-        let tree = try TreeBuilder(repository: repository).tree(from: state.tip, replacing: touched, in: scratch.directory)
+                             state: inout RunState, scratch: ScratchSession) throws -> ObjectID {
+        let tree = try TreeBuilder(repository: repository).tree(from: state.tip, replacing: touched, in: scratch.checkout.directory)
         let subject = Self.commitSubject(summary, round: round)
         let message = Trailers.message(subject: subject, trailers: [
             ("Autofix-Run", state.snapshot.run.id),

@@ -5,6 +5,8 @@ public enum RunEvent: Sendable {
     case started(RunHeader)
     /// Ignored paths copied from the work tree into the scratch checkout (fetched dependencies).
     case dependenciesCopied(paths: [String])
+    /// `--keep-scratch`: where the host's checkout and the sandbox's view of it stay.
+    case scratchKept(checkout: String, sandbox: String)
     case baseline(TestSummary)
     case roundStarted(round: Int, promptCharacters: Int)
     case modelText(round: Int, text: String)

@@ -1,0 +1,56 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The private place where one run (or one `git autofix sandbox` command) works: a fresh
+/// directory only this user can enter, holding the host's own checkout of the snapshot, where
+/// patches are applied, files are read for prompts and commits are built, and the view the
+/// sandbox sees, which `prepareTestRun()` brings to the host's checkout before each test run.
+/// Nothing the host reads or writes goes through the view.
+public final class ScratchSession {
+    public let root: URL
+    public let checkout: ScratchCheckout
+    public let view: SandboxView
+    /// What was copied in from the work tree (fetched dependencies), relative paths.
+    public let copiedDependencies: [String]
+    private var removed = false
+
+    /// Makes the session under `parent` (the system temp dir by default) for `commit`.
+    public init(repository: Repository, commit: ObjectID, under parent: URL? = nil) throws {
+        root = try PrivateDirectory.make(under: parent ?? FileManager.default.temporaryDirectory, prefix: "git-autofix-")
+        do {
+            checkout = try ScratchCheckout.create(repository: repository, commit: commit, at: root.appendingPathComponent("work"))
+            view = try SandboxView(directory: root.appendingPathComponent("sandbox"))
+            try view.update(from: checkout.directory)
+            // Copied before any sandboxed code ran, so the host's copy tool may follow what it finds.
+            if let workTree = repository.workingDirectory {
+                copiedDependencies = try FetchedDependencies.copy(from: workTree, into: view.directory)
+                view.keep(copiedDependencies)
+            } else {
+                copiedDependencies = []
+            }
+        } catch {
+            try? DirectoryHandle.open(root.deletingLastPathComponent().path).remove(root.lastPathComponent)
+            throw error
+        }
+    }
+
+    /// Where the tests run next: the view, made to match the host's checkout.
+    public func prepareTestRun() throws -> URL {
+        try view.update(from: checkout.directory)
+        return view.directory
+    }
+
+    /// Removes everything, the sandbox's leftovers included, following no link.
+    public func remove() {
+        guard !removed else { return }
+        removed = true
+        try? DirectoryHandle.open(root.deletingLastPathComponent().path).remove(root.lastPathComponent)
+    }
+
+    /// Leaves the session on disk for inspection, without setuid or setgid files in it.
+    public func keep() throws {
+        try view.clearSetIDBits()
+    }
+}
