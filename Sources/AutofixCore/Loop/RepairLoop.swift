@@ -365,8 +365,8 @@ public final class RepairLoop {
         let message = Trailers.message(subject: subject, trailers: [
             ("Autofix-Run", state.snapshot.run.id),
             ("Autofix-Round", String(round)),
-            ("Autofix-Model", settings.model),
-            ("Autofix-Test-Command", settings.testCommand),
+            ("Autofix-Model", TerminalSafeText.line(settings.model)),
+            ("Autofix-Test-Command", TerminalSafeText.line(settings.testCommand)),
             ("Autofix-Failing", "\(before.failingCount) -> \(after.failingCount)"),
         ])
         let commit = try repository.createCommit(tree: tree, parents: [state.tip], message: message)
