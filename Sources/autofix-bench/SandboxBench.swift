@@ -28,6 +28,7 @@ enum SandboxBench {
             print(label + String(format: " %4d %8.1fms %7.1fms %7.1fms", times.count,
                          percentile(times, 0.5) * 1000, percentile(times, 0.9) * 1000, times.min()! * 1000))
         }
+        try SandboxViewBench.run(smoke: smoke)
     }
 
     private static func measure(_ sandbox: Sandbox, runs: Int, in directory: URL) throws -> [Double] {
