@@ -146,3 +146,31 @@ final class StartRecord: @unchecked Sendable {
     var started: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func record(_ started: Bool) { lock.lock(); value = started; lock.unlock() }
 }
+
+/// The init program podman runs for `--init` (the sandbox always asks for one, so SIGTERM reaches
+/// the tests): catatonit where Debian, Fedora and podman's own builds put it, or the `init_path`
+/// a containers.conf names.
+enum PodmanInit {
+    static let candidates = ["/usr/libexec/podman/catatonit", "/usr/libexec/catatonit/catatonit", "/usr/lib/podman/catatonit"]
+
+    static func find(searchPath: String = HostPrograms.searchPath) -> String? {
+        let configured = configuredPaths().first { FileManager.default.isExecutableFile(atPath: $0) }
+        return configured ?? candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? HostPrograms.find("catatonit", in: searchPath)
+    }
+
+    /// `init_path = "..."` from the containers.conf files podman reads.
+    private static func configuredPaths() -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let files = [environment["CONTAINERS_CONF"], "/etc/containers/containers.conf", "/usr/share/containers/containers.conf",
+                     (environment["XDG_CONFIG_HOME"] ?? home + "/.config") + "/containers/containers.conf"].compactMap { $0 }
+        return files.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.flatMap { text in
+            text.split(separator: "\n").compactMap { line -> String? in
+                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, parts[0] == "init_path" else { return nil }
+                return parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            }
+        }
+    }
+}

@@ -36,6 +36,7 @@ public enum SandboxFactory {
         case .docker, .podman:
             guard let program = HostPrograms.find(kind.rawValue, in: searchPath) else { throw SandboxError(.backendMissing(kind)) }
             guard let image, !image.isEmpty else { throw SandboxError(.imageMissing) }
+            if kind == .podman, PodmanInit.find() == nil { throw SandboxError(.podmanInitMissing) }
             return ContainerSandbox(kind: kind, program: program, image: image, runtime: runtime)
         case .none:
             return UnconfinedSandbox()

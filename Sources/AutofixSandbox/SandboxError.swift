@@ -7,6 +7,7 @@ public struct SandboxError: AutofixError, Equatable {
         case namespacesUnavailable(detail: String)
         case containerEngineFailed(SandboxBackendKind, detail: String)
         case imageMissing
+        case podmanInitMissing
         case bindMissing(path: String)
         case secretInEnvironment(name: String)
         case workDirectoryMissing(path: String)
@@ -28,6 +29,8 @@ public struct SandboxError: AutofixError, Equatable {
             return "\(kind.rawValue) could not start a container: \(detail)"
         case .imageMissing:
             return "the container sandbox needs an image and none was given"
+        case .podmanInitMissing:
+            return "podman cannot start containers with --init here: catatonit, its init program, is not installed"
         case .bindMissing(let path):
             return "the read-only bind \(path) does not exist"
         case .secretInEnvironment(let name):
@@ -51,6 +54,8 @@ public struct SandboxError: AutofixError, Equatable {
             return "check that `\(kind.rawValue) run --rm IMAGE true` works; on hybrid cgroup hosts try git config autofix.sandboxRuntime runc"
         case .imageMissing:
             return "name one with --image IMAGE or git config autofix.image IMAGE"
+        case .podmanInitMissing:
+            return "install it (Debian/Ubuntu: apt-get install catatonit; it is a recommended package of podman, which --no-install-recommends leaves out), or set init_path in containers.conf"
         case .bindMissing:
             return "fix or remove it: git config --unset-all autofix.sandboxBind"
         case .secretInEnvironment(let name):
