@@ -181,7 +181,7 @@ struct Doctor {
             config: { repository.configString($0) }, configList: { repository.configStrings($0) })
         do {
             let settings = try resolver.resolve()
-            return Resolved(value: settings, check: .ok("settings", "endpoint \(settings.endpoint), model \(settings.model), sandbox \(settings.sandbox.rawValue)"))
+            return Resolved(value: settings, check: .ok("settings", "endpoint \(ModelEndpoint.redacted(settings.endpoint)), model \(settings.model), sandbox \(settings.sandbox.rawValue)"))
         } catch let error as AutofixError {
             return Resolved(value: nil, check: .fail("settings", error.message, fix: error.hint ?? "correct the setting with git config", error.category))
         } catch {
@@ -214,11 +214,13 @@ struct Doctor {
     /// Lists the endpoint's models, then asks the model for one token. Short timeouts and no
     /// retries: doctor reports what is wrong now instead of waiting it out.
     func endpointChecks(_ settings: RepairSettings?) async -> [DoctorCheck] {
-        let url = settings?.endpoint ?? flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? RepairSettings.defaultEndpoint
+        let configuredURL = settings?.endpoint ?? flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? RepairSettings.defaultEndpoint
+        // Credentials in the URL are used, never shown.
+        let url = ModelEndpoint.redacted(configuredURL)
         let model = settings?.model ?? flags.model ?? environment["AUTOFIX_MODEL"] ?? RepairSettings.defaultModel
         var endpoint: ModelEndpoint
         do {
-            endpoint = try ModelEndpoint.resolved(baseURL: url, environment: environment, apiKeyVariable: settings?.apiKeyVariable,
+            endpoint = try ModelEndpoint.resolved(baseURL: configuredURL, environment: environment, apiKeyVariable: settings?.apiKeyVariable,
                                                   caInfo: settings?.sslCAInfo)
         } catch let error as AutofixError {
             return [.fail("endpoint", "\(url): \(error.message)", fix: error.hint, error.category),
@@ -239,7 +241,7 @@ struct Doctor {
         } catch {
             let failure = Self.describe(error)
             let detail = failure.message.contains(url) ? failure.message : "\(url): \(failure.message)"
-            return [.fail("endpoint", detail, fix: failure.hint, .model),
+            return [.fail("endpoint", detail, fix: failure.hint, (error as? AutofixError)?.category ?? .model),
                     .skip("model", "\(model): not checked, the endpoint did not answer")]
         }
         let listed = models.count == 1 ? "1 model" : "\(models.count) models"

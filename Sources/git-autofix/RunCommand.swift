@@ -118,7 +118,7 @@ struct RunCommand: AsyncParsableCommand {
         let outcome: RunOutcome = try await reportingErrors {
             let repository = try currentRepository()
             let environment = ProcessInfo.processInfo.environment
-            let root = repository.workingDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let root = try repository.requireWorkingDirectory()
             let settings = try SettingsResolver(
                 flags: flags, environment: environment, projectRoot: root,
                 config: { repository.configString($0) }, configList: { repository.configStrings($0) }

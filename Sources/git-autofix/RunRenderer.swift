@@ -27,10 +27,12 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out("  model:        \(header.model.terminalSafeLine) at \(header.endpoint.terminalSafeLine)")
             terminal.out("  sandbox:      \(header.sandbox), up to \(header.maxRounds) rounds, \(header.editFormat) edits")
             terminal.out("Running the tests on the snapshot...")
+        case .warning(let message):
+            terminal.err("warning: \(message.terminalSafe)")
         case .dependenciesCopied(let paths):
             terminal.out("Copied from your work tree, since the sandbox cannot fetch: \(paths.joined(separator: ", ").terminalSafeLine)")
         case .scratchKept(let checkout, let sandbox):
-            terminal.out("Kept the scratch checkout: \(checkout.terminalSafeLine) (what the tests saw, build output included: \(sandbox.terminalSafeLine))")
+            terminal.out("Keeping the scratch checkout: \(checkout.terminalSafeLine) (the tests run in \(sandbox.terminalSafeLine))")
         case .baseline(let summary):
             terminal.out("Baseline: \(describe(summary))")
         case .roundStarted(let round, let characters):
@@ -161,6 +163,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         let line: [String: Any]
         switch event {
         case .started(let header): line = Self.object("started", header)
+        case .warning(let message): line = ["event": "warning", "message": message]
         case .dependenciesCopied(let paths): line = ["event": "dependencies_copied", "paths": paths]
         case .scratchKept(let checkout, let sandbox): line = ["event": "scratch_kept", "checkout": checkout, "sandbox": sandbox]
         case .baseline(let summary): line = Self.object("baseline", summary)

@@ -27,7 +27,9 @@ struct SnapshotCommand: ParsableCommand {
                 terminal.json(SnapshotJSON(snapshot))
                 return
             }
-            for warning in snapshot.capture.warnings { terminal.err("warning: \(warning.terminalSafe)") }
+            for warning in snapshot.capture.warnings + snapshot.largeFiles.map(\.warning) {
+                terminal.err("warning: \(warning.terminalSafe)")
+            }
             let counts = [
                 ("modified", snapshot.capture.modified.count),
                 ("untracked", snapshot.capture.added.count),
@@ -54,6 +56,17 @@ struct SnapshotJSON: Encodable {
     let untracked: [String]
     let deleted: [String]
     let warnings: [String]
+    let largeFiles: [LargeFileJSON]
+
+    enum CodingKeys: String, CodingKey {
+        case run, ref, commit, base, branch, staged, modified, untracked, deleted, warnings
+        case largeFiles = "large_files"
+    }
+
+    struct LargeFileJSON: Encodable {
+        let path: String
+        let bytes: Int64
+    }
 
     init(_ snapshot: Snapshot) {
         run = snapshot.run.id
@@ -66,5 +79,6 @@ struct SnapshotJSON: Encodable {
         untracked = snapshot.capture.added
         deleted = snapshot.capture.deleted
         warnings = snapshot.capture.warnings
+        largeFiles = snapshot.largeFiles.map { LargeFileJSON(path: $0.path, bytes: $0.bytes) }
     }
 }

@@ -39,6 +39,7 @@ public final class RepairLoop {
             throw RunError.dependenciesNotFetched(workTree: workTree, fetch: fetch)
         }
         let snapshot = try Snapshotter(repository: repository).snapshot()
+        for warning in snapshot.capture.warnings + snapshot.largeFiles.map(\.warning) { emit(.warning(warning)) }
         let statusStore = RunStatusStore(repository: repository)
         let transcript = try RunTranscript(directory: statusStore.directory(for: snapshot.run.id))
         var state = RunState(snapshot: snapshot, started: started)
@@ -49,19 +50,15 @@ public final class RepairLoop {
             repository: repository.workingDirectory?.path ?? repository.gitDirectory.path,
             branch: snapshot.head.refComponent, base: snapshot.base?.hex,
             testCommand: settings.testCommand, testCommandSource: settings.testCommandSource,
-            model: settings.model, endpoint: settings.endpoint, sandbox: settings.sandbox.rawValue,
+            model: settings.model, endpoint: ModelEndpoint.redacted(settings.endpoint), sandbox: settings.sandbox.rawValue,
             maxRounds: settings.maxRounds, editFormat: settings.editFormat.rawValue)
         emit(.started(header))
         transcript.record("header", header)
 
         let scratch = try ScratchSession(repository: repository, commit: snapshot.commit, under: scratchParent)
-        defer {
-            if keepScratch {
-                try? scratch.keep()
-                emit(.scratchKept(checkout: scratch.checkout.directory.path, sandbox: scratch.view.directory.path))
-            } else {
-                scratch.remove()
-            }
+        defer { if keepScratch { try? scratch.keep() } else { scratch.remove() } }
+        if keepScratch {
+            emit(.scratchKept(checkout: scratch.checkout.directory.path, sandbox: scratch.view.directory.path))
         }
         if !scratch.copiedDependencies.isEmpty {
             emit(.dependenciesCopied(paths: scratch.copiedDependencies))
@@ -444,7 +441,7 @@ public final class RepairLoop {
         var lines = ["git autofix run \(state.snapshot.run.id)"]
         if let outcome { lines.append("status: \(outcome.status.rawValue) (\(outcome.stopReason))") }
         lines.append("test command: \(settings.testCommand)")
-        lines.append("model: \(settings.model) at \(settings.endpoint)")
+        lines.append("model: \(settings.model) at \(ModelEndpoint.redacted(settings.endpoint))")
         lines.append("rounds: \(state.rounds), accepted commits: \(state.commits.count)")
         if let before = state.baseline?.failingCount, let after = state.accepted?.failingCount {
             lines.append("failing: \(before) -> \(after)")

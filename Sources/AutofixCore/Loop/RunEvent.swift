@@ -3,6 +3,8 @@ import Foundation
 /// What a run reports while it works: the terminal renders these, `--json` prints one per line.
 public enum RunEvent: Sendable {
     case started(RunHeader)
+    /// Something the user should know that does not stop the run (a large file stored, say).
+    case warning(String)
     /// Ignored paths copied from the work tree into the scratch checkout (fetched dependencies).
     case dependenciesCopied(paths: [String])
     /// `--keep-scratch`: where the host's checkout and the sandbox's view of it stay.
