@@ -25,7 +25,7 @@ enum SandboxViewBench {
                 }
                 changed.append(try time { try view.update(from: source) })
                 // What a hostile test leaves: a directory swapped for a link, a stray file.
-                let directory = view.directory.appendingPathComponent("d0001")
+                let directory = view.directory.appendingPathComponent("d0000")
                 try FileManager.default.removeItem(at: directory)
                 try FileManager.default.createSymbolicLink(atPath: directory.path, withDestinationPath: "/etc")
                 try "stray".write(to: view.directory.appendingPathComponent("stray.txt"), atomically: true, encoding: .utf8)

@@ -49,5 +49,7 @@ final class SmallBenchSmokeTests: XCTestCase {
             XCTAssertTrue(output.split(separator: "\n").contains { $0.hasPrefix(backend) && $0.contains("ms") }, "\(backend):\n\(output)")
         }
         XCTAssertTrue(output.contains("podman (runc)") || output.contains("podman: skipped"), output)
+        let viewRow = output.split(separator: "\n").first { $0.hasPrefix("  100 ") }
+        XCTAssertEqual(viewRow?.components(separatedBy: " ms").count, 6, "five timings of the view update:\n\(output)")
     }
 }
