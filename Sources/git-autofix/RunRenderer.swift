@@ -119,7 +119,9 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         case .failing: headline = terminal.paint("Tests still failing", .red)
         case .interrupted: headline = terminal.paint("Interrupted", .yellow)
         }
-        terminal.out("\(headline) — \(outcome.stopReason.terminalSafeLine). Failing: \(outcome.failingBefore) → \(outcome.failingAfter) after \(outcome.rounds) round\(outcome.rounds == 1 ? "" : "s") in \(DurationText.format(outcome.seconds)).")
+        // The headline already says it when the reason is only that the tests pass.
+        let reason = outcome.status == .fixed && outcome.stopReason == "all tests pass" ? "" : " — \(outcome.stopReason.terminalSafeLine)"
+        terminal.out("\(headline)\(reason). Failing: \(outcome.failingBefore) → \(outcome.failingAfter) after \(outcome.rounds) round\(outcome.rounds == 1 ? "" : "s") in \(DurationText.format(outcome.seconds)).")
         if let prompt = outcome.promptTokens, let completion = outcome.completionTokens {
             terminal.out("Tokens: \(prompt) prompt, \(completion) completion.")
         }
