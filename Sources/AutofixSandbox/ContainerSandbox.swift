@@ -128,13 +128,18 @@ struct EngineCommand: Sendable {
         process.arguments = arguments
         process.environment = clientEnvironment
         let pipe = Pipe()
+        let errors = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let detail = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CancellationError() }
+        guard process.terminationStatus == 0 else {
+            let said = String(decoding: detail.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw SandboxError(.containerEngineFailed(kind, detail: "`\(kind.rawValue) \(arguments.first ?? "")` failed: \(said)"))
+        }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -48,4 +48,15 @@ final class SetupAnswersTests: XCTestCase {
         let text = try AutofixCLI.run(["snapshot"], in: repo.url)
         XCTAssertTrue(text.stderr.contains("warning:") && text.stderr.contains("dump.bin"), text.stderr)
     }
+
+    func testAFileErrorIsAGitErrorWithThePathNotTestsStillFailing() throws {
+        let repo = try TestRepository(prefix: "autofix-file-error")
+        try repo.write("README.md", "hello\n")
+        try repo.commitAll("initial")
+        try "".write(to: repo.file(".git/autofix"), atomically: true, encoding: .utf8)
+        let output = try AutofixCLI.run(["snapshot"], in: repo.url)
+        XCTAssertEqual(output.status, 5, output.stdout + output.stderr)
+        XCTAssertTrue(output.stderr.contains(".git/autofix/runs failed: Not a directory"), output.stderr)
+        XCTAssertFalse(output.stderr.contains("NSCocoaErrorDomain"), output.stderr)
+    }
 }
