@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -118,15 +119,14 @@ public struct BubblewrapSandbox: Sandbox {
 
 /// Remembers which programs passed the check so it runs once per process; a failure is
 /// retried next time.
-final class NamespaceCheck: @unchecked Sendable {
-    private let lock = NSLock()
-    private var passed: Set<String> = []
+final class NamespaceCheck: Sendable {
+    private let passed = Locked<Set<String>>([])
 
     func check(_ program: String, _ body: () throws -> Void) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        if passed.contains(program) { return }
-        try body()
-        passed.insert(program)
+        try passed.withLock { passed in
+            if passed.contains(program) { return }
+            try body()
+            passed.insert(program)
+        }
     }
 }

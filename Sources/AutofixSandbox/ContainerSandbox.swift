@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -66,7 +67,8 @@ public struct ContainerSandbox: Sandbox {
         }
         let name = "git-autofix-\(UUID().uuidString.prefix(12).lowercased())"
         let engine = EngineCommand(program: program, kind: kind)
-        let starts = StartRecord()
+        // Whether the container ever started, written once by the inspection after the run.
+        let started = Locked(false)
         let launch = Launch(
             arguments: [program] + (try arguments(for: request, name: name)),
             environment: engine.clientEnvironment,
@@ -77,7 +79,7 @@ public struct ContainerSandbox: Sandbox {
             inspect: {
                 let state = engine.state(of: name)
                 engine.remove(name)
-                starts.record(state.started)
+                started.set(state.started)
                 // With --init the engine may not flag an OOM kill of a child; a SIGKILL under a
                 // memory limit is that in practice.
                 let outOfMemory = state.oomKilled || (request.limits.memoryBytes != nil && state.exitCode == 137)
@@ -85,7 +87,7 @@ public struct ContainerSandbox: Sandbox {
             })
         let result = try await ProcessRunner.run(launch, limits: request.limits)
         // 125-127 from the client with a container that never started: the engine failed.
-        if let code = result.exitCode, (125...127).contains(code), result.limitHit == nil, !starts.started {
+        if let code = result.exitCode, (125...127).contains(code), result.limitHit == nil, !started.current {
             throw SandboxError(.containerEngineFailed(kind, detail: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         return result
@@ -142,14 +144,6 @@ struct EngineCommand: Sendable {
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
-}
-
-/// Whether the container of a run ever started, written once by the inspection after the run.
-final class StartRecord: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var started: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func record(_ started: Bool) { lock.lock(); value = started; lock.unlock() }
 }
 
 /// The init program podman runs for `--init` (the sandbox always asks for one, so SIGTERM reaches

@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -34,8 +35,9 @@ enum ProcessRunner {
         }
         let rlimits = limitsScript
         let disk = DiskWatch(directory: launch.directory, limit: limits.diskBytes)
-        let cancelled = CancelFlag()
-        let running = RunningProcess()
+        let cancelled = Locked(false)
+        // The supervised process, once its thread has started it.
+        let running = Locked<SupervisedProcess?>(nil)
         let end: ProcessEnd = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 // bwrap --die-with-parent (PR_SET_PDEATHSIG) kills the sandbox when the *thread*
@@ -59,17 +61,17 @@ enum ProcessRunner {
                     }
                     running.set(process)
                     process.openGate()
-                    if cancelled.isSet { process.killTree() }
+                    if cancelled.current { process.killTree() }
                     let end = process.supervise(timeout: limits.timeout, outputBytes: limits.outputBytes,
-                                                isCancelled: { cancelled.isSet }, overLimit: { disk?.check() ?? false })
+                                                isCancelled: { cancelled.current }, overLimit: { disk?.check() ?? false })
                     continuation.resume(returning: end)
                 }
                 thread.name = "git-autofix sandbox"
                 thread.start()
             }
         } onCancel: {
-            cancelled.set()
-            running.get()?.killTree()
+            cancelled.set(true)
+            running.current?.killTree()
         }
 
         var limitHit: LimitHit?
@@ -101,19 +103,4 @@ enum ProcessRunner {
     private static func formatSeconds(_ seconds: Double) -> String {
         seconds < 60 ? String(format: "%gs", seconds) : String(format: "%gm", seconds / 60)
     }
-}
-
-/// The supervised process, once its thread has started it.
-final class RunningProcess: @unchecked Sendable {
-    private let lock = NSLock()
-    private var process: SupervisedProcess?
-    func set(_ value: SupervisedProcess) { lock.lock(); process = value; lock.unlock() }
-    func get() -> SupervisedProcess? { lock.lock(); defer { lock.unlock() }; return process }
-}
-
-final class CancelFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
 }
