@@ -1,0 +1,332 @@
+import AutofixCore
+import AutofixTestSupport
+import XCTest
+
+/// The repair loop in this process, with a scripted model and scripted test outputs on a real
+/// repository: what each kind of round does to the run ref, what the model is told next, and
+/// why the run stops. The built binary's tests tell the same stories with a real sandbox.
+final class RepairLoopTests: XCTestCase {
+    private let testCommand = "python3 -m pytest -v"
+    /// The calculator's tests before the fix: `add` subtracts.
+    private let addFails = ScriptedTests.Run.pytest(passing: ["test_mul"], failing: ["test_add", "test_add_negative"])
+    private let allPass = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative", "test_mul"], failing: [])
+
+    /// Applies to calc.py and changes nothing the tests look at.
+    private let commentOnly = """
+        Summary: explain add
+
+        ```diff
+        --- a/calc.py
+        +++ b/calc.py
+        @@ -1,2 +1,3 @@
+        +# adds, eventually
+         def add(a, b):
+             return a - b
+        ```
+        """
+
+    override class func setUp() {
+        super.setUp()
+        // libgit2 runs in this process: it must read the same empty global config as git does.
+        Hermetic.applyToCurrentProcess()
+    }
+
+    private struct Played {
+        let outcome: RunOutcome
+        let rounds: [RoundResult]
+        let scratchParent: TemporaryDirectory
+    }
+
+    private func play(_ repo: TestRepository, _ model: ScriptedModel, _ tests: ScriptedTests,
+                      adjust: (inout RepairSettings) -> Void = { _ in }) async throws -> Played {
+        var flags = RepairFlags()
+        flags.test = testCommand
+        flags.endpoint = "http://127.0.0.1:9/v1"
+        flags.model = "scripted-model"
+        flags.sandbox = "none"
+        var settings = try SettingsResolver(flags: flags, environment: Hermetic.environment, projectRoot: repo.url,
+                                            config: { _ in nil }).resolve()
+        adjust(&settings)
+        let events = EventLog()
+        let loop = RepairLoop(repository: try Repository.discover(from: repo.url), settings: settings, model: model, tests: tests,
+                              events: { events.append($0) })
+        let scratchParent = try TemporaryDirectory(prefix: "autofix-loop-scratch")
+        loop.scratchParent = scratchParent.url
+        let outcome = try await loop.run()
+
+        // Wherever the story goes, the tests ran in the session's sandbox view, never in the
+        // user's work tree nor in the host's own checkout next to the view.
+        XCTAssertFalse(tests.calls.isEmpty, "the baseline tests ran")
+        for call in tests.calls {
+            let session = call.directory.deletingLastPathComponent()
+            XCTAssertEqual(call.directory.lastPathComponent, "sandbox", call.directory.path)
+            XCTAssertEqual(session.deletingLastPathComponent().standardizedFileURL.path, scratchParent.url.standardizedFileURL.path)
+            XCTAssertTrue(session.lastPathComponent.hasPrefix("git-autofix-"), session.path)
+            XCTAssertFalse(call.directory.path.hasPrefix(repo.url.path + "/"), "the tests ran in the user's work tree")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratchParent.path), [], "the session was removed")
+        return Played(outcome: outcome, rounds: events.rounds, scratchParent: scratchParent)
+    }
+
+    /// Everything the user owns; run refs, objects, notes and run records are the tool's own.
+    private func userFiles(_ repo: TestRepository) throws -> [String: String] {
+        try repo.fingerprint(excluding: [".git/objects", ".git/refs/autofix", ".git/refs/notes", ".git/autofix", ".git/logs"])
+    }
+
+    // MARK: acceptance
+
+    func testAFixThatLowersTheFailuresIsCommittedOnTheRunRefWithItsTrailers() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        try repo.write("NOTES.md", "uncommitted\n")
+        let head = try repo.revParse("HEAD")
+        let before = try userFiles(repo)
+        let model = ScriptedModel([SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails, allPass], watching: ["calc.py"])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.outcome.status, .fixed)
+        XCTAssertEqual(played.outcome.stopReason, "all tests pass")
+        XCTAssertEqual(played.outcome.rounds, 1)
+        XCTAssertEqual(played.outcome.failingBefore, 2)
+        XCTAssertEqual(played.outcome.failingAfter, 0)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.accepted])
+
+        let ref = played.outcome.ref
+        XCTAssertEqual(played.outcome.commits, [try repo.revParse(ref)])
+        XCTAssertEqual(played.rounds.first?.commit, try repo.revParse(ref))
+        XCTAssertEqual(try repo.revParse("\(ref)^"), played.outcome.snapshot)
+        XCTAssertEqual(try repo.revParse("\(ref)^^"), head, "the snapshot sits on the user's HEAD")
+        XCTAssertEqual(try repo.git("log", "-1", "--format=%s", ref), "make add() add instead of subtract\n")
+        let trailers = try repo.git("log", "-1", "--format=%(trailers:only,unfold)", ref)
+            .split(separator: "\n").map(String.init)
+        XCTAssertEqual(trailers, [
+            "Autofix-Run: \(played.outcome.run)",
+            "Autofix-Round: 1",
+            "Autofix-Model: scripted-model",
+            "Autofix-Test-Command: \(testCommand)",
+            "Autofix-Failing: 2 -> 0",
+        ])
+        XCTAssertTrue(try repo.git("show", "\(ref):calc.py").contains("return a + b"))
+        XCTAssertEqual(try repo.git("show", "\(ref):NOTES.md"), "uncommitted\n")
+
+        XCTAssertEqual(tests.calls.count, 2)
+        XCTAssertTrue(tests.calls[0].files["calc.py"]??.contains("return a - b") ?? false, "the baseline ran on the snapshot")
+        XCTAssertTrue(tests.calls[1].files["calc.py"]??.contains("return a + b") ?? false, "the view had the patch when the tests ran")
+        XCTAssertEqual(try userFiles(repo), before, "the user's work tree, index and HEAD are untouched")
+        XCTAssertEqual(model.requests.first?.model, "scripted-model")
+        XCTAssertEqual(model.requests.first?.messages.first?.role, .system)
+    }
+
+    // MARK: rollback
+
+    func testAChangeThatLeavesTheFailuresAsTheyWereIsRolledBackAndExplained() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails, addFails, allPass], watching: ["calc.py"])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .accepted])
+        XCTAssertNil(played.rounds[0].commit, "the run ref did not move")
+        XCTAssertEqual(played.rounds[0].reason, "failing tests did not go down (2 before, 2 after)")
+        XCTAssertTrue(model.feedback(inRequest: 1).contains(
+            "it was rolled back because failing tests did not go down (2 before, 2 after)"), model.feedback(inRequest: 1))
+        XCTAssertTrue(model.feedback(inRequest: 1).contains("test_add"), "the failures are named again")
+
+        XCTAssertTrue(tests.calls[1].files["calc.py"]??.contains("# adds, eventually") ?? false)
+        XCTAssertFalse(tests.calls[2].files["calc.py"]??.contains("# adds, eventually") ?? true, "the rejected change was undone")
+        let ref = played.outcome.ref
+        XCTAssertEqual(played.outcome.commits, [try repo.revParse(ref)])
+        XCTAssertEqual(try repo.revParse("\(ref)^"), played.outcome.snapshot, "only the accepted round is on the run ref")
+        XCTAssertFalse(try repo.git("show", "\(ref):calc.py").contains("# adds, eventually"))
+    }
+
+    func testAChangeThatBreaksAPassingTestIsRolledBackAndTheTestIsNamed() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let breaksMul = """
+            Summary: fix add, break mul
+
+            ```diff
+            --- a/calc.py
+            +++ b/calc.py
+            @@ -1,6 +1,6 @@
+             def add(a, b):
+            -    return a - b
+            +    return a + b
+             
+             
+             def mul(a, b):
+            -    return a * b
+            +    return a + b
+            ```
+            """
+        let model = ScriptedModel([breaksMul, "CANNOT FIX: out of ideas"])
+        // Fewer failures than before, but one of them is new: not an improvement.
+        let tests = ScriptedTests([addFails, .pytest(passing: ["test_add", "test_add_negative"], failing: ["test_mul"])])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.outcome.status, .failing)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .noEdit])
+        XCTAssertEqual(played.rounds[0].newlyFailing, ["test_calc.py::test_mul"])
+        XCTAssertEqual(played.outcome.commits, [])
+        XCTAssertEqual(try repo.revParse(played.outcome.ref), played.outcome.snapshot, "the run ref did not move")
+        XCTAssertTrue(model.feedback(inRequest: 1).contains("rolled back because it broke tests that passed before: test_calc.py::test_mul"),
+                      model.feedback(inRequest: 1))
+    }
+
+    func testAPatchThatDoesNotApplyUndoesTheWholeReplyAndSaysWhy() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let halfBroken = """
+            Summary: two changes
+
+            ```diff
+            --- a/calc.py
+            +++ b/calc.py
+            @@ -1,2 +1,3 @@
+            +# adds, eventually
+             def add(a, b):
+                 return a - b
+            --- a/test_calc.py
+            +++ b/test_calc.py
+            @@ -1,3 +1,3 @@
+             # a comment that is not there
+            -not_there = 1
+            +not_there = 2
+             # nor is this one
+            ```
+            """
+        let model = ScriptedModel([halfBroken, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails, allPass], watching: ["calc.py", "test_calc.py"])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.patchFailed, .accepted])
+        XCTAssertNil(played.rounds[0].commit)
+        XCTAssertEqual(played.rounds[0].appliedFiles, ["calc.py"], "the first file patch applied before the second failed")
+        XCTAssertEqual(tests.calls.count, 2, "no tests ran for the reply that did not apply")
+        let feedback = model.feedback(inRequest: 1)
+        XCTAssertTrue(feedback.contains("Your change could not be applied, so nothing of it was kept"), feedback)
+        XCTAssertTrue(feedback.contains("test_calc.py"), feedback)
+
+        let view = tests.calls[1].files
+        XCTAssertFalse(view["calc.py"]??.contains("# adds, eventually") ?? true, "the applied half was rolled back")
+        XCTAssertTrue(view["calc.py"]??.contains("return a + b") ?? false)
+        XCTAssertEqual(view["test_calc.py"] ?? nil, try repo.read("test_calc.py"))
+        XCTAssertEqual(try repo.revParse("\(played.outcome.ref)^"), played.outcome.snapshot)
+        XCTAssertFalse(try repo.git("show", "\(played.outcome.ref):calc.py").contains("# adds, eventually"))
+    }
+
+    // MARK: stopping
+
+    func testADeclineStopsTheRunWithTheModelsReason() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel(["I looked at it.\nCANNOT FIX: the test needs the network\n", SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.outcome.status, .failing)
+        XCTAssertEqual(played.outcome.stopReason, "the model declined: the test needs the network")
+        XCTAssertEqual(played.outcome.rounds, 1)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.noEdit])
+        XCTAssertEqual(model.requests.count, 1, "no request after the decline")
+        XCTAssertEqual(tests.calls.count, 1)
+        XCTAssertEqual(try repo.revParse(played.outcome.ref), played.outcome.snapshot)
+    }
+
+    func testTwoRepliesWithoutAnEditInARowStopTheRun() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        // An edit between two empty replies starts the count again.
+        let model = ScriptedModel(["I am not sure.", commentOnly, "Let me think.", "Still thinking.", SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails, addFails])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.outcome.status, .failing)
+        XCTAssertEqual(played.outcome.stopReason, "the model gave no usable edit twice in a row")
+        XCTAssertEqual(played.rounds.map(\.verdict), [.noEdit, .rejected, .noEdit, .noEdit])
+        XCTAssertEqual(model.requests.count, 4)
+        XCTAssertTrue(model.feedback(inRequest: 1).contains("Your reply contained no edit I could use"), model.feedback(inRequest: 1))
+        XCTAssertTrue(model.feedback(inRequest: 1).contains("```diff"), "it says what an edit looks like")
+    }
+
+    func testTheTimeBudgetEndsTheRunAfterTheRoundThatUsedItUp() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails, addFails.taking(0.6)])
+
+        let played = try await play(repo, model, tests) { $0.timeout = 0.5 }
+        XCTAssertEqual(played.outcome.status, .failing)
+        XCTAssertEqual(played.outcome.stopReason, "time budget of 500ms used up")
+        XCTAssertEqual(played.outcome.rounds, 1)
+        XCTAssertEqual(model.requests.count, 1, "no round starts once the budget is used up")
+        let limit = try XCTUnwrap(model.requests[0].timeLimit, "the reply must end within the budget")
+        XCTAssertGreaterThan(limit, 0)
+        XCTAssertLessThanOrEqual(limit, 0.5)
+        XCTAssertLessThanOrEqual(tests.calls[1].timeout, 1, "the tests get what is left of the budget, at least a second")
+    }
+
+    func testMaxRoundsEndsTheRun() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([commentOnly, commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([.tap([("add", false), ("mul", true)]), .tap([("add", false), ("mul", true)]),
+                                   .tap([("add", false), ("mul", true)])])
+
+        let played = try await play(repo, model, tests) { $0.maxRounds = 2 }
+        XCTAssertEqual(played.outcome.status, .failing)
+        XCTAssertEqual(played.outcome.stopReason, "reached the maximum of 2 rounds")
+        XCTAssertEqual(played.outcome.rounds, 2)
+        XCTAssertEqual(played.outcome.failingBefore, 1)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .rejected])
+        XCTAssertEqual(model.requests.count, 2)
+        XCTAssertEqual(tests.calls.count, 3)
+        XCTAssertEqual(try repo.revParse(played.outcome.ref), played.outcome.snapshot)
+    }
+
+    func testTheTestsRunInTheSandboxViewNeverInTheHostsCheckout() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails, addFails, allPass], watching: ["calc.py"])
+        let seen = Seen()
+        // The host's checkout is the view's sibling; the view must be a directory of its own.
+        tests.whileRunning = { view in
+            let checkout = view.deletingLastPathComponent().appendingPathComponent("work")
+            seen.note(view: view.resolvingSymlinksInPath().path, checkout: checkout.resolvingSymlinksInPath().path,
+                      checkoutHasFiles: FileManager.default.fileExists(atPath: checkout.appendingPathComponent("calc.py").path))
+        }
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.outcome.status, .fixed)
+        XCTAssertEqual(seen.runs.count, 3)
+        for run in seen.runs {
+            XCTAssertNotEqual(run.view, run.checkout)
+            XCTAssertTrue(run.checkoutHasFiles, "the host's checkout sits next to the view: \(run.checkout)")
+        }
+    }
+}
+
+/// Round results as the loop announced them.
+private final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [RunEvent] = []
+
+    func append(_ event: RunEvent) { lock.withLock { events.append(event) } }
+
+    var rounds: [RoundResult] {
+        lock.withLock { events.compactMap { if case .roundFinished(let result) = $0 { return result } else { return nil } } }
+    }
+}
+
+/// What a test run saw of its session.
+private final class Seen: @unchecked Sendable {
+    struct Run {
+        let view: String
+        let checkout: String
+        let checkoutHasFiles: Bool
+    }
+
+    private let lock = NSLock()
+    private var seen: [Run] = []
+
+    func note(view: String, checkout: String, checkoutHasFiles: Bool) {
+        lock.withLock { seen.append(Run(view: view, checkout: checkout, checkoutHasFiles: checkoutHasFiles)) }
+    }
+
+    var runs: [Run] { lock.withLock { seen } }
+}

@@ -1,0 +1,150 @@
+import AutofixCore
+import Foundation
+
+/// What a scripted part was asked for that its script did not cover: the test names the call.
+struct ScriptExhausted: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A model that plays one scripted reply per request, as deltas then a finish event, and keeps
+/// every request it got so a test can read the feedback the loop sent.
+final class ScriptedModel: ChatModel, @unchecked Sendable {
+    struct Reply {
+        var deltas: [String]
+        var finish = ModelFinish(finishReason: "stop", usage: TokenUsage(promptTokens: 100, completionTokens: 20),
+                                 timeToFirstToken: 0, totalSeconds: 0)
+    }
+
+    private let lock = NSLock()
+    private var replies: [Reply]
+    private var received: [ChatRequest] = []
+
+    /// Each text is cut into deltas of a few characters, as a server streams it.
+    init(_ texts: [String], pieceSize: Int = 7) {
+        replies = texts.map { text in
+            var deltas: [String] = []
+            var rest = Substring(text)
+            while !rest.isEmpty {
+                deltas.append(String(rest.prefix(pieceSize)))
+                rest = rest.dropFirst(pieceSize)
+            }
+            return Reply(deltas: deltas)
+        }
+    }
+
+    var requests: [ChatRequest] { lock.withLock { received } }
+
+    /// The last message of request `index`: the feedback on the round before it.
+    func feedback(inRequest index: Int) -> String { requests[index].messages.last?.content ?? "" }
+
+    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ModelEvent, Error> {
+        let (number, reply) = lock.withLock { () -> (Int, Reply?) in
+            received.append(request)
+            return (received.count, replies.isEmpty ? nil : replies.removeFirst())
+        }
+        return AsyncThrowingStream { continuation in
+            guard let reply else {
+                return continuation.finish(throwing: ScriptExhausted(description: "no scripted reply for request \(number)"))
+            }
+            for delta in reply.deltas { continuation.yield(.delta(delta)) }
+            continuation.yield(.finished(reply.finish))
+            continuation.finish()
+        }
+    }
+}
+
+/// A test executor that returns scripted outputs, one per run, and keeps where each run was
+/// asked to happen and what some files held there at that moment.
+final class ScriptedTests: TestExecutor, @unchecked Sendable {
+    struct Run {
+        var execution: TestExecution
+        /// How long the run takes, for time budgets.
+        var seconds = 0.0
+    }
+
+    struct Call {
+        let directory: URL
+        let timeout: Double
+        /// The watched files as the run found them (nil: absent).
+        let files: [String: String?]
+    }
+
+    private let lock = NSLock()
+    private var runs: [Run]
+    private var made: [Call] = []
+    private let watched: [String]
+    /// Called with the directory of each run as it starts, to look around it.
+    var whileRunning: (@Sendable (URL) -> Void)?
+
+    init(_ runs: [Run], watching: [String] = []) {
+        self.runs = runs
+        watched = watching
+    }
+
+    var calls: [Call] { lock.withLock { made } }
+
+    func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
+        whileRunning?(directory)
+        var files: [String: String?] = [:]
+        for path in watched {
+            files[path] = try? String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8)
+        }
+        let (number, run) = lock.withLock { () -> (Int, Run?) in
+            made.append(Call(directory: directory, timeout: timeout, files: files))
+            return (made.count, runs.isEmpty ? nil : runs.removeFirst())
+        }
+        guard let run else { throw ScriptExhausted(description: "no scripted test output for run \(number)") }
+        if run.seconds > 0 { try await Task.sleep(nanoseconds: UInt64(run.seconds * 1e9)) }
+        return run.execution
+    }
+}
+
+extension ScriptedTests.Run {
+    /// `pytest -v` output for the named tests of one file, failures with their traceback line.
+    static func pytest(file: String = "test_calc.py", passing: [String], failing: [String]) -> Self {
+        let names = (passing.map { ($0, true) } + failing.map { ($0, false) }).sorted { $0.0 < $1.0 }
+        var lines = [
+            "============================= test session starts ==============================",
+            "collecting ... collected \(names.count) items",
+            "",
+        ]
+        for (index, (name, passed)) in names.enumerated() {
+            let percent = (index + 1) * 100 / names.count
+            lines.append("\(file)::\(name) \(passed ? "PASSED" : "FAILED")".padding(toLength: 73, withPad: " ", startingAt: 0)
+                + " [\(String(percent).leftPadded(to: 3))%]")
+        }
+        lines.append("")
+        if !failing.isEmpty {
+            lines.append("=================================== FAILURES ===================================")
+            for name in failing.sorted() {
+                lines += ["___ \(name) ___", "", "    def \(name)():", ">       assert result == expected",
+                          "E       assert 1 == 2", "", "\(file):5: AssertionError"]
+            }
+            lines.append("=========================== short test summary info ============================")
+            lines += failing.sorted().map { "FAILED \(file)::\($0) - assert 1 == 2" }
+        }
+        let counts = [failing.isEmpty ? nil : "\(failing.count) failed", passing.isEmpty ? nil : "\(passing.count) passed"]
+        lines.append("======================== \(counts.compactMap { $0 }.joined(separator: ", ")) in 0.01s ========================")
+        return Self(execution: TestExecution(output: lines.joined(separator: "\n") + "\n", exitCode: failing.isEmpty ? 0 : 1,
+                                             timedOut: false, seconds: 0.01, limitNote: nil))
+    }
+
+    /// TAP output, one line per test in the order given.
+    static func tap(_ results: [(name: String, passes: Bool)]) -> Self {
+        var lines = results.enumerated().map { "\($1.passes ? "ok" : "not ok") \($0 + 1) - \($1.name)" }
+        lines.append("1..\(results.count)")
+        let failed = results.contains { !$0.passes }
+        return Self(execution: TestExecution(output: lines.joined(separator: "\n") + "\n", exitCode: failed ? 1 : 0,
+                                             timedOut: false, seconds: 0.01, limitNote: nil))
+    }
+
+    func taking(_ seconds: Double) -> Self {
+        var run = self
+        run.seconds = seconds
+        return run
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
