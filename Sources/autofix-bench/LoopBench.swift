@@ -185,7 +185,7 @@ enum LoopBench {
             for streaming in [true, false] {
                 let replies = Array(repeating: LoopFixture.streamed(reply, delay: options.tokenDelay), count: options.overlapRounds)
                 let played = try InProcessRun(fixture: fixture, replies: replies, tests: InstantTests(), sandbox: "none",
-                                              maxRounds: options.overlapRounds, applyWhileStreaming: streaming).play()
+                                              maxRounds: options.overlapRounds, wholeReplies: !streaming).play()
                 let rounds = played.timing.rounds
                 let sent = played.connections.map(\.chunksSent)
                 let total = replies[0].chunks.count

@@ -9,7 +9,9 @@ struct InProcessRun {
     let tests: TestExecutor
     let sandbox: String
     let maxRounds: Int
-    var applyWhileStreaming = true
+    /// Hand the loop each reply only once it has arrived whole, so it applies every patch after
+    /// the reply instead of as each one completes.
+    var wholeReplies = false
 
     struct Played {
         let timing: RunTiming
@@ -30,10 +32,10 @@ struct InProcessRun {
                                             config: { _ in nil }).resolve()
         let repository = try Repository.discover(from: fixture.url)
         let timeline = LoopTimeline()
-        let model = TimedModel(inner: OpenAICompatibleClient(endpoint: ModelEndpoint(baseURL: server.baseURL)), timeline: timeline)
+        let client = OpenAICompatibleClient(endpoint: ModelEndpoint(baseURL: server.baseURL))
+        let model = TimedModel(inner: wholeReplies ? WholeReplyModel(inner: client) : client, timeline: timeline)
         let loop = RepairLoop(repository: repository, settings: settings, model: model,
                               tests: TimedTests(inner: tests, timeline: timeline), events: { timeline.record($0) })
-        loop.applyWhileStreaming = applyWhileStreaming
         let outcome = try blocking {
             timeline.runCalled = BenchClock.now()
             let outcome = try await loop.run()

@@ -78,6 +78,39 @@ struct TimedModel: ChatModel {
     }
 }
 
+/// Reads each reply to its end and passes it on as one delta: the loop then parses and applies
+/// every patch after the reply, which is what applying during the stream is measured against.
+/// Reading on after a bad patch is part of that: the server sends the reply whole.
+struct WholeReplyModel: ChatModel {
+    let inner: ChatModel
+
+    func checkReachable() async throws { try await inner.checkReachable() }
+
+    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ModelEvent, Error> {
+        let upstream = inner.stream(request)
+        return AsyncThrowingStream { continuation in
+            let forward = Task {
+                var text = ""
+                var finish: ModelFinish?
+                do {
+                    for try await event in upstream {
+                        switch event {
+                        case .delta(let delta): text += delta
+                        case .finished(let info): finish = info
+                        }
+                    }
+                    if !text.isEmpty { continuation.yield(.delta(text)) }
+                    if let finish { continuation.yield(.finished(finish)) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in forward.cancel() }
+        }
+    }
+}
+
 /// Notes when each test run starts and ends around another executor.
 struct TimedTests: TestExecutor {
     let inner: TestExecutor

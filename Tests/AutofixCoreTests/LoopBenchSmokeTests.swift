@@ -37,7 +37,7 @@ final class LoopBenchSmokeTests: XCTestCase {
         let cancelled = try XCTUnwrap(row("first patch bad", "during the stream"), output.stdout)
         let readToTheEnd = try XCTUnwrap(row("first patch bad", "after the reply"), output.stdout)
         XCTAssertEqual(cancelled.last, "1 of 1", "the loop hung up on the model after the bad patch: \(cancelled)")
-        XCTAssertEqual(readToTheEnd.last, "0 of 1", "holding patches back reads the whole reply: \(readToTheEnd)")
+        XCTAssertEqual(readToTheEnd.last, "0 of 1", "a reply handed over whole was read to its end: \(readToTheEnd)")
         let sent = cancelled[cancelled.count - 2].split(separator: " ").compactMap { Int($0) }
         XCTAssertEqual(sent.count, 2, "\(cancelled)")
         XCTAssertLessThan(sent.first ?? 0, sent.last ?? 0, "the server stopped before the end of its reply: \(cancelled)")

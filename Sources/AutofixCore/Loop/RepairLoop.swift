@@ -15,9 +15,6 @@ public final class RepairLoop {
     public var scratchParent: URL?
     /// Keep the scratch checkout after the run, for inspection.
     public var keepScratch = false
-    /// Apply each file patch as soon as it is complete; false holds them until the reply ends,
-    /// which exists only so the benchmark can measure what applying during the stream saves.
-    public var applyWhileStreaming = true
 
     public init(repository: Repository, settings: RepairSettings, model: ChatModel, tests: TestExecutor,
                 events: @escaping (RunEvent) -> Void) {
@@ -172,7 +169,6 @@ public final class RepairLoop {
         var patchRecords: [RoundTranscript.PatchRecord] = []
         var failure: String?
         var finish: ModelFinish?
-        var heldBack: [ParsedEdit] = []
 
         func handle(_ edit: ParsedEdit) -> String? {
             switch edit {
@@ -211,12 +207,7 @@ public final class RepairLoop {
                 case .delta(let text):
                     reply += text
                     emit(.modelText(round: round, text: text))
-                    let edits = parser.feed(text)
-                    if !applyWhileStreaming {
-                        heldBack += edits
-                        continue
-                    }
-                    for edit in edits {
+                    for edit in parser.feed(text) {
                         if let problem = handle(edit) {
                             failure = problem
                             break streaming
@@ -231,7 +222,7 @@ public final class RepairLoop {
                 // Leaving the loop above dropped the stream, which cancels the transfer.
                 emit(.streamCancelled(round: round, reason: "a patch failed; the rest of the reply was not needed"))
             } else {
-                for edit in heldBack + parser.finish() {
+                for edit in parser.finish() {
                     if let problem = handle(edit) {
                         failure = problem
                         break
