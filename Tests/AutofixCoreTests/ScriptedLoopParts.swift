@@ -94,7 +94,9 @@ final class ScriptedTests: TestExecutor, @unchecked Sendable {
             return (made.count, runs.isEmpty ? nil : runs.removeFirst())
         }
         guard let run else { throw ScriptExhausted(description: "no scripted test output for run \(number)") }
-        if run.seconds > 0 { try await Task.sleep(nanoseconds: UInt64(run.seconds * 1e9)) }
+        // `.infinity`: the tests run until the time they were given is up, as a hanging suite does.
+        let seconds = run.seconds.isInfinite ? timeout : run.seconds
+        if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
         return run.execution
     }
 }
