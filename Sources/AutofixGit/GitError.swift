@@ -30,12 +30,25 @@ public struct GitError: AutofixError, Equatable {
     public let libgit2Class: Int32
     public let message: String
     public let hint: String?
-    public var category: ExitCategory { .git }
+    /// `.git` for failures of git itself; `.usage` when the command refused what it was asked
+    /// (a dirty tree, a run that does not exist), which the user fixes, not git.
+    public let category: ExitCategory
 
     public init(_ code: Code, _ message: String, hint: String? = nil) {
+        self.init(code, message, hint: hint, category: .git)
+    }
+
+    /// A refusal: the repository is fine, but it is not in a state (or has no run) that lets the
+    /// command do what it was asked.
+    public static func refusal(_ code: Code, _ message: String, hint: String? = nil) -> GitError {
+        GitError(code, message, hint: hint, category: .usage)
+    }
+
+    private init(_ code: Code, _ message: String, hint: String?, category: ExitCategory) {
         self.code = code
         self.message = message
         self.hint = hint
+        self.category = category
         self.libgit2Code = 0
         self.libgit2Class = 0
     }
@@ -53,6 +66,7 @@ public struct GitError: AutofixError, Equatable {
         code = GitError.code(for: result)
         message = "\(operation): \(detail.trimmingCharacters(in: .whitespacesAndNewlines))"
         hint = GitError.hint(for: code)
+        category = .git
     }
 
     private static func code(for result: Int32) -> Code {

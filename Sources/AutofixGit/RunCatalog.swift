@@ -35,7 +35,7 @@ public struct RunCatalog {
 
     public func summary(of name: RunName) throws -> RunSummary {
         guard let tip = try repository.referenceTarget(name.ref) else {
-            throw GitError(.notFound, "run \(name.id) no longer exists (\(name.ref) is gone)",
+            throw GitError.refusal(.notFound, "run \(name.id) no longer exists (\(name.ref) is gone)",
                            hint: "`git autofix list` shows the runs there are")
         }
         return try summary(of: name, tip: tip)
@@ -65,7 +65,7 @@ public struct RunCatalog {
         let prefixed = names.filter { $0.id.hasPrefix(trimmed) || ($0.branch + "/" + $0.id).hasPrefix(trimmed) }
         if prefixed.count == 1 { return prefixed[0] }
         if prefixed.count > 1 {
-            throw GitError(.ambiguous, "`\(trimmed)` matches \(prefixed.count) runs: " + prefixed.sorted().map(\.id).joined(separator: ", "),
+            throw GitError.refusal(.ambiguous, "`\(trimmed)` matches \(prefixed.count) runs: " + prefixed.sorted().map(\.id).joined(separator: ", "),
                            hint: "type more of the run id")
         }
         let close = names.filter { $0.id.contains(trimmed) || $0.branch.contains(trimmed) || trimmed.contains($0.id) }
@@ -73,7 +73,7 @@ public struct RunCatalog {
         let suggestion = close.isEmpty
             ? (names.isEmpty ? "there are no runs yet; `git autofix` or `git autofix snapshot` makes one" : "`git autofix list` shows the runs there are")
             : "close matches: " + close.map { $0.branch + "/" + $0.id }.joined(separator: ", ")
-        throw GitError(.notFound, "no run named `\(trimmed)`", hint: suggestion)
+        throw GitError.refusal(.notFound, "no run named `\(trimmed)`", hint: suggestion)
     }
 }
 

@@ -27,7 +27,7 @@ public struct WorktreeApplier {
                       includingSnapshot: Bool = false) throws -> ApplyOutcome {
         let theirs = target ?? run.tip
         guard theirs == run.snapshot.id || repository.isAncestor(run.snapshot.id, of: theirs) else {
-            throw GitError(.invalid, "\(theirs.short) is not one of run \(run.name.id)'s commits",
+            throw GitError.refusal(.invalid, "\(theirs.short) is not one of run \(run.name.id)'s commits",
                            hint: "`git autofix show \(run.name.id)` lists them")
         }
         let head = try repository.head()
@@ -35,7 +35,7 @@ public struct WorktreeApplier {
         let headTree = try head.commit.map { try repository.commit($0).tree }
         let dirty = current.tree != headTree || current.indexTree != headTree
         if dirty && !force {
-            throw GitError(.dirtyWorkingTree, "your working tree or index has local changes",
+            throw GitError.refusal(.dirtyWorkingTree, "your working tree or index has local changes",
                            hint: "commit or stash them first, or pass --force to merge the run's changes into them (a backup ref keeps them either way)")
         }
         let runBaseTree = try run.base.map { try repository.commit($0).tree } ?? repository.emptyTree()
@@ -69,7 +69,7 @@ public struct WorktreeApplier {
         try check(git_merge_trees(&index, repository.pointer, trees[0], trees[1], trees[2], nil), "merging the run's changes")
         defer { git_index_free(index) }
         if git_index_has_conflicts(index) == 1 {
-            throw GitError(.conflict, "the run's changes conflict with your local edits in: \(conflictedPaths(index).joined(separator: ", "))",
+            throw GitError.refusal(.conflict, "the run's changes conflict with your local edits in: \(conflictedPaths(index).joined(separator: ", "))",
                            hint: "commit or stash your edits and run `git autofix apply` again, or cherry-pick the run's commits and resolve the conflicts with git")
         }
         var oid = git_oid()

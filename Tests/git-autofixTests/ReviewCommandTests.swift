@@ -61,10 +61,13 @@ final class ReviewCommandTests: XCTestCase {
 
     func testErrorsSayWhatToDoAndUseTheDocumentedExitCodes() throws {
         let repo = try makeRepo()
-        let unknown = try AutofixCLI.run(["show", "does-not-exist"], in: repo.url)
-        XCTAssertEqual(unknown.status, 5)
-        XCTAssertTrue(unknown.stderr.contains("no run named `does-not-exist`"), unknown.stderr)
-        XCTAssertTrue(unknown.stderr.contains("hint:"), unknown.stderr)
+        // Refusals are usage errors (2): the user fixes them, not git.
+        for command in [["show"], ["apply"], ["drop", "--yes"]] {
+            let unknown = try AutofixCLI.run(command + ["does-not-exist"], in: repo.url)
+            XCTAssertEqual(unknown.status, 2, "\(command): \(unknown.stderr)")
+            XCTAssertTrue(unknown.stderr.contains("no run named `does-not-exist`"), unknown.stderr)
+            XCTAssertTrue(unknown.stderr.contains("hint:"), unknown.stderr)
+        }
 
         let dropWithoutConfirmation = try AutofixCLI.run(["drop", "--all"], in: repo.url)
         XCTAssertEqual(dropWithoutConfirmation.status, 0, "no runs: nothing to confirm")
@@ -73,6 +76,12 @@ final class ReviewCommandTests: XCTestCase {
         XCTAssertEqual(needsYes.status, 2)
         XCTAssertTrue(needsYes.stderr.contains("--yes"), needsYes.stderr)
         XCTAssertNotEqual(try repo.git("for-each-ref", "refs/autofix"), "", "nothing deleted without confirmation")
+
+        try repo.write("src/lib.py", "def answer():\n    return 43\n")
+        let dirty = try AutofixCLI.run(["apply", try runID(repo)], in: repo.url)
+        XCTAssertEqual(dirty.status, 2, dirty.stderr)
+        XCTAssertTrue(dirty.stderr.contains("local changes"), dirty.stderr)
+        XCTAssertTrue(dirty.stderr.contains("--force"), dirty.stderr)
 
         let both = try AutofixCLI.run(["drop", "--all", "x"], in: repo.url)
         XCTAssertEqual(both.status, 64, "argument-parser's usage exit code for invalid combinations")
