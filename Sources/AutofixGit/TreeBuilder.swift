@@ -14,14 +14,19 @@ public struct TreeBuilder {
     /// The tree of `base` where each of `paths` is taken from `directory` (or removed when the
     /// directory no longer has it).
     public func tree(from base: ObjectID, replacing paths: [String], in directory: URL) throws -> ObjectID {
+        try tree(ofTree: try repository.commit(base).tree, replacing: paths, in: directory)
+    }
+
+    /// The same, starting from a tree rather than a commit.
+    public func tree(ofTree base: ObjectID, replacing paths: [String], in directory: URL) throws -> ObjectID {
         var index: OpaquePointer?
         try check(git_index_new(&index), "preparing an in-memory index")
         defer { git_index_free(index) }
-        var treeOID = try repository.commit(base).tree.raw
+        var treeOID = base.raw
         var tree: OpaquePointer?
-        try check(git_tree_lookup(&tree, repository.pointer, &treeOID), "reading the tree of \(base.short)")
+        try check(git_tree_lookup(&tree, repository.pointer, &treeOID), "reading the tree \(base.short)")
         defer { git_tree_free(tree) }
-        try check(git_index_read_tree(index, tree), "reading the tree of \(base.short)")
+        try check(git_index_read_tree(index, tree), "reading the tree \(base.short)")
 
         for path in Set(paths).sorted() {
             let file = directory.appendingPathComponent(path)

@@ -5,8 +5,11 @@ import Foundation
 public struct ApplyOutcome: Sendable {
     /// Files written in the work tree.
     public let changes: [FileChange]
-    /// A ref holding the work tree as it was just before, when it had local changes.
+    /// A ref holding the work tree as it was just before, when it had local changes or files
+    /// that no tree holds (ignored ones) stood where the run writes.
     public let backupRef: String?
+    /// Those files: replaced in the work tree, kept on the backup ref.
+    public let replacedIgnored: [String]
 }
 
 /// Brings a run's changes into the user's work tree with a three-way merge: ours = the work tree
@@ -43,18 +46,23 @@ public struct WorktreeApplier {
         let merged = try mergeTrees(base: withSnapshot ? runBaseTree : run.snapshot.tree, ours: current.tree,
                                     theirs: try repository.commit(theirs).tree)
         let changes = try repository.changes(from: current.tree, to: merged)
-        guard !changes.isEmpty else { return ApplyOutcome(changes: [], backupRef: nil) }
+        guard !changes.isEmpty else { return ApplyOutcome(changes: [], backupRef: nil, replacedIgnored: []) }
+        let workTree = try repository.requireWorkingDirectory()
+        let inTheWay = try FilesInTheWay(workTree: workTree, captured: Set(try repository.filePaths(in: current.tree)))
+            .paths(replacedBy: changes)
 
         var backupRef: String?
-        if dirty {
+        if dirty || !inTheWay.isEmpty {
+            let backupTree = inTheWay.isEmpty ? current.tree
+                : try TreeBuilder(repository: repository).tree(ofTree: current.tree, replacing: inTheWay, in: workTree)
             let backup = try repository.createCommit(
-                tree: current.tree, parents: head.commit.map { [$0] } ?? [],
+                tree: backupTree, parents: head.commit.map { [$0] } ?? [],
                 message: Trailers.message(subject: "autofix: work tree before applying run \(run.name.id)", trailers: []))
             backupRef = WorktreeApplier.backupPrefix + RunName.newID()
             try repository.updateReference(backupRef!, to: backup, expected: nil, message: "git autofix apply: backup")
         }
         try checkout(merged, baseline: current.tree)
-        return ApplyOutcome(changes: changes, backupRef: backupRef)
+        return ApplyOutcome(changes: changes, backupRef: backupRef, replacedIgnored: inTheWay)
     }
 
     private func mergeTrees(base: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> ObjectID {

@@ -146,7 +146,8 @@ struct ApplyCommand: ParsableCommand {
             has no commits, or your tree is clean at the commit the run started from (a fresh \
             clone, say), or with --with-snapshot, the snapshot's own changes come over too. Your index \
             and branch are not touched. Refuses when your tree has local changes unless --force; \
-            with --force your edits are merged, not overwritten, and a backup ref keeps them. \
+            with --force your edits are merged, not overwritten, and a backup ref keeps them; so it \
+            does for an ignored file that the run's changes replace. \
             Refuses on conflicts before writing anything. You can also simply \
             `git cherry-pick` the run's commits.
             """
@@ -179,6 +180,10 @@ struct ApplyCommand: ParsableCommand {
             terminal.write(DiffStatText.render(outcome.changes).terminalSafe)
             if let backup = outcome.backupRef {
                 terminal.out("Your previous working tree is kept at \(backup).")
+                for path in outcome.replacedIgnored {
+                    let file = path.terminalSafeLine
+                    terminal.out("Replaced your ignored file \(file) with the run's; yours is kept: git show \(ShellWord.quoted("\(backup):\(file)"))")
+                }
             }
             terminal.out("Applied run \(summary.name.id) to the working tree (not staged). Review with `git diff`.")
         }

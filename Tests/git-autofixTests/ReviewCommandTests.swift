@@ -92,6 +92,72 @@ final class ReviewCommandTests: XCTestCase {
         XCTAssertTrue(notRepo.stderr.contains("not inside a git repository"), notRepo.stderr)
     }
 
+    /// Adds a commit to run `id` that writes `files`, as an accepted round would.
+    private func addRunCommit(_ repo: TestRepository, _ id: String, _ files: [String: String]) throws {
+        let ref = "refs/autofix/main/\(id)"
+        let index = try TemporaryDirectory(prefix: "autofix-index")
+        var environment = Hermetic.environment
+        environment["GIT_INDEX_FILE"] = index.file("index").path
+        try Shell.check(["git", "read-tree", ref], in: repo.url, environment: environment)
+        for (path, contents) in files {
+            let blob = try repo.git(["hash-object", "-w", "--stdin"], input: contents).trimmingCharacters(in: .whitespacesAndNewlines)
+            try Shell.check(["git", "update-index", "--add", "--cacheinfo", "100644,\(blob),\(path)"], in: repo.url, environment: environment)
+        }
+        let tree = try Shell.check(["git", "write-tree"], in: repo.url, environment: environment).trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try repo.git("commit-tree", "-p", ref, "-m", "add local settings", tree).trimmingCharacters(in: .whitespacesAndNewlines)
+        try repo.git("update-ref", ref, commit)
+    }
+
+    func testApplyKeepsABackupOfAnIgnoredFileItReplacesAndNamesIt() throws {
+        let repo = try makeRepo()
+        try repo.write(".gitignore", "settings.local\n")
+        try repo.commitAll("ignore local settings")
+        _ = try AutofixCLI.run(["snapshot"], in: repo.url)
+        let id = try runID(repo)
+        try addRunCommit(repo, id, ["settings.local": "the run's settings\n"])
+        try repo.write("settings.local", "my own secret settings\n")
+
+        let apply = try AutofixCLI.run(["apply", id], in: repo.url)
+        XCTAssertEqual(apply.status, 0, apply.stderr)
+        XCTAssertEqual(try repo.read("settings.local"), "the run's settings\n")
+        let backup = try repo.git("for-each-ref", "--format=%(refname)", "refs/autofix-backup").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(backup.isEmpty, "a backup ref keeps the user's file: \(apply.stdout)")
+        XCTAssertEqual(try repo.git("show", "\(backup):settings.local"), "my own secret settings\n")
+        XCTAssertTrue(apply.stdout.contains("settings.local"), apply.stdout)
+        XCTAssertTrue(apply.stdout.contains(backup), apply.stdout)
+        XCTAssertEqual(try repo.git("status", "--porcelain"), "", "the index and the tracked files are as they were")
+    }
+
+    func testApplyRefusesToReplaceAnIgnoredDirectoryWithAFile() throws {
+        let repo = try makeRepo()
+        try repo.write(".gitignore", "cache/\n")
+        try repo.commitAll("ignore the cache")
+        _ = try AutofixCLI.run(["snapshot"], in: repo.url)
+        let id = try runID(repo)
+        try addRunCommit(repo, id, ["cache": "now a file\n"])
+        try repo.write("cache/entry", "expensive to rebuild\n")
+
+        let apply = try AutofixCLI.run(["apply", id], in: repo.url)
+        XCTAssertEqual(apply.status, 2, apply.stdout + apply.stderr)
+        XCTAssertTrue(apply.stderr.contains("cache"), apply.stderr)
+        XCTAssertEqual(try repo.read("cache/entry"), "expensive to rebuild\n")
+    }
+
+    func testApplyNeverOverwritesAnUntrackedFile() throws {
+        let repo = try makeRepo()
+        _ = try AutofixCLI.run(["snapshot"], in: repo.url)
+        let id = try runID(repo)
+        try addRunCommit(repo, id, ["settings.local": "the run's settings\n"])
+        try repo.write("settings.local", "mine\n")
+
+        let plain = try AutofixCLI.run(["apply", id], in: repo.url)
+        XCTAssertEqual(plain.status, 2, plain.stderr)
+        let forced = try AutofixCLI.run(["apply", "--force", id], in: repo.url)
+        XCTAssertEqual(forced.status, 2, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("settings.local"), forced.stderr)
+        XCTAssertEqual(try repo.read("settings.local"), "mine\n")
+    }
+
     func testSubcommandHelpIsClear() throws {
         let dir = try TemporaryDirectory()
         for command in ["snapshot", "list", "show", "apply", "drop"] {
