@@ -64,8 +64,13 @@ struct HookInstallCommand: ParsableCommand {
             let location = try HooksLocation.current()
             let scriptURL = try script.map { try HookScript.validated(URL(fileURLWithPath: $0)) } ?? HookScript.installed()
             let hook = PrePushHook(location: location)
+            let directoryWasMissing = !location.exists
             let outcome = try hook.install(calling: scriptURL)
             let terminal = Terminal.current
+            if directoryWasMissing {
+                let source = location.fromHooksPath ? " named by core.hooksPath" : ""
+                terminal.out("Created the hooks directory \(location.directory.path)\(source), which did not exist; git runs hooks from it from now on.")
+            }
             switch outcome {
             case .created: terminal.out("Created \(hook.file.path) with the git-autofix pre-push hook.")
             case .added: terminal.out("Added the git-autofix block to your existing \(hook.file.path); your code is kept below it.")
@@ -114,6 +119,9 @@ struct HookStatusCommand: ParsableCommand {
             let terminal = Terminal.current
             let source = location.fromHooksPath ? " (core.hooksPath)" : ""
             terminal.out("hook file: \(status.file.path)\(source)")
+            if !location.exists {
+                terminal.out("note:      the hooks directory \(location.directory.path) does not exist; `git autofix hook install` creates it")
+            }
             terminal.out("state:     \(status.summary)")
             if let script = status.script {
                 terminal.out("runs:      \(script.path)\(status.scriptExists ? "" : " (missing)")")
@@ -157,16 +165,43 @@ struct HooksLocation {
         let top = GitQuery.run(["rev-parse", "--show-toplevel"], in: start).map { URL(fileURLWithPath: $0, isDirectory: true) }
         // Relative hook paths are resolved from where hooks run: the top of the work tree.
         let base = top ?? start
-        guard let common = GitQuery.run(["rev-parse", "--path-format=absolute", "--git-common-dir"], in: base),
-              let hooks = GitQuery.run(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], in: base)
-        else {
+        guard let common = GitQuery.run(["rev-parse", "--path-format=absolute", "--git-common-dir"], in: base) else {
             throw HookError.notARepository(start.path)
         }
-        let configured = GitQuery.run(["config", "--get", "core.hooksPath"], in: base).map { !$0.isEmpty } ?? false
+        let configured = GitQuery.run(["config", "--get", "core.hooksPath"], in: base).flatMap { $0.isEmpty ? nil : $0 }
+        // git cannot resolve a hooks path below a file; the same place, resolved by hand, names the file.
+        let hooks = GitQuery.run(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], in: base)
+            ?? configured.map { path in
+                let expanded = (path as NSString).expandingTildeInPath
+                return expanded.hasPrefix("/") ? expanded : base.appendingPathComponent(expanded).path
+            }
+        guard let hooks else { throw HookError.notARepository(start.path) }
+        let directory = URL(fileURLWithPath: hooks, isDirectory: true)
+        if let blocking = firstNonDirectory(on: directory) {
+            throw HookError.hooksPathNotADirectory(hooks: directory.path, blocking: blocking.path, hooksPath: configured)
+        }
         return HooksLocation(
-            directory: URL(fileURLWithPath: hooks, isDirectory: true), fromHooksPath: configured,
+            directory: directory, fromHooksPath: configured != nil,
             workTree: top, commonDirectory: URL(fileURLWithPath: common, isDirectory: true))
     }
+
+    /// The first existing path from `directory` upwards that is not a directory: what keeps git
+    /// from running hooks there, and `install` from making it.
+    private static func firstNonDirectory(on directory: URL) -> URL? {
+        var candidate = directory.standardizedFileURL
+        while candidate.path != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory) {
+                return isDirectory.boolValue ? nil : candidate
+            }
+            candidate = candidate.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Whether the hooks directory is there yet. Git runs hooks from it as soon as it is, so
+    /// `install` makes a missing one, and says so, as a mistyped core.hooksPath shows up that way.
+    var exists: Bool { FileManager.default.fileExists(atPath: directory.path) }
 
     static func current() throws -> HooksLocation {
         try discover(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
@@ -298,7 +333,11 @@ struct PrePushHook {
     func install(calling script: URL) throws -> InstallOutcome {
         let block = Self.block(calling: script.path)
         guard let text = try existingText() else {
-            try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
+            } catch {
+                throw HookError.unwritableHook(location.directory.path, reason: error.localizedDescription)
+            }
             try write(Self.newFileHeader + block, mode: 0o755)
             return .created
         }
@@ -462,6 +501,8 @@ enum HookError: AutofixError {
     case brokenBlock(String, line: Int)
     case unreadableHook(String, reason: String)
     case unwritableHook(String, reason: String)
+    /// The hooks directory, or a directory above it, is a file (core.hooksPath set to one, say).
+    case hooksPathNotADirectory(hooks: String, blocking: String, hooksPath: String?)
 
     var category: ExitCategory {
         if case .notARepository = self { return .git }
@@ -486,6 +527,10 @@ enum HookError: AutofixError {
             return "\(path) has a git-autofix marker on line \(line) without its matching begin or end line"
         case .unreadableHook(let path, let reason):
             return "cannot use \(path): \(reason)"
+        case .hooksPathNotADirectory(let hooks, let blocking, let hooksPath):
+            let setting = hooksPath.map { "core.hooksPath is `\($0)`: " } ?? ""
+            let place = blocking == hooks ? "" : " (git looks for hooks in \(hooks), below it)"
+            return "\(setting)\(blocking) is a file, not a directory\(place), so git runs no hooks from there and the hook cannot be installed"
         case .unwritableHook(let path, let reason):
             return "cannot write \(path): \(reason)"
         }
@@ -507,6 +552,11 @@ enum HookError: AutofixError {
             return "fix or delete the marker lines (`\(PrePushHook.beginMarker)` ... `\(PrePushHook.endMarker)`) and run the command again"
         case .unreadableHook, .unwritableHook:
             return "check the file's permissions, or set core.hooksPath to a directory you own"
+        case .hooksPathNotADirectory(_, let blocking, let hooksPath):
+            if hooksPath != nil {
+                return "point core.hooksPath at a directory (`git config core.hooksPath .githooks`), or unset it to use the repository's own hooks directory (`git config --unset core.hooksPath`)"
+            }
+            return "move \(blocking) out of the way, then run the command again"
         }
     }
 }

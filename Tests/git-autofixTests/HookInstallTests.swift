@@ -128,6 +128,43 @@ final class HookInstallTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: shared.file("pre-push").path))
     }
 
+    func testCoreHooksPathToAFileIsRefusedWithWhatToDo() throws {
+        let fixture = try PushFixture(installHook: false)
+        try fixture.local.write("hooks-file", "not a directory\n")
+        try fixture.local.git("config", "core.hooksPath", "hooks-file")
+        for command in [["hook", "install", "--script", SourceTree.prePushScript.path], ["hook", "status"], ["hook", "uninstall"]] {
+            let output = try autofix(command, fixture)
+            XCTAssertEqual(output.status, 2, "\(command): \(output.stderr)")
+            XCTAssertTrue(output.stderr.contains("core.hooksPath"), output.stderr)
+            XCTAssertTrue(output.stderr.contains("hooks-file"), output.stderr)
+            XCTAssertTrue(output.stderr.contains("not a directory"), output.stderr)
+            XCTAssertTrue(output.stderr.contains("hint: "), output.stderr)
+            XCTAssertFalse(output.stderr.contains("NSCocoaErrorDomain"), output.stderr)
+        }
+        XCTAssertEqual(try read(fixture.local.url.appendingPathComponent("hooks-file")), "not a directory\n", "left as it was")
+
+        try fixture.local.git("config", "core.hooksPath", "hooks-file/inside")
+        let below = try autofix(["hook", "install", "--script", SourceTree.prePushScript.path], fixture)
+        XCTAssertEqual(below.status, 2, below.stderr)
+        XCTAssertTrue(below.stderr.contains("hooks-file"), below.stderr)
+        XCTAssertFalse(below.stderr.contains("NSCocoaErrorDomain"), below.stderr)
+    }
+
+    func testAMissingCoreHooksPathDirectoryIsCreatedAndSaidSo() throws {
+        let fixture = try PushFixture(installHook: false)
+        try fixture.local.git("config", "core.hooksPath", "team/hooks")
+        let status = try autofix(["hook", "status"], fixture)
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("does not exist"), status.stdout)
+        let install = try autofix(["hook", "install", "--script", SourceTree.prePushScript.path], fixture)
+        XCTAssertEqual(install.status, 0, install.stderr)
+        XCTAssertTrue(install.stdout.contains("Created the hooks directory"), install.stdout)
+        XCTAssertTrue(install.stdout.contains("team/hooks"), install.stdout)
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: hookFile(fixture, "team/hooks/pre-push").path))
+        let again = try autofix(["hook", "install", "--script", SourceTree.prePushScript.path], fixture)
+        XCTAssertFalse(again.stdout.contains("Created the hooks directory"), again.stdout)
+    }
+
     func testInstallRefusesHooksItWouldBreakAndSaysWhatToDo() throws {
         let fixture = try PushFixture(installHook: false)
         let script = SourceTree.prePushScript.path
