@@ -115,6 +115,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let interruption = InterruptibleTask()
         let outcome: RunOutcome = try await reportingErrors {
             let repository = try currentRepository()
             let environment = ProcessInfo.processInfo.environment
@@ -131,12 +132,13 @@ struct RunCommand: AsyncParsableCommand {
             let loop = RepairLoop(repository: repository, settings: settings, model: components.model,
                                   tests: components.tests, events: { renderer.render($0) })
             loop.keepScratch = keepScratch
-            return try await InterruptibleTask.run { try await loop.run() }
+            loop.interruptedBy = { interruption.cause }
+            return try await interruption.run { try await loop.run() }
         }
         switch outcome.status {
         case .fixed, .alreadyPassing: return
         case .failing: throw ExitCode(ExitCategory.testsFailing.rawValue)
-        case .interrupted: throw ExitCode(130)
+        case .interrupted: throw ExitCode(128 + (interruption.signal ?? SIGINT))
         }
     }
 }
@@ -159,24 +161,50 @@ extension RunCommand {
     }
 }
 
-/// Runs an operation that the first Ctrl-C cancels (so the run can save its state and stop the
-/// sandbox); a second Ctrl-C exits at once.
-enum InterruptibleTask {
-    static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task = Task { try await operation() }
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
-        var interrupted = false
-        source.setEventHandler {
-            if interrupted { exit(130) }
-            interrupted = true
-            FileHandle.standardError.write(Data("\ninterrupting: stopping the model and the tests, keeping every accepted commit (Ctrl-C again to quit at once)\n".utf8))
-            task.cancel()
+/// Runs an operation that the first Ctrl-C, SIGTERM or SIGHUP cancels (so the run can save its
+/// state, stop the sandbox and remove its scratch directory); a second one exits at once.
+final class InterruptibleTask: @unchecked Sendable {
+    static let signals = [SIGINT, SIGTERM, SIGHUP]
+    private let lock = NSLock()
+    private var received: Int32?
+
+    /// The first signal that arrived, if any.
+    var signal: Int32? { lock.withLock { received } }
+
+    var cause: String {
+        switch signal {
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "Ctrl-C"
         }
-        source.resume()
+    }
+
+    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await operation() }
+        // After SIGHUP the terminal is gone: a write to it must fail, not kill the run mid-clean-up.
+        Glibc.signal(SIGPIPE, SIG_IGN)
+        let sources = Self.signals.map { number -> DispatchSourceSignal in
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue.global())
+            source.setEventHandler { [self] in
+                guard lock.withLock({ () -> Bool in
+                    if received != nil { return false }
+                    received = number
+                    return true
+                }) else { exit(128 + number) }
+                Terminal.current.err(number == SIGINT
+                    ? "\ninterrupting: stopping the model and the tests, keeping every accepted commit (Ctrl-C again to quit at once)"
+                    : "\n\(cause) received: stopping the model and the tests, keeping every accepted commit")
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
         defer {
-            source.cancel()
-            signal(SIGINT, SIG_DFL)
+            for (number, source) in zip(Self.signals, sources) {
+                source.cancel()
+                Glibc.signal(number, SIG_DFL)
+            }
         }
         return try await task.value
     }

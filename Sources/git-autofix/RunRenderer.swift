@@ -192,7 +192,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
 
     private func write(_ line: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        FileHandle.standardOutput.write(Data((Terminal.jsonSafeForTerminal(data) + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((Terminal.jsonSafeForTerminal(data) + "\n").utf8))
     }
 
     private static func object<T: Encodable>(_ name: String, _ value: T) -> [String: Any] {

@@ -15,6 +15,8 @@ public final class RepairLoop {
     public var scratchParent: URL?
     /// Keep the scratch checkout after the run, for inspection.
     public var keepScratch = false
+    /// What cancelled the run, for its stop reason ("Ctrl-C", "SIGTERM").
+    public var interruptedBy: () -> String = { "Ctrl-C" }
 
     public init(repository: Repository, settings: RepairSettings, model: ChatModel, tests: TestExecutor,
                 events: @escaping (RunEvent) -> Void) {
@@ -67,7 +69,7 @@ public final class RepairLoop {
             try finish(outcome, state: state, transcript: transcript)
             return outcome
         } catch is CancellationError {
-            let outcome = makeOutcome(state, status: .interrupted, reason: "interrupted (Ctrl-C)")
+            let outcome = makeOutcome(state, status: .interrupted, reason: "interrupted (\(interruptedBy()))")
             try finish(outcome, state: state, transcript: transcript)
             return outcome
         } catch {

@@ -1,0 +1,121 @@
+import AutofixTestSupport
+import Foundation
+import XCTest
+
+/// How a run ends when it is stopped from outside: the built binary, real signals, a scripted
+/// model that stalls on a real loopback socket, the real bubblewrap sandbox.
+final class RunLifecycleTests: XCTestCase {
+    private let pytest = "python3 -m pytest -q"
+
+    /// A started `git autofix run` and the private TMPDIR its scratch directory goes in.
+    private final class StartedRun {
+        let process = Process()
+        let output = Pipe()
+        let temporary: TemporaryDirectory
+
+        init(_ repo: TestRepository, endpoint: String, test: String) throws {
+            temporary = try TemporaryDirectory(prefix: "autofix-tmpdir")
+            var environment = Hermetic.environment
+            environment["TMPDIR"] = temporary.path
+            process.executableURL = BuiltProducts.executable("git-autofix")
+            process.arguments = ["run", "--endpoint", endpoint, "--model", "test-model", "--test", test, "--sandbox", "bwrap",
+                                 "--max-rounds", "3"]
+            process.currentDirectoryURL = repo.url
+            process.environment = environment
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+        }
+
+        var pid: Int32 { process.processIdentifier }
+
+        /// The run's scratch directories still in its TMPDIR.
+        var scratchDirectories: [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []).filter { $0.hasPrefix("git-autofix-") }
+        }
+
+        func signal(_ number: Int32) { kill(pid, number) }
+
+        /// Everything it printed, once it has ended.
+        func finish() -> String {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+    }
+
+    /// Polls `ready`; fails the test instead of hanging when it never comes.
+    private func wait(for what: String, _ ready: () -> Bool) {
+        let deadline = Date().addingTimeInterval(120)
+        while !ready() {
+            if Date() > deadline {
+                XCTFail("gave up waiting for \(what)")
+                return
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// Cgroup directories made by process `pid`, wherever the hierarchies are mounted.
+    private func cgroups(of pid: Int32) throws -> String {
+        try Shell.run(["find", "/sys/fs/cgroup", "-maxdepth", "5", "-type", "d", "-name", "git-autofix-\(pid)-*"]).stdout
+    }
+
+    private func runID(_ repo: TestRepository) throws -> String {
+        try repo.git("for-each-ref", "--format=%(refname:lstrip=-1)", "refs/autofix").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func record(_ repo: TestRepository) throws -> String {
+        try String(contentsOf: repo.file(".git/autofix/runs/\(try runID(repo))/status.json"), encoding: .utf8)
+    }
+
+    /// One accepted round (shout fixed), then a second reply that stalls mid-stream.
+    private func serverThatStallsInRoundTwo() throws -> ScriptedSSEServer {
+        let fix = ScriptedSSEServer.chatStream(["Summary: fix shout\n\n", SampleProjects.shoutFix])
+        let stalling = ScriptedSSEServer.Reply.events(
+            ScriptedSSEServer.chatStreamEvents(["Summary: thinking", " hard"], finishReason: nil, done: false),
+            ending: .stall(seconds: 60))
+        return try ScriptedSSEServer(replies: [fix, stalling])
+    }
+
+    private func stopInRoundTwo(with signal: Int32, closingOutputFirst: Bool = false) throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let server = try serverThatStallsInRoundTwo()
+        defer { server.stop() }
+        let run = try StartedRun(repo, endpoint: server.baseURL, test: pytest)
+        var secondSeen: Date?
+        wait(for: "the second model request") {
+            if secondSeen == nil, server.recordedRequests.count >= 2 { secondSeen = Date() }
+            return secondSeen.map { Date().timeIntervalSince($0) > 0.3 } ?? false
+        }
+        if closingOutputFirst {
+            // As when the terminal goes away: every write the run makes from now on fails.
+            try run.output.fileHandleForReading.close()
+            run.signal(signal)
+            run.process.waitUntilExit()
+        } else {
+            run.signal(signal)
+            let text = run.finish()
+            XCTAssertTrue(text.contains("received"), text)
+        }
+
+        XCTAssertEqual(run.process.terminationReason, .exit, "it ended itself, not killed by the signal")
+        XCTAssertEqual(run.process.terminationStatus, 128 + signal)
+        let ended = try record(repo)
+        XCTAssertTrue(ended.contains("\"interrupted\""), ended)
+        XCTAssertEqual(try repo.git("show", "refs/autofix/main/\(try runID(repo)):strings.py"),
+                       "def shout(text):\n    return text.upper()\n", "round 1's commit is kept")
+        XCTAssertEqual(run.scratchDirectories, [], "the scratch directory is removed")
+        XCTAssertEqual(try cgroups(of: run.pid), "", "no cgroup is left")
+        let list = try AutofixCLI.run(["list"], in: repo.url)
+        XCTAssertTrue(list.stdout.contains("interrupted"), list.stdout)
+    }
+
+    func testSIGTERMEndsARunAsCtrlCDoes() throws {
+        try stopInRoundTwo(with: SIGTERM)
+    }
+
+    func testSIGHUPEndsARunAsCtrlCDoesEvenWithItsTerminalGone() throws {
+        try stopInRoundTwo(with: SIGHUP, closingOutputFirst: true)
+    }
+}
