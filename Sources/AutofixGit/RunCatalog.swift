@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// One run as the review commands show it.
@@ -86,6 +87,12 @@ public struct RunStatus: Codable, Sendable, Equatable {
     public var failingBefore: Int?
     public var failingAfter: Int?
     public var rounds: Int?
+    /// While running: the process doing the run, so that a later command can tell that it died.
+    public var process: ProcessIdentity?
+    /// While running: the run's private scratch directory, removed by whoever finds the run dead.
+    public var scratchRoot: String?
+    /// While running: where the run's cgroups are made (named after its process id).
+    public var cgroupParents: [String]?
 
     public init(status: String, testCommand: String? = nil, model: String? = nil,
                 failingBefore: Int? = nil, failingAfter: Int? = nil, rounds: Int? = nil) {
@@ -95,6 +102,21 @@ public struct RunStatus: Codable, Sendable, Equatable {
         self.failingBefore = failingBefore
         self.failingAfter = failingAfter
         self.rounds = rounds
+    }
+
+    public static let running = "running"
+    public static let interrupted = "interrupted"
+
+    /// The process of a run that says it is running, when that process is still alive.
+    public var liveProcess: ProcessIdentity? {
+        guard status == Self.running, let process, process.liveness != .gone else { return nil }
+        return process
+    }
+
+    /// A run that says it is running although its process is gone (killed with SIGKILL, or the
+    /// machine went down).
+    public var isAbandoned: Bool {
+        status == Self.running && process?.liveness == .gone
     }
 }
 
@@ -121,6 +143,12 @@ public struct RunStatusStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(status).write(to: folder.appendingPathComponent("status.json"), options: .atomic)
+    }
+
+    /// The ids of every run with a record.
+    public func runIDs() -> [String] {
+        let folder = repository.commonDirectory.appendingPathComponent("autofix/runs", isDirectory: true)
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
     }
 
     public func remove(_ runID: String) {

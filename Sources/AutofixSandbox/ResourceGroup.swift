@@ -12,17 +12,35 @@ final class ResourceGroup {
     private let directories: [String: URL]
     private let unified: Bool
 
-    private init(directories: [String: URL], unified: Bool) {
+    fileprivate init(directories: [String: URL], unified: Bool) {
         self.directories = directories
         self.unified = unified
     }
 
-    static func make(memoryBytes: UInt64?, maxProcesses: Int?, root: String = "/sys/fs/cgroup") -> ResourceGroup? {
-        let name = "git-autofix-\(getpid())-\(UUID().uuidString.prefix(8))"
+    /// Every group this process makes is named so: what finds a dead run's groups.
+    static func namePrefix(of pid: pid_t) -> String { "git-autofix-\(pid)-" }
+
+    /// Where this process makes its groups, per controller ("" for the v2 hierarchy).
+    static func parents(root: String = "/sys/fs/cgroup") -> [String: URL] {
         let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
         if FileManager.default.fileExists(atPath: root + "/cgroup.controllers") {
-            guard let own = ownPath(in: membership, controller: "") else { return nil }
-            let dir = URL(fileURLWithPath: root + own).appendingPathComponent(name)
+            return ownPath(in: membership, controller: "").map { ["": URL(fileURLWithPath: root + $0)] } ?? [:]
+        }
+        var parents: [String: URL] = [:]
+        for controller in ["pids", "memory"] {
+            if let own = ownPath(in: membership, controller: controller) {
+                parents[controller] = URL(fileURLWithPath: "\(root)/\(controller)\(own)")
+            }
+        }
+        return parents
+    }
+
+    static func make(memoryBytes: UInt64?, maxProcesses: Int?, root: String = "/sys/fs/cgroup") -> ResourceGroup? {
+        let name = namePrefix(of: getpid()) + UUID().uuidString.prefix(8)
+        let parents = parents(root: root)
+        if FileManager.default.fileExists(atPath: root + "/cgroup.controllers") {
+            guard let parent = parents[""] else { return nil }
+            let dir = parent.appendingPathComponent(name)
             guard mkdir(dir.path, 0o755) == 0 else { return nil }
             let group = ResourceGroup(directories: ["": dir], unified: true)
             let haveMemory = memoryBytes == nil || group.write("memory.max", "\(memoryBytes!)", in: dir)
@@ -35,9 +53,8 @@ final class ResourceGroup {
             return group
         }
         var directories: [String: URL] = [:]
-        for controller in ["pids", "memory"] {
-            guard let own = ownPath(in: membership, controller: controller) else { continue }
-            let dir = URL(fileURLWithPath: "\(root)/\(controller)\(own)").appendingPathComponent(name)
+        for (controller, parent) in parents {
+            let dir = parent.appendingPathComponent(name)
             if mkdir(dir.path, 0o755) == 0 { directories[controller] = dir }
         }
         let group = ResourceGroup(directories: directories, unified: false)
@@ -136,5 +153,33 @@ final class ResourceGroup {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         return value.withCString { Glibc.write(fd, $0, strlen($0)) } >= 0
+    }
+}
+
+/// The cgroups of runs that died without removing them (killed with SIGKILL, say): found again by
+/// the parents a run recorded and the process id in their names.
+public enum LeftoverResourceGroups {
+    /// Where this process's groups go; a run records these so that others can clean up after it.
+    public static func parents() -> [String] {
+        ResourceGroup.parents().values.map(\.path).sorted()
+    }
+
+    /// Kills what is left in the groups that process `pid` made under `parents` and removes
+    /// them. Returns the directories removed.
+    @discardableResult
+    public static func remove(madeBy pid: Int32, under parents: [String]) -> [String] {
+        var removed: [String] = []
+        for parent in parents {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+            for name in names where name.hasPrefix(ResourceGroup.namePrefix(of: pid)) {
+                let dir = URL(fileURLWithPath: parent).appendingPathComponent(name)
+                // Only a cgroup: a record that someone edited must not make this remove anything else.
+                guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("cgroup.procs").path) else { continue }
+                let group = ResourceGroup(directories: ["": dir], unified: false)
+                group.remove()
+                if !FileManager.default.fileExists(atPath: dir.path) { removed.append(dir.path) }
+            }
+        }
+        return removed
     }
 }

@@ -14,7 +14,9 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let runs = try RunCatalog(repository: try currentRepository()).runs()
+            let repository = try currentRepository()
+            AbandonedRunsText.clean(repository)
+            let runs = try RunCatalog(repository: repository).runs()
             let terminal = Terminal.current
             if json {
                 runs.forEach { terminal.json(RunJSON($0)) }
@@ -92,6 +94,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let repository = try currentRepository()
+            AbandonedRunsText.clean(repository)
             let catalog = RunCatalog(repository: repository)
             let summary = try catalog.summary(of: try catalog.resolve(runName))
             let terminal = Terminal.current
@@ -214,6 +217,8 @@ struct DropCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let repository = try currentRepository()
+            // A dead run's scratch directory is named only in its record, which dropping removes.
+            AbandonedRunsText.clean(repository)
             let catalog = RunCatalog(repository: repository)
             let names = all ? try catalog.runs().map(\.name) : try runs.map { try catalog.resolve($0) }
             let terminal = Terminal.current
@@ -235,6 +240,16 @@ struct DropCommand: ParsableCommand {
                 let run = try catalog.drop(name)
                 terminal.out("Dropped \(name.ref.terminalSafeLine) (was \(run.tip.short), \(run.commits.count) commit\(run.commits.count == 1 ? "" : "s"))")
             }
+        }
+    }
+}
+
+/// Says which runs were found dead and cleaned up, on stderr so that --json output stays JSON.
+enum AbandonedRunsText {
+    static func clean(_ repository: Repository) {
+        for run in AbandonedRuns(repository: repository).clean() {
+            let what = run.removed.isEmpty ? "" : "; removed what it left: " + run.removed.map(\.terminalSafeLine).joined(separator: ", ")
+            Terminal.current.err("note: run \(run.runID.terminalSafeLine) was left running by process \(run.pid), which is gone: marked interrupted (its accepted commits are kept)\(what)")
         }
     }
 }

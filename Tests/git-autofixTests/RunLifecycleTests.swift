@@ -2,8 +2,9 @@ import AutofixTestSupport
 import Foundation
 import XCTest
 
-/// How a run ends when it is stopped from outside: the built binary, real signals, a scripted
-/// model that stalls on a real loopback socket, the real bubblewrap sandbox.
+/// How a run ends when it is stopped from outside (SIGTERM, SIGHUP, SIGKILL) and what the other
+/// commands do about a run that is still running or died: the built binary, real signals, a
+/// scripted model that stalls on a real loopback socket, the real bubblewrap sandbox.
 final class RunLifecycleTests: XCTestCase {
     private let pytest = "python3 -m pytest -q"
 
@@ -117,5 +118,39 @@ final class RunLifecycleTests: XCTestCase {
 
     func testSIGHUPEndsARunAsCtrlCDoesEvenWithItsTerminalGone() throws {
         try stopInRoundTwo(with: SIGHUP, closingOutputFirst: true)
+    }
+
+    func testAKilledRunIsShownInterruptedByListWhichRemovesItsScratchDirectoryAndCgroups() throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let server = try serverThatStallsInRoundTwo()
+        defer { server.stop() }
+        // The baseline tests say they started, then hang: the run is killed while its sandbox runs.
+        let run = try StartedRun(repo, endpoint: server.baseURL, test: "touch tests-started && sleep 600")
+        wait(for: "the baseline tests to start") {
+            run.scratchDirectories.contains { name in
+                FileManager.default.fileExists(atPath: run.temporary.file("\(name)/sandbox/tests-started").path)
+            }
+        }
+        let cgroupsWhileRunning = try cgroups(of: run.pid)
+        run.signal(SIGKILL)
+        _ = run.finish()
+        XCTAssertEqual(run.process.terminationReason, .uncaughtSignal)
+        let killed = try record(repo)
+        XCTAssertTrue(killed.contains("\"running\""), "nothing could record the end: \(killed)")
+        XCTAssertEqual(run.scratchDirectories.count, 1, "left behind by the killed run")
+
+        let list = try AutofixCLI.run(["list"], in: repo.url)
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains("interrupted"), list.stdout)
+        XCTAssertTrue(list.stderr.contains("process \(run.pid), which is gone"), list.stderr)
+        XCTAssertEqual(run.scratchDirectories, [], "list removed the scratch directory")
+        let cleaned = try record(repo)
+        XCTAssertTrue(cleaned.contains("\"interrupted\""), cleaned)
+        if !cgroupsWhileRunning.isEmpty {
+            XCTAssertEqual(try cgroups(of: run.pid), "", "list removed the cgroups: \(list.stderr)")
+        }
+        let again = try AutofixCLI.run(["list", "--json"], in: repo.url)
+        XCTAssertEqual(again.stderr, "", "cleaned up once")
+        XCTAssertTrue(again.stdout.contains("\"status\":\"interrupted\""), again.stdout)
     }
 }

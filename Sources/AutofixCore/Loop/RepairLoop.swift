@@ -42,7 +42,7 @@ public final class RepairLoop {
         let statusStore = RunStatusStore(repository: repository)
         let transcript = try RunTranscript(directory: statusStore.directory(for: snapshot.run.id))
         var state = RunState(snapshot: snapshot, started: started)
-        try statusStore.write(status(state, "running"), for: snapshot.run.id)
+        try statusStore.write(status(state, RunStatus.running), for: snapshot.run.id)
 
         let header = RunHeader(
             run: snapshot.run.id, ref: snapshot.run.ref,
@@ -54,7 +54,17 @@ public final class RepairLoop {
         emit(.started(header))
         transcript.record("header", header)
 
-        let scratch = try ScratchSession(repository: repository, commit: snapshot.commit, under: scratchParent)
+        let scratch: ScratchSession
+        do {
+            scratch = try ScratchSession(repository: repository, commit: snapshot.commit, under: scratchParent) { root in
+                // Recorded before anything fills it, so that whoever finds this run killed can remove it.
+                state.scratchRoot = root
+                try statusStore.write(status(state, RunStatus.running), for: snapshot.run.id)
+            }
+        } catch {
+            try? statusStore.write(status(state, "error"), for: snapshot.run.id)
+            throw error
+        }
         defer { if keepScratch { try? scratch.keep() } else { scratch.remove() } }
         if keepScratch {
             emit(.scratchKept(checkout: scratch.checkout.directory.path, sandbox: scratch.view.directory.path))
@@ -410,8 +420,14 @@ public final class RepairLoop {
     }
 
     private func status(_ state: RunState, _ text: String) -> RunStatus {
-        RunStatus(status: text, testCommand: settings.testCommand, model: settings.model,
-                  failingBefore: state.baseline?.failingCount, failingAfter: state.accepted?.failingCount, rounds: state.rounds)
+        var record = RunStatus(status: text, testCommand: settings.testCommand, model: settings.model,
+                               failingBefore: state.baseline?.failingCount, failingAfter: state.accepted?.failingCount, rounds: state.rounds)
+        if text == RunStatus.running {
+            record.process = ProcessIdentity.current()
+            record.scratchRoot = state.scratchRoot?.path
+            record.cgroupParents = LeftoverResourceGroups.parents()
+        }
+        return record
     }
 
     private func makeOutcome(_ state: RunState, status: RunOutcome.Status, reason: String) -> RunOutcome {
@@ -458,6 +474,7 @@ struct RunState {
     var declined = false
     var declineReason: String?
     var knownFiles: Set<String> = []
+    var scratchRoot: URL?
 
     init(snapshot: Snapshot, started: Date) {
         self.snapshot = snapshot

@@ -16,10 +16,15 @@ public final class ScratchSession {
     public let copiedDependencies: [String]
     private var removed = false
 
-    /// Makes the session under `parent` (the system temp dir by default) for `commit`.
-    public init(repository: Repository, commit: ObjectID, under parent: URL? = nil) throws {
-        root = try PrivateDirectory.make(under: parent ?? FileManager.default.temporaryDirectory, prefix: "git-autofix-")
+    public static let directoryPrefix = "git-autofix-"
+
+    /// Makes the session under `parent` (the system temp dir by default) for `commit`. `made`
+    /// learns the root as soon as it exists, before the checkout (which takes a while) fills it.
+    public init(repository: Repository, commit: ObjectID, under parent: URL? = nil,
+                made: (URL) throws -> Void = { _ in }) throws {
+        root = try PrivateDirectory.make(under: parent ?? FileManager.default.temporaryDirectory, prefix: Self.directoryPrefix)
         do {
+            try made(root)
             checkout = try ScratchCheckout.create(repository: repository, commit: commit, at: root.appendingPathComponent("work"))
             view = try SandboxView(directory: root.appendingPathComponent("sandbox"))
             try view.update(from: checkout.directory)
