@@ -197,7 +197,10 @@ struct DropCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drop",
         abstract: "Delete runs and their refs.",
-        discussion: "Asks first on a terminal; pass --yes in scripts. Reports what it removed."
+        discussion: """
+            Asks first on a terminal; pass --yes in scripts. Reports what it removed. Refuses to \
+            drop a run that is still running unless --force.
+            """
     )
 
     @Argument(help: "The runs to delete: full ref, run id, or a unique prefix.")
@@ -208,6 +211,9 @@ struct DropCommand: ParsableCommand {
 
     @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
     var yes = false
+
+    @Flag(help: "Drop runs that are still running too (they then fail when they next commit).")
+    var force = false
 
     func validate() throws {
         if all && !runs.isEmpty { throw ValidationError("Give run names or --all, not both.") }
@@ -226,6 +232,7 @@ struct DropCommand: ParsableCommand {
                 terminal.out("No runs to drop.")
                 return
             }
+            if !force { try refuseRunning(names, in: repository) }
             if !yes {
                 guard terminal.interactive else {
                     throw UsageError("drop deletes \(names.count) run(s) and needs confirmation",
@@ -241,6 +248,20 @@ struct DropCommand: ParsableCommand {
                 terminal.out("Dropped \(name.ref.terminalSafeLine) (was \(run.tip.short), \(run.commits.count) commit\(run.commits.count == 1 ? "" : "s"))")
             }
         }
+    }
+}
+
+extension DropCommand {
+    /// Dropping a run under its own process makes that run fail when it next commits.
+    func refuseRunning(_ names: [RunName], in repository: Repository) throws {
+        let store = RunStatusStore(repository: repository)
+        let running = names.compactMap { name in store.read(name.id)?.liveProcess.map { (name, $0) } }
+        guard let (first, process) = running.first else { return }
+        let host = process.host.isEmpty ? "" : " on \(process.host.terminalSafeLine)"
+        let others = running.count > 1 ? " (and \(running.count - 1) more)" : ""
+        throw UsageError(
+            "run \(first.id) is still running, in process \(process.pid)\(host)\(others); nothing was dropped",
+            hint: "let it finish, or stop it with `kill -INT \(process.pid)` (it keeps its accepted commits), then drop it; --force drops it now, and the run then fails")
     }
 }
 

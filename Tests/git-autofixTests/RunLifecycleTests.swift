@@ -153,4 +153,44 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(again.stderr, "", "cleaned up once")
         XCTAssertTrue(again.stdout.contains("\"status\":\"interrupted\""), again.stdout)
     }
+
+    func testDropRefusesARunStillRunningAndShowCleansUpOnceItIsKilled() throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let server = try serverThatStallsInRoundTwo()
+        defer { server.stop() }
+        let run = try StartedRun(repo, endpoint: server.baseURL, test: pytest)
+        wait(for: "the second model request") { server.recordedRequests.count >= 2 }
+        let id = try runID(repo)
+
+        let drop = try AutofixCLI.run(["drop", "--yes", id], in: repo.url)
+        XCTAssertEqual(drop.status, 2, drop.stdout + drop.stderr)
+        XCTAssertTrue(drop.stderr.contains("still running"), drop.stderr)
+        XCTAssertTrue(drop.stderr.contains("process \(run.pid)"), drop.stderr)
+        XCTAssertTrue(drop.stderr.contains("--force"), drop.stderr)
+        XCTAssertEqual(try runID(repo), id, "nothing dropped")
+
+        run.signal(SIGKILL)
+        _ = run.finish()
+        let show = try AutofixCLI.run(["show", id], in: repo.url)
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("status interrupted"), show.stdout)
+        XCTAssertEqual(run.scratchDirectories, [], "show removed the scratch directory")
+        let dropDead = try AutofixCLI.run(["drop", "--yes", id], in: repo.url)
+        XCTAssertEqual(dropDead.status, 0, dropDead.stderr)
+    }
+
+    func testDropForceDropsARunStillRunning() throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let server = try serverThatStallsInRoundTwo()
+        defer { server.stop() }
+        let run = try StartedRun(repo, endpoint: server.baseURL, test: pytest)
+        defer {
+            run.signal(SIGKILL)
+            _ = run.finish()
+        }
+        wait(for: "the second model request") { server.recordedRequests.count >= 2 }
+        let drop = try AutofixCLI.run(["drop", "--yes", "--force", try runID(repo)], in: repo.url)
+        XCTAssertEqual(drop.status, 0, drop.stderr)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "")
+    }
 }
