@@ -18,7 +18,8 @@ struct RunCommand: AsyncParsableCommand {
 
             Settings come from flags, then AUTOFIX_ENDPOINT / AUTOFIX_MODEL, then git config \
             autofix.*, then defaults. Exit status: 0 all tests pass, 1 tests still failing, \
-            2 usage or configuration, 3 model or endpoint, 4 sandbox, 5 git, 130 interrupted.
+            2 usage or configuration, 3 model or endpoint, 4 sandbox, 5 git, 130 interrupted \
+            (129 by SIGHUP, 143 by SIGTERM).
             """
     )
 
