@@ -14,10 +14,13 @@ class HostBoundaryTests: XCTestCase {
     private var host: TemporaryDirectory!
     private var scratchParent: TemporaryDirectory!
     private var marker = ""
+    /// Names what the tests leave running: in the model's reply, so not a host secret.
+    private var sleeper = ""
     private var hostBefore: [String: String] = [:]
 
     override func setUpWithError() throws {
         marker = "host-secret-\(UInt32.random(in: 10_000_000...99_999_999))"
+        sleeper = "autofix-sleeper-\(UInt32.random(in: 10_000_000...99_999_999))"
         host = try TemporaryDirectory(prefix: "autofix-host")
         scratchParent = try TemporaryDirectory(prefix: "autofix-tmpdir")
         try "\(marker)\n".write(to: host.file("secret.txt"), atomically: true, encoding: .utf8)
@@ -74,7 +77,7 @@ class HostBoundaryTests: XCTestCase {
         let repo = try makeRepository()
         let server = try ScriptedSSEServer(replies: [
             reply(patch("lib/app.txt", from: "lib v1", to: "lib v2") + newFile("lib/new.txt", "model\n")
-                + script("rm -rf lib; ln -s \(host.path) lib; exit 1")),
+                + script("(sh -c 'sleep 300' \(sleeper) &); rm -rf lib; ln -s \(host.path) lib; exit 1")),
             reply("CANNOT FIX: the tests are hostile"),
         ])
         defer { server.stop() }
@@ -190,6 +193,16 @@ class HostBoundaryTests: XCTestCase {
         String(try runRef(repo).split(separator: "/").last ?? "")
     }
 
+    /// Process ids whose command line holds `text`.
+    private func processes(containing text: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.filter { name in
+            guard name.allSatisfy(\.isNumber), name != String(getpid()),
+                  let line = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return false }
+            return String(decoding: line, as: UTF8.self).contains(text)
+        }
+    }
+
     /// The `scratch_kept` event of a `--json` run.
     private func keptScratch(_ output: Shell.Output) -> [String: Any]? {
         output.stdout.split(separator: "\n").compactMap { line -> [String: Any]? in
@@ -213,6 +226,7 @@ class HostBoundaryTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratchParent.path), [],
                        "the scratch space was removed", file: file, line: line)
+        XCTAssertEqual(processes(containing: sleeper), [], "nothing the tests started is left running", file: file, line: line)
     }
 }
 
