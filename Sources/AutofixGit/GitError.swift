@@ -53,7 +53,8 @@ public struct GitError: AutofixError, Equatable {
         self.libgit2Class = 0
     }
 
-    /// Copies libgit2's last error for a call that returned `result` while doing `operation`.
+    /// Copies libgit2's last error for a call that returned `result` while doing `operation`,
+    /// then clears it, so a later failure that sets no message of its own never reports this one.
     init(libgit2 result: Int32, operation: String) {
         var detail = "unknown error"
         var errorClass: Int32 = 0
@@ -61,6 +62,7 @@ public struct GitError: AutofixError, Equatable {
             if let text = last.pointee.message { detail = String(cString: text) }
             errorClass = last.pointee.klass
         }
+        git_error_clear()
         libgit2Code = result
         libgit2Class = errorClass
         code = GitError.code(for: result)
@@ -99,9 +101,35 @@ public struct GitError: AutofixError, Equatable {
     }
 }
 
+// Every libgit2 return code goes through one of these three, as every FFI call in git2-rs goes
+// through `call::c_try`: a failure becomes a `GitError` at once, and a code that is an answer
+// rather than a failure (not found, end of iteration) has its error cleared, not left behind.
+
 /// Turns a libgit2 return code into a thrown `GitError`; passes non-negative results through.
 @discardableResult
 func check(_ result: Int32, _ operation: @autoclosure () -> String) throws -> Int32 {
     if result < 0 { throw GitError(libgit2: result, operation: operation()) }
     return result
+}
+
+/// For calls where GIT_ENOTFOUND means "there is none": false then, true on success, and a
+/// thrown `GitError` for any other failure.
+func checkFound(_ result: Int32, _ operation: @autoclosure () -> String) throws -> Bool {
+    if result == GIT_ENOTFOUND.rawValue {
+        git_error_clear()
+        return false
+    }
+    try check(result, operation())
+    return true
+}
+
+/// For an iterator's `next`: true for an item, false at the end (GIT_ITEROVER), and a thrown
+/// `GitError` for any other failure, which would otherwise look like the end.
+func checkNext(_ result: Int32, _ operation: @autoclosure () -> String) throws -> Bool {
+    if result == GIT_ITEROVER.rawValue {
+        git_error_clear()
+        return false
+    }
+    try check(result, operation())
+    return true
 }
