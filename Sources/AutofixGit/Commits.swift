@@ -44,7 +44,7 @@ public enum Trailers {
 
 extension Repository {
     public func commit(_ id: ObjectID) throws -> CommitInfo {
-        var oid = id.raw
+        var oid = try id.raw
         var commit: OpaquePointer?
         try check(git_commit_lookup(&commit, pointer, &oid), "reading commit \(id.short)")
         defer { git_commit_free(commit) }
@@ -71,14 +71,14 @@ extension Repository {
 
     /// Writes a commit object without moving any ref.
     public func createCommit(tree: ObjectID, parents: [ObjectID], message: String) throws -> ObjectID {
-        var treeOID = tree.raw
+        var treeOID = try tree.raw
         var treeObject: OpaquePointer?
         try check(git_tree_lookup(&treeObject, pointer, &treeOID), "reading tree \(tree.short)")
         defer { git_tree_free(treeObject) }
         var parentObjects: [OpaquePointer?] = []
         defer { parentObjects.forEach { git_commit_free($0) } }
         for parent in parents {
-            var oid = parent.raw
+            var oid = try parent.raw
             var object: OpaquePointer?
             try check(git_commit_lookup(&object, pointer, &oid), "reading parent commit \(parent.short)")
             parentObjects.append(object)
@@ -107,9 +107,9 @@ extension Repository {
     /// exist yet). A concurrent change makes this fail rather than overwrite.
     public func updateReference(_ name: String, to target: ObjectID, expected: ObjectID?, message: String) throws {
         var reference: OpaquePointer?
-        var targetOID = target.raw
+        var targetOID = try target.raw
         if let expected {
-            var expectedOID = expected.raw
+            var expectedOID = try expected.raw
             try check(git_reference_create_matching(&reference, pointer, name, &targetOID, 1, &expectedOID, message),
                       "updating \(name)")
         } else {
@@ -150,32 +150,32 @@ extension Repository {
     /// Attaches `text` as a note (under `notesRef`) to `commit`, replacing an older note.
     public func addNote(_ text: String, to commit: ObjectID, notesRef: String = "refs/notes/autofix") throws {
         let signature = try signature()
-        var target = commit.raw
+        var target = try commit.raw
         var noteID = git_oid()
         try check(git_note_create(&noteID, pointer, notesRef, signature.pointer, signature.pointer, &target, text, 1),
                   "writing a note on \(commit.short)")
     }
 
     /// The note on `commit` under `notesRef`, if any.
-    public func note(on commit: ObjectID, notesRef: String = "refs/notes/autofix") -> String? {
-        var target = commit.raw
+    public func note(on commit: ObjectID, notesRef: String = "refs/notes/autofix") throws -> String? {
+        var target = try commit.raw
         var note: OpaquePointer?
         guard git_note_read(&note, pointer, notesRef, &target) == 0 else { return nil }
         defer { git_note_free(note) }
         return git_note_message(note).map { String(cString: $0) }
     }
 
-    public func removeNote(on commit: ObjectID, notesRef: String = "refs/notes/autofix") {
+    public func removeNote(on commit: ObjectID, notesRef: String = "refs/notes/autofix") throws {
         guard let signature = try? signature() else { return }
-        var target = commit.raw
+        var target = try commit.raw
         _ = git_note_remove(pointer, notesRef, signature.pointer, signature.pointer, &target)
     }
 
     /// Whether `ancestor` is reachable from `descendant` (or is it).
-    public func isAncestor(_ ancestor: ObjectID, of descendant: ObjectID) -> Bool {
+    public func isAncestor(_ ancestor: ObjectID, of descendant: ObjectID) throws -> Bool {
         if ancestor == descendant { return true }
-        var a = ancestor.raw
-        var d = descendant.raw
+        var a = try ancestor.raw
+        var d = try descendant.raw
         return git_graph_descendant_of(pointer, &d, &a) == 1
     }
 }

@@ -163,7 +163,7 @@ extension RunCatalog {
     public func drop(_ name: RunName) throws -> RunSummary {
         let run = try summary(of: name)
         try repository.deleteReference(name.ref, expected: run.tip)
-        for commit in run.commits { repository.removeNote(on: commit.id) }
+        for commit in run.commits { try repository.removeNote(on: commit.id) }
         RunStatusStore(repository: repository).remove(name.id)
         return run
     }

@@ -57,7 +57,7 @@ public final class ScratchCheckout {
     }
 
     private func write(commit: ObjectID, from repository: Repository, paths: [String]?) throws {
-        var oid = commit.raw
+        var oid = try commit.raw
         var object: OpaquePointer?
         try check(git_object_lookup(&object, repository.pointer, &oid, GIT_OBJECT_COMMIT), "reading commit \(commit.short)")
         defer { git_object_free(object) }
@@ -100,7 +100,7 @@ public final class ScratchCheckout {
 extension Repository {
     /// The blob id at `path` in `tree`, or nil when the tree has no such file.
     public func blobID(at path: String, in tree: ObjectID) throws -> ObjectID? {
-        var oid = tree.raw
+        var oid = try tree.raw
         var treeObject: OpaquePointer?
         try check(git_tree_lookup(&treeObject, pointer, &oid), "reading tree \(tree.short)")
         defer { git_tree_free(treeObject) }

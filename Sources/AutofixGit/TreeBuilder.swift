@@ -42,7 +42,7 @@ public struct TreeBuilder {
             var entry = git_index_entry()
             entry.mode = kind == S_IFLNK ? GIT_FILEMODE_LINK.rawValue
                 : (info.st_mode & S_IXUSR != 0 ? GIT_FILEMODE_BLOB_EXECUTABLE.rawValue : GIT_FILEMODE_BLOB.rawValue)
-            entry.id = blob.raw
+            entry.id = try blob.raw
             entry.file_size = UInt32(truncatingIfNeeded: info.st_size)
             try path.withCString { cPath in
                 entry.path = cPath

@@ -70,10 +70,10 @@ extension Repository {
             git_tree_free(newTree)
         }
         if let old {
-            var oid = old.raw
+            var oid = try old.raw
             try check(git_tree_lookup(&oldTree, pointer, &oid), "reading tree \(old.short)")
         }
-        var newOID = new.raw
+        var newOID = try new.raw
         try check(git_tree_lookup(&newTree, pointer, &newOID), "reading tree \(new.short)")
         var diff: OpaquePointer?
         try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil), "comparing trees")

@@ -4,7 +4,7 @@ import Foundation
 extension Repository {
     /// Every file path in `tree` (blobs and links; submodules excluded), in git's order.
     public func filePaths(in tree: ObjectID) throws -> [String] {
-        var oid = tree.raw
+        var oid = try tree.raw
         var treeObject: OpaquePointer?
         try check(git_tree_lookup(&treeObject, pointer, &oid), "reading tree \(tree.short)")
         defer { git_tree_free(treeObject) }

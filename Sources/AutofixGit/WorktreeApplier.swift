@@ -29,7 +29,7 @@ public struct WorktreeApplier {
     public func apply(_ run: RunSummary, upTo target: ObjectID? = nil, force: Bool = false,
                       includingSnapshot: Bool = false) throws -> ApplyOutcome {
         let theirs = target ?? run.tip
-        guard theirs == run.snapshot.id || repository.isAncestor(run.snapshot.id, of: theirs) else {
+        guard try theirs == run.snapshot.id || repository.isAncestor(run.snapshot.id, of: theirs) else {
             throw GitError.refusal(.invalid, "\(theirs.short) is not one of run \(run.name.id)'s commits",
                            hint: "`git autofix show \(run.name.id)` lists them")
         }
@@ -67,7 +67,7 @@ public struct WorktreeApplier {
 
     private func mergeTrees(base: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> ObjectID {
         let trees = try [base, ours, theirs].map { id -> OpaquePointer? in
-            var oid = id.raw
+            var oid = try id.raw
             var tree: OpaquePointer?
             try check(git_tree_lookup(&tree, repository.pointer, &oid), "reading tree \(id.short)")
             return tree
@@ -99,8 +99,8 @@ public struct WorktreeApplier {
 
     /// Writes `tree` into the work tree where it differs from `baseline` (what is on disk now).
     private func checkout(_ tree: ObjectID, baseline: ObjectID) throws {
-        var targetOID = tree.raw
-        var baselineOID = baseline.raw
+        var targetOID = try tree.raw
+        var baselineOID = try baseline.raw
         var target: OpaquePointer?
         var baselineTree: OpaquePointer?
         try check(git_object_lookup(&target, repository.pointer, &targetOID, GIT_OBJECT_TREE), "reading the merged tree")
