@@ -97,9 +97,7 @@ extension Repository {
     /// The commit a ref points at, or nil when there is no such ref.
     public func referenceTarget(_ name: String) throws -> ObjectID? {
         var oid = git_oid()
-        let result = git_reference_name_to_id(&oid, pointer, name)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "reading \(name)")
+        guard try checkFound(git_reference_name_to_id(&oid, pointer, name), "reading \(name)") else { return nil }
         return ObjectID(oid)
     }
 
@@ -138,7 +136,7 @@ extension Repository {
         defer { git_reference_iterator_free(iterator) }
         var found: [(String, ObjectID)] = []
         var reference: OpaquePointer?
-        while git_reference_next(&reference, iterator) == 0 {
+        while try checkNext(git_reference_next(&reference, iterator), "listing refs") {
             defer { git_reference_free(reference) }
             let name = String(cString: git_reference_name(reference))
             guard name.hasPrefix(prefix), let target = git_reference_target(reference) else { continue }
@@ -160,15 +158,19 @@ extension Repository {
     public func note(on commit: ObjectID, notesRef: String = "refs/notes/autofix") throws -> String? {
         var target = try commit.raw
         var note: OpaquePointer?
-        guard git_note_read(&note, pointer, notesRef, &target) == 0 else { return nil }
+        guard try checkFound(git_note_read(&note, pointer, notesRef, &target), "reading the note on \(commit.short)") else {
+            return nil
+        }
         defer { git_note_free(note) }
         return git_note_message(note).map { String(cString: $0) }
     }
 
+    /// Removes the note on `commit` under `notesRef`; a commit without one is left as it is.
     public func removeNote(on commit: ObjectID, notesRef: String = "refs/notes/autofix") throws {
-        guard let signature = try? signature() else { return }
+        let signature = try signature()
         var target = try commit.raw
-        _ = git_note_remove(pointer, notesRef, signature.pointer, signature.pointer, &target)
+        _ = try checkFound(git_note_remove(pointer, notesRef, signature.pointer, signature.pointer, &target),
+                           "removing the note on \(commit.short)")
     }
 
     /// Whether `ancestor` is reachable from `descendant` (or is it).
@@ -176,6 +178,6 @@ extension Repository {
         if ancestor == descendant { return true }
         var a = try ancestor.raw
         var d = try descendant.raw
-        return git_graph_descendant_of(pointer, &d, &a) == 1
+        return try check(git_graph_descendant_of(pointer, &d, &a), "checking whether \(descendant.short) contains \(ancestor.short)") == 1
     }
 }
