@@ -18,7 +18,7 @@ public final class Repository {
     /// Opens the repository containing `directory`, honouring GIT_DIR and GIT_WORK_TREE the way
     /// git does (hooks run with GIT_DIR set).
     public static func discover(from directory: URL) throws -> Repository {
-        Libgit2.ensureInitialised()
+        try Libgit2.ensureInitialised()
         var handle: OpaquePointer?
         let flags = GIT_REPOSITORY_OPEN_FROM_ENV.rawValue
         let result = git_repository_open_ext(&handle, directory.path, flags, nil)
@@ -33,7 +33,7 @@ public final class Repository {
 
     /// Opens exactly the repository at `path` (a work tree or a .git directory), no discovery.
     public static func open(at path: URL) throws -> Repository {
-        Libgit2.ensureInitialised()
+        try Libgit2.ensureInitialised()
         var handle: OpaquePointer?
         try check(git_repository_open(&handle, path.path), "opening the repository at \(path.path)")
         return Repository(pointer: handle!, openAgain: { try open(at: path) })
