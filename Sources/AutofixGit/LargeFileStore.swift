@@ -53,14 +53,14 @@ struct LargeFileStore {
         defer { git_filter_list_free(filters) }
         // The built-in filters are crlf and ident; external drivers were refused before this.
         guard git_filter_list_contains(filters, "crlf") == 1, git_filter_list_contains(filters, "ident") == 0 else { return false }
-        let policy = CRLFPolicy(repository: repository, path: path)
+        let policy = try CRLFPolicy(repository: repository, path: path)
 
         let descriptor = open(workdir.path + "/" + path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
-        guard let mode = indexMode(path, info) else { return false }
+        guard let mode = try indexMode(path, info) else { return false }
 
         var odb: OpaquePointer?
         try check(git_repository_odb(&odb, repository.pointer), "opening the object database")
@@ -119,10 +119,10 @@ struct LargeFileStore {
 
     /// The mode libgit2 would record (`index_merge_mode`), or nil where it keeps a symbolic
     /// link's mode for a regular file (core.symlinks off), which is left to libgit2.
-    private func indexMode(_ path: String, _ info: stat) -> UInt32? {
+    private func indexMode(_ path: String, _ info: stat) throws -> UInt32? {
         let existing = git_index_get_bypath(index.pointer, path, 0)?.pointee.mode
         if existing == 0o120000 { return nil }
-        if repository.configBool("core.filemode") == false {
+        if try repository.configBool("core.filemode") == false {
             return existing.flatMap { $0 & 0o170000 == 0o100000 ? $0 : nil } ?? 0o100644
         }
         return info.st_mode & 0o100 != 0 ? 0o100755 : 0o100644
@@ -137,12 +137,11 @@ private struct CRLFPolicy {
     /// `core.safecrlf` set: the filter may refuse a file, which only libgit2 can say.
     let safeCRLF: Bool
 
-    init(repository: Repository, path: String) {
-        func attribute(_ name: String) -> (set: Bool?, value: String?) {
+    init(repository: Repository, path: String) throws {
+        func attribute(_ name: String) throws -> (set: Bool?, value: String?) {
             var value: UnsafePointer<CChar>?
-            guard git_attr_get(&value, repository.pointer, UInt32(GIT_ATTR_CHECK_FILE_THEN_INDEX), path, name) == 0 else {
-                return (nil, nil)
-            }
+            try check(git_attr_get(&value, repository.pointer, UInt32(GIT_ATTR_CHECK_FILE_THEN_INDEX), path, name),
+                      "reading the \(name) attribute of \(path)")
             switch git_attr_value(value) {
             case GIT_ATTR_VALUE_TRUE: return (true, nil)
             case GIT_ATTR_VALUE_FALSE: return (false, nil)
@@ -159,15 +158,15 @@ private struct CRLFPolicy {
             default: return .undefined
             }
         }
-        var decided = action(attribute("text"))
-        if decided == .undefined { decided = action(attribute("crlf")) }
-        if decided == .undefined, let eol = attribute("eol").value, eol == "lf" || eol == "crlf" { decided = .text }
+        var decided = action(try attribute("text"))
+        if decided == .undefined { decided = action(try attribute("crlf")) }
+        if decided == .undefined, let eol = try attribute("eol").value, eol == "lf" || eol == "crlf" { decided = .text }
         if decided == .undefined {
-            let autocrlf = repository.configString("core.autocrlf")?.lowercased()
-            if autocrlf == "input" || repository.configBool("core.autocrlf") == true { decided = .auto }
+            let autocrlf = try repository.configString("core.autocrlf")?.lowercased()
+            if autocrlf == "input" { decided = .auto } else if try repository.configBool("core.autocrlf") == true { decided = .auto }
         }
         isAuto = decided == .auto
         // "warn" only warns, but anything but false is left to libgit2 to judge.
-        safeCRLF = repository.configString("core.safecrlf") != nil && repository.configBool("core.safecrlf") != false
+        safeCRLF = try repository.configString("core.safecrlf").map { Repository.parseBool($0) != false } ?? false
     }
 }

@@ -21,13 +21,13 @@ public final class Repository {
         try Libgit2.ensureInitialised()
         var handle: OpaquePointer?
         let flags = GIT_REPOSITORY_OPEN_FROM_ENV.rawValue
-        let result = git_repository_open_ext(&handle, directory.path, flags, nil)
-        if result == GIT_ENOTFOUND.rawValue {
+        guard try checkFound(git_repository_open_ext(&handle, directory.path, flags, nil),
+                             "opening the repository at \(directory.path)")
+        else {
             throw GitError(
                 .notARepository, "\(directory.path) is not inside a git repository",
                 hint: "run git autofix from a git checkout (or `git init` one first)")
         }
-        try check(result, "opening the repository at \(directory.path)")
         return Repository(pointer: handle!, openAgain: { try discover(from: directory) })
     }
 
@@ -79,7 +79,7 @@ public final class Repository {
 
     /// Where HEAD points: a branch (possibly unborn) or a detached commit.
     public func head() throws -> Head {
-        if git_repository_head_unborn(pointer) == 1 {
+        if try check(git_repository_head_unborn(pointer), "reading HEAD") == 1 {
             var reference: OpaquePointer?
             try check(git_reference_lookup(&reference, pointer, "HEAD"), "reading HEAD")
             defer { git_reference_free(reference) }
@@ -93,52 +93,98 @@ public final class Repository {
         try check(git_reference_peel(&commit, reference, GIT_OBJECT_COMMIT), "reading the HEAD commit")
         defer { git_object_free(commit) }
         let id = ObjectID(git_object_id(commit)!.pointee)
-        if git_repository_head_detached(pointer) == 1 {
+        if try check(git_repository_head_detached(pointer), "reading HEAD") == 1 {
             return Head(branch: nil, commit: id)
         }
         let name = String(cString: git_reference_name(reference))
         return Head(branch: Head.shortName(name), commit: id)
     }
 
-    /// Reads a configuration value the way git does (system, global, repository, worktree).
-    public func configString(_ key: String) -> String? {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+    // Config reads: only GIT_ENOTFOUND means "not set". Anything else (a config file with a
+    // syntax error, a value of the wrong type) is thrown with libgit2's message, which names the
+    // file and line, so a broken file never looks like an unset key.
+
+    /// Reads a configuration value the way git does (system, global, repository, worktree); nil
+    /// when it is not set.
+    public func configString(_ key: String) throws -> String? {
+        let config = try configSnapshot()
         defer { git_config_free(config) }
         var value: UnsafePointer<CChar>?
-        guard git_config_get_string(&value, config, key) == 0, let value else { return nil }
+        guard try checkFound(git_config_get_string(&value, config, key), "reading git config \(key)"), let value else {
+            return nil
+        }
         return String(cString: value)
     }
 
     /// Every value of a multi-valued configuration key, in order.
-    public func configStrings(_ key: String) -> [String] {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, pointer) == 0 else { return [] }
+    public func configStrings(_ key: String) throws -> [String] {
+        let config = try configSnapshot()
         defer { git_config_free(config) }
-        var values: [String] = []
         var iterator: OpaquePointer?
-        guard git_config_multivar_iterator_new(&iterator, config, key, nil) == 0 else { return [] }
+        guard try checkFound(git_config_multivar_iterator_new(&iterator, config, key, nil), "reading git config \(key)") else {
+            return []
+        }
         defer { git_config_iterator_free(iterator) }
+        var values: [String] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
-        while git_config_next(&entry, iterator) == 0, let current = entry {
-            values.append(String(cString: current.pointee.value))
+        while try checkNext(git_config_next(&entry, iterator), "reading git config \(key)"), let current = entry {
+            // A key written without `= value` has no value; git reads it as "".
+            values.append(current.pointee.value.map { String(cString: $0) } ?? "")
         }
         return values
     }
 
-    public func configBool(_ key: String) -> Bool? {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+    /// A boolean configuration value (true/yes/on/1, false/no/off/0, as git reads them); nil when
+    /// it is not set. Throws when it is set to something else, as git refuses it too.
+    public func configBool(_ key: String) throws -> Bool? {
+        let config = try configSnapshot()
         defer { git_config_free(config) }
         var value: Int32 = 0
-        guard git_config_get_bool(&value, config, key) == 0 else { return nil }
+        guard try checkFound(git_config_get_bool(&value, config, key), "reading git config \(key)") else { return nil }
         return value != 0
+    }
+
+    /// How git reads `text` as a boolean, or nil when it is not one (e.g. core.safecrlf's
+    /// "warn"): for values that may be a boolean or a word.
+    static func parseBool(_ text: String) -> Bool? {
+        var value: Int32 = 0
+        guard git_config_parse_bool(&value, text) == 0 else {
+            // Not a boolean is the answer here, not a failure: drop the message libgit2 left.
+            git_error_clear()
+            return nil
+        }
+        return value != 0
+    }
+
+    /// The names of the configuration keys matching `pattern` (a regular expression).
+    func configKeys(matching pattern: String) throws -> [String] {
+        let config = try configSnapshot()
+        defer { git_config_free(config) }
+        var iterator: OpaquePointer?
+        try check(git_config_iterator_glob_new(&iterator, config, pattern), "reading git config")
+        defer { git_config_iterator_free(iterator) }
+        var names: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while try checkNext(git_config_next(&entry, iterator), "reading git config"), let current = entry {
+            names.append(String(cString: current.pointee.name))
+        }
+        return names
+    }
+
+    /// A read-only copy of the configuration as it is now; the caller frees it.
+    private func configSnapshot() throws -> OpaquePointer? {
+        var config: OpaquePointer?
+        try check(git_repository_config_snapshot(&config, pointer), "reading git config")
+        return config
     }
 
     /// The identity for commits: user.name/user.email, or a fixed tool identity when unset.
     func signature() throws -> Signature {
         var signature: UnsafeMutablePointer<git_signature>?
-        if git_signature_default(&signature, pointer) == 0, let signature {
+        // Not found: user.name or user.email is not set. Anything else (a broken config, a name
+        // git would refuse too) is the user's to fix, not to paper over with our identity.
+        if try checkFound(git_signature_default(&signature, pointer), "making a commit identity from user.name and user.email"),
+           let signature {
             return Signature(owning: signature)
         }
         try check(git_signature_now(&signature, "git-autofix", "git-autofix@localhost"), "making a commit identity")

@@ -79,7 +79,7 @@ struct WorkingTreeCapture {
         defer { git_diff_free(diff) }
 
         var captured = Changes()
-        let filters = ExternalFilterGuard(repository: repository)
+        let filters = try ExternalFilterGuard(repository: repository)
         let largeFiles = LargeFileStore(repository: repository, index: index, workdir: workdir)
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
@@ -159,42 +159,24 @@ struct ExternalFilterGuard {
     /// need an external filter, which spares an attribute lookup per changed file.
     private let anyDriverConfigured: Bool
 
-    init(repository: Repository) {
+    init(repository: Repository) throws {
         self.repository = repository
-        anyDriverConfigured = !repository.configKeys(matching: #"^filter\..+\.(clean|process)$"#).isEmpty
+        anyDriverConfigured = try !repository.configKeys(matching: #"^filter\..+\.(clean|process)$"#).isEmpty
     }
 
     func ensureNoExternalFilter(for path: String) throws {
         guard anyDriverConfigured else { return }
         var value: UnsafePointer<CChar>?
-        guard git_attr_get(&value, repository.pointer, UInt32(GIT_ATTR_CHECK_FILE_THEN_INDEX), path, "filter") == 0,
-              let value, git_attr_value(value) == GIT_ATTR_VALUE_STRING
-        else { return }
+        try check(git_attr_get(&value, repository.pointer, UInt32(GIT_ATTR_CHECK_FILE_THEN_INDEX), path, "filter"),
+                  "reading the filter attribute of \(path)")
+        guard let value, git_attr_value(value) == GIT_ATTR_VALUE_STRING else { return }
         let driver = String(cString: value)
-        let configured = repository.configString("filter.\(driver).clean") != nil
+        let configured = try repository.configString("filter.\(driver).clean") != nil
             || repository.configString("filter.\(driver).process") != nil
         guard configured else { return }
         throw GitError(
             .unsupportedFilter,
             "\(path) uses the external filter `\(driver)` (e.g. Git LFS), which git autofix cannot run, so it cannot record that file's bytes correctly",
             hint: "commit or stash that file first, or exclude it from the run by adding it to .git/info/exclude")
-    }
-}
-
-extension Repository {
-    /// The names of the configuration keys matching `pattern` (a regular expression).
-    func configKeys(matching pattern: String) -> [String] {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, pointer) == 0 else { return [] }
-        defer { git_config_free(config) }
-        var iterator: OpaquePointer?
-        guard git_config_iterator_glob_new(&iterator, config, pattern) == 0 else { return [] }
-        defer { git_config_iterator_free(iterator) }
-        var names: [String] = []
-        var entry: UnsafeMutablePointer<git_config_entry>?
-        while git_config_next(&entry, iterator) == 0, let current = entry {
-            names.append(String(cString: current.pointee.name))
-        }
-        return names
     }
 }

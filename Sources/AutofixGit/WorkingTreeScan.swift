@@ -28,7 +28,7 @@ struct WorkingTreeScan {
     let workdir: URL
 
     func run() throws -> Outcome {
-        if repository.configBool("core.ignorecase") == true {
+        if try repository.configBool("core.ignorecase") == true {
             return .needsFullDiff(reason: "core.ignorecase is set")
         }
         let entries = IndexEntries(index: index)

@@ -80,6 +80,12 @@ struct DoctorCheck: Encodable {
         DoctorCheck(name: name, verdict: .fail, detail: detail, fix: fix, category: category)
     }
 
+    /// A check that could not be made because of `error` (e.g. a git config git cannot read).
+    static func fail(_ name: String, _ error: Error) -> DoctorCheck {
+        let failure = Doctor.describe(error)
+        return .fail(name, failure.message, fix: failure.hint, (error as? AutofixError)?.category ?? .usage)
+    }
+
     static func skip(_ name: String, _ detail: String) -> DoctorCheck {
         DoctorCheck(name: name, verdict: .skip, detail: detail, fix: nil, category: .success)
     }
@@ -171,15 +177,15 @@ struct Doctor {
 
     func resolveSettings(in repository: Repository) -> Resolved {
         var flags = self.flags
-        // A missing test command has its own line below; do not let it hide the other settings.
-        if repository.configString("autofix.testCommand") == nil,
-           TestCommandDetector().detect(in: repository.workingDirectory ?? directory) == nil {
-            flags.test = ":"
-        }
-        let resolver = SettingsResolver(
-            flags: flags, environment: environment, projectRoot: repository.workingDirectory ?? directory,
-            config: { repository.configString($0) }, configList: { repository.configStrings($0) })
         do {
+            // A missing test command has its own line below; do not let it hide the other settings.
+            if try repository.configString("autofix.testCommand") == nil,
+               TestCommandDetector().detect(in: repository.workingDirectory ?? directory) == nil {
+                flags.test = ":"
+            }
+            let resolver = SettingsResolver(
+                flags: flags, environment: environment, projectRoot: repository.workingDirectory ?? directory,
+                config: { try repository.configString($0) }, configList: { try repository.configStrings($0) })
             let settings = try resolver.resolve()
             return Resolved(value: settings, check: .ok("settings", "endpoint \(ModelEndpoint.redacted(settings.endpoint)), model \(settings.model), sandbox \(settings.sandbox.rawValue)"))
         } catch let error as AutofixError {
@@ -272,7 +278,13 @@ struct Doctor {
         let root = repository.workingDirectory ?? directory
         let command: String
         let source: String
-        if let configured = repository.configString("autofix.testCommand"), !configured.isEmpty {
+        let configured: String?
+        do {
+            configured = try repository.configString("autofix.testCommand")
+        } catch {
+            return .fail("test command", error)
+        }
+        if let configured, !configured.isEmpty {
             (command, source) = (configured, "git config autofix.testCommand")
         } else if let detected = TestCommandDetector().detect(in: root) {
             (command, source) = (detected.command, "detected from \(detected.reason)")
@@ -314,12 +326,19 @@ struct Doctor {
         if !status.active {
             return .fail("pre-push hook", status.summary, fix: status.advice, .usage)
         }
-        let mode = repository.configString("autofix.prePush") ?? "block"
+        let mode: String
+        let testCommand: String?
+        do {
+            mode = try repository.configString("autofix.prePush") ?? "block"
+            testCommand = try repository.configString("autofix.testCommand")
+        } catch {
+            return .fail("pre-push hook", error)
+        }
         guard ["block", "warn", "fix"].contains(mode) else {
             return .warn("pre-push hook", "autofix.prePush is `\(mode)`; the hook treats it as block",
                          fix: "git config autofix.prePush block   (or warn, or fix)")
         }
-        if repository.configString("autofix.testCommand")?.isEmpty ?? true {
+        if testCommand?.isEmpty ?? true {
             return .warn("pre-push hook", "installed, but it tests nothing until autofix.testCommand is set",
                          fix: "git config autofix.testCommand '<command>'")
         }

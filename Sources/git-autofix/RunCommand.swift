@@ -123,7 +123,7 @@ struct RunCommand: AsyncParsableCommand {
             let root = try repository.requireWorkingDirectory()
             let settings = try SettingsResolver(
                 flags: flags, environment: environment, projectRoot: root,
-                config: { repository.configString($0) }, configList: { repository.configStrings($0) }
+                config: { try repository.configString($0) }, configList: { try repository.configStrings($0) }
             ).resolve()
             let renderer: RunRenderer = json ? JSONRunRenderer() : TextRunRenderer(terminal: .current)
             if settings.sandbox == .none {

@@ -58,7 +58,7 @@ struct SandboxCommand: AsyncParsableCommand {
         let settings = try SandboxSettings.resolve(
             SandboxSettings.Flags(backend: backend?.rawValue, image: image, runtime: runtime, memory: memory, disk: disk,
                                   maxProcesses: maxProcesses, testTimeout: testTimeout),
-            config: { repository.configString($0) }, configList: { repository.configStrings($0) })
+            config: { try repository.configString($0) }, configList: { try repository.configStrings($0) })
         let sandbox = try settings.makeSandbox()
 
         let snapshot = try Snapshotter(repository: repository).snapshot()

@@ -61,13 +61,13 @@ public struct RepairFlags: Sendable {
 public struct SettingsResolver {
     let flags: RepairFlags
     let environment: [String: String]
-    let config: (String) -> String?
-    let configList: (String) -> [String]
+    let config: (String) throws -> String?
+    let configList: (String) throws -> [String]
     let projectRoot: URL
     let detector: TestCommandDetector
 
     public init(flags: RepairFlags, environment: [String: String], projectRoot: URL,
-                config: @escaping (String) -> String?, configList: @escaping (String) -> [String] = { _ in [] },
+                config: @escaping (String) throws -> String?, configList: @escaping (String) throws -> [String] = { _ in [] },
                 detector: TestCommandDetector = TestCommandDetector()) {
         self.flags = flags
         self.environment = environment
@@ -85,7 +85,7 @@ public struct SettingsResolver {
         }
         let sandbox = try SandboxSettings.resolve(
             SandboxSettings.Flags(backend: flags.sandbox, testTimeout: flags.testTimeout), config: config, configList: configList)
-        let formatName = flags.editFormat ?? config("autofix.editFormat") ?? EditFormat.diff.rawValue
+        let formatName = try flags.editFormat ?? config("autofix.editFormat") ?? EditFormat.diff.rawValue
         guard let format = EditFormat(rawValue: formatName) else {
             throw UsageError("unknown edit format `\(formatName)`", hint: "choose diff or whole")
         }
@@ -95,13 +95,13 @@ public struct SettingsResolver {
         guard topP > 0, topP <= 1 else { throw UsageError("--top-p must be in (0, 1] (got \(topP))") }
         let maxTokens = try flags.maxDiffTokens ?? configInt("autofix.maxDiffTokens") ?? 2048
         guard maxTokens >= 16 else { throw UsageError("--max-diff-tokens must be at least 16 (got \(maxTokens))") }
-        let protected = PathPolicy.protectedGlobs(configured: configList("autofix.protect"), noTestEdits: flags.noTestEdits)
+        let protected = PathPolicy.protectedGlobs(configured: try configList("autofix.protect"), noTestEdits: flags.noTestEdits)
         return RepairSettings(
             testCommand: testCommand,
             testCommandSource: source,
             issueText: try resolveIssue(),
-            endpoint: flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? config("autofix.endpoint") ?? RepairSettings.defaultEndpoint,
-            model: flags.model ?? environment["AUTOFIX_MODEL"] ?? config("autofix.model") ?? RepairSettings.defaultModel,
+            endpoint: try flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? config("autofix.endpoint") ?? RepairSettings.defaultEndpoint,
+            model: try flags.model ?? environment["AUTOFIX_MODEL"] ?? config("autofix.model") ?? RepairSettings.defaultModel,
             maxRounds: rounds,
             sandboxSettings: sandbox,
             timeout: try ConfiguredDuration.seconds(flag: flags.timeout, flagName: "--timeout", key: "autofix.timeout", config: config),
@@ -120,7 +120,7 @@ public struct SettingsResolver {
             guard !test.trimmingCharacters(in: .whitespaces).isEmpty else { throw UsageError("--test needs a command") }
             return (test, "--test")
         }
-        if let configured = config("autofix.testCommand"), !configured.isEmpty {
+        if let configured = try config("autofix.testCommand"), !configured.isEmpty {
             return (configured, "git config autofix.testCommand")
         }
         if let detected = detector.detect(in: projectRoot) {
@@ -131,7 +131,7 @@ public struct SettingsResolver {
     }
 
     private func sslCAInfo() throws -> String? {
-        let (value, source): (String?, String) = environment["AUTOFIX_SSL_CAINFO"].map { ($0, "AUTOFIX_SSL_CAINFO") }
+        let (value, source): (String?, String) = try environment["AUTOFIX_SSL_CAINFO"].map { ($0, "AUTOFIX_SSL_CAINFO") }
             ?? (config("autofix.sslCAInfo"), "git config autofix.sslCAInfo")
         guard let value, !value.isEmpty else { return nil }
         let path = (value as NSString).expandingTildeInPath
@@ -143,7 +143,7 @@ public struct SettingsResolver {
     }
 
     private func requestFields() throws -> [String: JSONValue] {
-        guard let text = config("autofix.requestFields") else { return [:] }
+        guard let text = try config("autofix.requestFields") else { return [:] }
         guard case .object(let fields)? = JSONValue.parse(text) else {
             throw UsageError("git config autofix.requestFields is not a JSON object: \(text)",
                              hint: #"set it like: git config autofix.requestFields '{"repetition_penalty": 1.05}'"#)
@@ -163,13 +163,13 @@ public struct SettingsResolver {
     }
 
     private func configInt(_ key: String) throws -> Int? {
-        guard let value = config(key) else { return nil }
+        guard let value = try config(key) else { return nil }
         guard let number = Int(value) else { throw UsageError("git config \(key) is `\(value)`, not a whole number") }
         return number
     }
 
     private func configDouble(_ key: String) throws -> Double? {
-        guard let value = config(key) else { return nil }
+        guard let value = try config(key) else { return nil }
         guard let number = Double(value) else { throw UsageError("git config \(key) is `\(value)`, not a number") }
         return number
     }

@@ -36,8 +36,8 @@ public struct SandboxSettings: Sendable {
         }
     }
 
-    public static func resolve(_ flags: Flags, config: (String) -> String?, configList: (String) -> [String]) throws -> SandboxSettings {
-        let name = flags.backend ?? config("autofix.sandbox") ?? SandboxBackendKind.bwrap.rawValue
+    public static func resolve(_ flags: Flags, config: (String) throws -> String?, configList: (String) throws -> [String]) throws -> SandboxSettings {
+        let name = try flags.backend ?? config("autofix.sandbox") ?? SandboxBackendKind.bwrap.rawValue
         guard let backend = SandboxBackendKind(rawValue: name) else {
             let source = flags.backend != nil ? "--sandbox" : "git config autofix.sandbox"
             throw UsageError("\(source) is `\(name)`, which is not a sandbox backend",
@@ -48,20 +48,20 @@ public struct SandboxSettings: Sendable {
                                                         key: "autofix.testTimeout", config: config) {
             limits.timeout = seconds
         }
-        if let text = flags.memory ?? config("autofix.sandboxMemory") {
+        if let text = try flags.memory ?? config("autofix.sandboxMemory") {
             guard let bytes = SandboxLimits.bytes(text) else {
                 throw UsageError("memory limit `\(text)` is not a size", hint: "use e.g. 512m or 2g (git config autofix.sandboxMemory)")
             }
             limits.memoryBytes = bytes
         }
-        if let text = flags.disk ?? config("autofix.sandboxDisk") {
+        if let text = try flags.disk ?? config("autofix.sandboxDisk") {
             guard let bytes = SandboxLimits.bytes(text) else {
                 let source = flags.disk != nil ? "--disk" : "git config autofix.sandboxDisk"
                 throw UsageError("\(source) is `\(text)`, which is not a size", hint: "use e.g. 512m or 8g")
             }
             limits.diskBytes = bytes
         }
-        if let text = flags.maxProcesses.map(String.init) ?? config("autofix.sandboxProcesses") {
+        if let text = try flags.maxProcesses.map(String.init) ?? config("autofix.sandboxProcesses") {
             guard let count = Int(text), count > 0 else {
                 throw UsageError("process limit `\(text)` is not a positive number", hint: "use e.g. 1024 (git config autofix.sandboxProcesses)")
             }
@@ -69,10 +69,10 @@ public struct SandboxSettings: Sendable {
         }
         return SandboxSettings(
             backend: backend,
-            image: flags.image ?? config("autofix.image"),
-            runtime: flags.runtime ?? config("autofix.sandboxRuntime"),
-            binds: configList("autofix.sandboxBind"),
-            environment: configList("autofix.sandboxEnv").flatMap {
+            image: try flags.image ?? config("autofix.image"),
+            runtime: try flags.runtime ?? config("autofix.sandboxRuntime"),
+            binds: try configList("autofix.sandboxBind"),
+            environment: try configList("autofix.sandboxEnv").flatMap {
                 $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             },
             limits: limits)
