@@ -66,18 +66,19 @@ public struct WorktreeApplier {
     }
 
     private func mergeTrees(base: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> ObjectID {
-        let trees = try [base, ours, theirs].map { id -> OpaquePointer? in
-            var oid = try id.raw
-            var tree: OpaquePointer?
-            try check(git_tree_lookup(&tree, repository.pointer, &oid), "reading tree \(id.short)")
-            return tree
-        }
-        defer { trees.forEach { git_tree_free($0) } }
+        // Each tree is freed as soon as it was looked up, so a later lookup that throws leaks none.
+        let baseTree = try lookupTree(base)
+        defer { git_tree_free(baseTree) }
+        let ourTree = try lookupTree(ours)
+        defer { git_tree_free(ourTree) }
+        let theirTree = try lookupTree(theirs)
+        defer { git_tree_free(theirTree) }
         var index: OpaquePointer?
-        try check(git_merge_trees(&index, repository.pointer, trees[0], trees[1], trees[2], nil), "merging the run's changes")
+        try check(git_merge_trees(&index, repository.pointer, baseTree, ourTree, theirTree, nil), "merging the run's changes")
         defer { git_index_free(index) }
         if git_index_has_conflicts(index) == 1 {
-            throw GitError.refusal(.conflict, "the run's changes conflict with your local edits in: \(conflictedPaths(index).joined(separator: ", "))",
+            let paths = try conflictedPaths(index)
+            throw GitError.refusal(.conflict, "the run's changes conflict with your local edits in: \(paths.joined(separator: ", "))",
                            hint: "commit or stash your edits and run `git autofix apply` again, or cherry-pick the run's commits and resolve the conflicts with git")
         }
         var oid = git_oid()
@@ -85,13 +86,21 @@ public struct WorktreeApplier {
         return ObjectID(oid)
     }
 
-    private func conflictedPaths(_ index: OpaquePointer?) -> [String] {
+    /// The tree `id` names; the caller frees it.
+    private func lookupTree(_ id: ObjectID) throws -> OpaquePointer? {
+        var oid = try id.raw
+        var tree: OpaquePointer?
+        try check(git_tree_lookup(&tree, repository.pointer, &oid), "reading tree \(id.short)")
+        return tree
+    }
+
+    private func conflictedPaths(_ index: OpaquePointer?) throws -> [String] {
         var iterator: OpaquePointer?
-        guard git_index_conflict_iterator_new(&iterator, index) == 0 else { return [] }
+        try check(git_index_conflict_iterator_new(&iterator, index), "listing the conflicts")
         defer { git_index_conflict_iterator_free(iterator) }
         var paths: [String] = []
         var ancestor: UnsafePointer<git_index_entry>?, ours: UnsafePointer<git_index_entry>?, theirs: UnsafePointer<git_index_entry>?
-        while git_index_conflict_next(&ancestor, &ours, &theirs, iterator) == 0 {
+        while try checkNext(git_index_conflict_next(&ancestor, &ours, &theirs, iterator), "listing the conflicts") {
             if let entry = ours ?? theirs ?? ancestor { paths.append(String(cString: entry.pointee.path)) }
         }
         return paths
@@ -108,7 +117,7 @@ public struct WorktreeApplier {
         try check(git_tree_lookup(&baselineTree, repository.pointer, &baselineOID), "reading the work tree's tree")
         defer { git_tree_free(baselineTree) }
         var options = git_checkout_options()
-        git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION))
+        try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "preparing to write the work tree")
         options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
             | GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue
         options.baseline = baselineTree
