@@ -41,7 +41,12 @@ final class InMemoryObjectBackend {
         let owner = InMemoryObjectBackend(memoryBudget: memoryBudget)
         let wrapper = UnsafeMutablePointer<autofix_odb_backend>.allocate(capacity: 1)
         wrapper.initialize(to: autofix_odb_backend())
-        git_odb_init_backend(&wrapper.pointee.parent, UInt32(GIT_ODB_BACKEND_VERSION))
+        let initialised = git_odb_init_backend(&wrapper.pointee.parent, UInt32(GIT_ODB_BACKEND_VERSION))
+        if initialised < 0 {
+            wrapper.deinitialize(count: 1)
+            wrapper.deallocate()
+            try check(initialised, "preparing an in-memory object store")
+        }
         wrapper.pointee.owner = Unmanaged.passRetained(owner).toOpaque()
         wrapper.pointee.parent.read = readCallback
         wrapper.pointee.parent.read_header = readHeaderCallback

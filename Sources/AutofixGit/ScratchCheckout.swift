@@ -63,7 +63,7 @@ public final class ScratchCheckout {
         defer { git_object_free(object) }
 
         var options = git_checkout_options()
-        git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION))
+        try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "preparing a scratch checkout")
         // FORCE and RECREATE_MISSING write every file into the empty target; DONT_UPDATE_INDEX
         // keeps libgit2 from recording this checkout in the repository's index.
         options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_RECREATE_MISSING.rawValue
@@ -105,9 +105,7 @@ extension Repository {
         try check(git_tree_lookup(&treeObject, pointer, &oid), "reading tree \(tree.short)")
         defer { git_tree_free(treeObject) }
         var entry: OpaquePointer?
-        let result = git_tree_entry_bypath(&entry, treeObject, path)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "looking up \(path)")
+        guard try checkFound(git_tree_entry_bypath(&entry, treeObject, path), "looking up \(path)") else { return nil }
         defer { git_tree_entry_free(entry) }
         return ObjectID(git_tree_entry_id(entry)!.pointee)
     }

@@ -32,8 +32,10 @@ public struct TreeBuilder {
             let file = directory.appendingPathComponent(path)
             var info = stat()
             guard lstat(file.path, &info) == 0 else {
-                _ = git_index_remove(index, path, 0)
-                _ = git_index_remove_directory(index, path, 0)
+                // Gone from the directory: drop it, as a file or as a directory. GIT_ENOTFOUND
+                // only says the base never had it as a file, which leaves nothing to drop.
+                _ = try checkFound(git_index_remove(index, path, 0), "recording the deletion of \(path)")
+                try check(git_index_remove_directory(index, path, 0), "recording the deletion of \(path)")
                 continue
             }
             let kind = info.st_mode & S_IFMT

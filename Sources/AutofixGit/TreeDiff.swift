@@ -30,9 +30,11 @@ extension Repository {
         for position in 0..<git_diff_num_deltas(diff) {
             var patch: OpaquePointer?
             var insertions = 0, deletions = 0, context = 0
-            if git_patch_from_diff(&patch, diff, position) == 0, let patch {
-                git_patch_line_stats(&context, &insertions, &deletions, patch)
-                git_patch_free(patch)
+            try check(git_patch_from_diff(&patch, diff, position), "comparing trees")
+            // No patch for a binary file: it has no lines to count.
+            if let patch {
+                defer { git_patch_free(patch) }
+                try check(git_patch_line_stats(&context, &insertions, &deletions, patch), "counting changed lines")
             }
             guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
             let kind: FileChange.Kind
@@ -75,12 +77,17 @@ extension Repository {
         }
         var newOID = try new.raw
         try check(git_tree_lookup(&newTree, pointer, &newOID), "reading tree \(new.short)")
+        var find = git_diff_find_options()
+        try check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "comparing trees")
+        find.flags = GIT_DIFF_FIND_RENAMES.rawValue
         var diff: OpaquePointer?
         try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil), "comparing trees")
-        var find = git_diff_find_options()
-        git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
-        find.flags = GIT_DIFF_FIND_RENAMES.rawValue
-        _ = git_diff_find_similar(diff, &find)
+        do {
+            try check(git_diff_find_similar(diff, &find), "finding renames")
+        } catch {
+            git_diff_free(diff)
+            throw error
+        }
         return diff
     }
 }

@@ -56,7 +56,7 @@ struct WorkingTreeCapture {
     /// and records every difference in the index.
     private func applyWorkingTreeChanges(to index: PrivateIndex, in workdir: URL, onlyAt paths: [String]?) throws -> Changes {
         var options = git_diff_options()
-        git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "comparing the working tree with the index")
         options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
             | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
         // A submodule's own uncommitted work is not ours to record; a moved submodule HEAD is.
@@ -126,6 +126,8 @@ struct WorkingTreeCapture {
         return Int64(info.st_size)
     }
 
+    /// Only warnings: the capture itself is complete, so a submodule libgit2 cannot inspect is
+    /// reported as a warning that says so, not as a failure of the whole snapshot.
     private func dirtySubmoduleWarnings() -> [String] {
         final class Collector { var names: [String] = [] }
         let collector = Collector()
@@ -134,13 +136,20 @@ struct WorkingTreeCapture {
             Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue().names.append(String(cString: name))
             return 0
         }
-        guard git_submodule_foreach(repository.pointer, callback, Unmanaged.passUnretained(collector).toOpaque()) == 0 else {
-            return []
+        let listed = git_submodule_foreach(repository.pointer, callback, Unmanaged.passUnretained(collector).toOpaque())
+        if listed < 0 {
+            let error = GitError(libgit2: listed, operation: "listing submodules")
+            return ["could not check submodules for uncommitted changes (\(error.message)): only the commits they have checked out are recorded"]
         }
         var warnings: [String] = []
         for name in collector.names {
             var status: UInt32 = 0
-            guard git_submodule_status(&status, repository.pointer, name, GIT_SUBMODULE_IGNORE_NONE) == 0 else { continue }
+            let result = git_submodule_status(&status, repository.pointer, name, GIT_SUBMODULE_IGNORE_NONE)
+            if result < 0 {
+                let error = GitError(libgit2: result, operation: "reading its status")
+                warnings.append("could not check submodule \(name) for uncommitted changes (\(error.message)): only the commit it has checked out is recorded")
+                continue
+            }
             let dirty = GIT_SUBMODULE_STATUS_WD_INDEX_MODIFIED.rawValue | GIT_SUBMODULE_STATUS_WD_WD_MODIFIED.rawValue
                 | GIT_SUBMODULE_STATUS_WD_UNTRACKED.rawValue
             if status & dirty != 0 {

@@ -228,7 +228,7 @@ struct UntrackedWalk {
                 continue
             }
             if type == UInt8(DT_DIR) {
-                if !insideUntracked, holdsTrackedFiles(path) {
+                if !insideUntracked, try holdsTrackedFiles(path) {
                     try walk(path, insideUntracked: false)
                 } else if try !isIgnored(path) {
                     try walk(path, insideUntracked: true)
@@ -248,9 +248,9 @@ struct UntrackedWalk {
         git_index_get_bypath(index.pointer, path, 0) != nil
     }
 
-    private func holdsTrackedFiles(_ directory: String) -> Bool {
+    private func holdsTrackedFiles(_ directory: String) throws -> Bool {
         var position = 0
-        return git_index_find_prefix(&position, index.pointer, directory + "/") == 0
+        return try checkFound(git_index_find_prefix(&position, index.pointer, directory + "/"), "reading the index")
     }
 
     private func isIgnored(_ path: String) throws -> Bool {
