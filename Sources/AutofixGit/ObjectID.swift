@@ -29,7 +29,7 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Codable {
     var raw: git_oid {
         get throws {
             var oid = git_oid()
-            guard hex.utf8.count == Int(GIT_OID_HEXSZ) else {
+            guard hex.utf8.count == Int(GIT_OID_HEXSZ), hex.allSatisfy(\.isHexDigit) else {
                 throw GitError(.invalid, "`\(hex)` is not a \(GIT_OID_HEXSZ)-digit object id",
                                hint: "use a full commit id, as `git rev-parse` prints it")
             }
