@@ -167,6 +167,6 @@ private struct CRLFPolicy {
         }
         isAuto = decided == .auto
         // "warn" only warns, but anything but false is left to libgit2 to judge.
-        safeCRLF = try repository.configString("core.safecrlf").map { Repository.parseBool($0) != false } ?? false
+        safeCRLF = try repository.configString("core.safecrlf").map { repository.parseBool($0) != false } ?? false
     }
 }

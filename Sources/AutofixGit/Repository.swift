@@ -145,8 +145,9 @@ public final class Repository {
     }
 
     /// How git reads `text` as a boolean, or nil when it is not one (e.g. core.safecrlf's
-    /// "warn"): for values that may be a boolean or a word.
-    static func parseBool(_ text: String) -> Bool? {
+    /// "warn"): for values that may be a boolean or a word. (A method, not a static, because
+    /// libgit2 must be initialised first, which an open repository proves.)
+    func parseBool(_ text: String) -> Bool? {
         var value: Int32 = 0
         guard git_config_parse_bool(&value, text) == 0 else {
             // Not a boolean is the answer here, not a failure: drop the message libgit2 left.
