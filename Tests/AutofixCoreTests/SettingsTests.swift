@@ -27,6 +27,19 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.testCommandSource, "detected from Package.swift")
     }
 
+    func testAConfigThatCannotBeReadStopsTheRunInsteadOfFallingBackToDefaults() throws {
+        struct Unreadable: Error {}
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "make check"
+        let resolver = SettingsResolver(flags: flags, environment: [:], projectRoot: dir.url,
+                                        config: { _ in throw Unreadable() }, configList: { _ in [] })
+        XCTAssertThrowsError(try resolver.resolve()) { XCTAssertTrue($0 is Unreadable, "\($0)") }
+        let lists = SettingsResolver(flags: flags, environment: [:], projectRoot: dir.url,
+                                     config: { _ in nil }, configList: { _ in throw Unreadable() })
+        XCTAssertThrowsError(try lists.resolve()) { XCTAssertTrue($0 is Unreadable, "\($0)") }
+    }
+
     func testFlagsBeatEnvironmentWhichBeatsGitConfig() throws {
         let dir = try TemporaryDirectory()
         var flags = RepairFlags()
