@@ -22,7 +22,7 @@ public struct TreeBuilder {
         var index: OpaquePointer?
         try check(git_index_new(&index), "preparing an in-memory index")
         defer { git_index_free(index) }
-        var treeOID = base.raw
+        var treeOID = try base.raw
         var tree: OpaquePointer?
         try check(git_tree_lookup(&tree, repository.pointer, &treeOID), "reading the tree \(base.short)")
         defer { git_tree_free(tree) }
