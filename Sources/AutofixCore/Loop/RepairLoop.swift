@@ -157,13 +157,50 @@ public final class RepairLoop {
                            reason: passing ? "all tests pass" : "reached the maximum of \(settings.maxRounds) round\(settings.maxRounds == 1 ? "" : "s")")
     }
 
+    /// One round, as one pass: stream the reply (each file patch applied as it completes), test
+    /// what applied, then keep it as a commit or roll it back. The model is told what happened.
     private func playRound(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
                            scratch: ScratchSession, transcript: RunTranscript) async throws -> RoundResult {
-        let roundStart = Date()
-        let messages = conversation.messages
-        let promptCharacters = messages.reduce(0) { $0 + $1.content.count }
-        emit(.roundStarted(round: round, promptCharacters: promptCharacters))
+        var attempt = RoundAttempt(round: round, prompt: conversation.messages, failingBefore: state.accepted?.failingCount ?? 0,
+                                   parser: StreamingDiffParser(format: settings.editFormat), applier: applier(in: scratch),
+                                   events: emit)
+        emit(.roundStarted(round: round, promptCharacters: attempt.promptCharacters))
+        do {
+            try await attempt.stream(from: model, request(attempt.prompt, state: state))
+        } catch {
+            try? rollBack(attempt.touched, in: scratch, to: state.tip)
+            throw error
+        }
+        state.count(attempt.finish?.usage)
+        conversation.append(assistant: attempt.reply)
 
+        if let failure = attempt.failure {
+            try rollBack(attempt.touched, in: scratch, to: state.tip)
+            conversation.append(user: builder.feedbackMessage(
+                outcome: "Your change could not be applied, so nothing of it was kept:\n\(failure)",
+                digest: nil, files: readFiles(unique(attempt.touched), in: scratch.checkout.directory)))
+            return record(attempt, attempt.result(.patchFailed, failure), in: transcript)
+        }
+        if attempt.touched.isEmpty {
+            return record(attempt, noEdit(attempt, state: &state, conversation: &conversation, builder: builder), in: transcript)
+        }
+
+        emit(.testsStarted(round: round))
+        let execution = try await runTests(in: scratch, round: round, state: state, transcript: transcript)
+        let before = state.accepted ?? execution.report
+        let comparison = ReportComparison(before: before, after: execution.report)
+        // Read before the checkout changes: it names the files the failures point at.
+        let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory)
+        // Accepted only when nothing that passed now fails (or vanished) and fewer tests fail.
+        let result = comparison.isImprovement
+            ? try keep(attempt, tested: execution, before: before, digest: digest, state: &state, conversation: &conversation,
+                       builder: builder, scratch: scratch)
+            : try rollBack(attempt, tested: execution, comparison, digest: digest, state: state, conversation: &conversation,
+                           builder: builder, scratch: scratch)
+        return record(attempt, result, tests: execution.summary, in: transcript)
+    }
+
+    private func request(_ messages: [ChatMessage], state: RunState) -> ChatRequest {
         var request = ChatRequest(model: settings.model, messages: messages)
         request.temperature = settings.temperature
         request.topP = settings.topP
@@ -171,145 +208,58 @@ public final class RepairLoop {
         request.extraFields = settings.requestFields
         // The reply must end within the run's time budget too, not only the test runs.
         request.timeLimit = settings.timeout.map { $0 - Date().timeIntervalSince(state.started) }
+        return request
+    }
 
-        let policy = PathPolicy(root: scratch.checkout.directory, protectedGlobs: settings.protectedGlobs)
-        let applier = PatchApplier(root: scratch.checkout.directory, policy: policy)
-        let parser = StreamingDiffParser(format: settings.editFormat)
-        var reply = ""
-        var touched: [String] = []
-        var appliedFiles: [String] = []
-        var patchRecords: [RoundTranscript.PatchRecord] = []
-        var failure: String?
-        var finish: ModelFinish?
+    private func applier(in scratch: ScratchSession) -> PatchApplier {
+        let root = scratch.checkout.directory
+        return PatchApplier(root: root, policy: PathPolicy(root: root, protectedGlobs: settings.protectedGlobs))
+    }
 
-        func handle(_ edit: ParsedEdit) -> String? {
-            switch edit {
-            case .rejected(let path, let reason):
-                patchRecords.append(.init(path: path, result: "rejected", detail: reason))
-                emit(.patchRejected(round: round, path: path, reason: reason))
-                return "The edit for \(path ?? "an unnamed file") was rejected: \(reason)"
-            case .patch(let patch):
-                do {
-                    let stamps = FreshTimestamps(paths: patch.touchedPaths, in: scratch.checkout.directory)
-                    let report = try applier.apply(patch)
-                    stamps.bump()
-                    touched += report.touchedPaths
-                    appliedFiles.append(patch.displayPath)
-                    let strategies = report.hunkStrategies.map { String(describing: $0) }
-                    patchRecords.append(.init(path: patch.displayPath, result: "applied", detail: strategies.joined(separator: ",")))
-                    emit(.patchApplied(round: round, path: patch.displayPath, strategies: strategies))
-                    return nil
-                } catch let error as PatchError {
-                    touched += patch.touchedPaths
-                    patchRecords.append(.init(path: patch.displayPath, result: "failed", detail: error.feedback))
-                    emit(.patchRejected(round: round, path: patch.displayPath, reason: error.message))
-                    return error.feedback
-                } catch {
-                    touched += patch.touchedPaths
-                    patchRecords.append(.init(path: patch.displayPath, result: "failed", detail: "\(error)"))
-                    emit(.patchRejected(round: round, path: patch.displayPath, reason: "\(error)"))
-                    return "The patch for \(patch.displayPath) could not be written: \(error)"
-                }
-            }
-        }
+    private func record(_ attempt: RoundAttempt, _ result: RoundResult, tests: TestSummary? = nil,
+                        in transcript: RunTranscript) -> RoundResult {
+        transcript.record("round", attempt.transcript(result, tests: tests))
+        return result
+    }
 
-        do {
-            streaming: for try await event in model.stream(request) {
-                switch event {
-                case .delta(let text):
-                    reply += text
-                    emit(.modelText(round: round, text: text))
-                    for edit in parser.feed(text) {
-                        if let problem = handle(edit) {
-                            failure = problem
-                            break streaming
-                        }
-                    }
-                case .finished(let info):
-                    finish = info
-                }
-            }
-            try Task.checkCancellation()
-            if failure != nil {
-                // Leaving the loop above dropped the stream, which cancels the transfer.
-                emit(.streamCancelled(round: round, reason: "a patch failed; the rest of the reply was not needed"))
-            } else {
-                for edit in parser.finish() {
-                    if let problem = handle(edit) {
-                        failure = problem
-                        break
-                    }
-                }
-            }
-        } catch {
-            try? rollBack(touched, in: scratch, to: state.tip)
-            throw error
+    /// A reply without an edit: a decline ends the run, anything else is asked again.
+    private func noEdit(_ attempt: RoundAttempt, state: inout RunState, conversation: inout Conversation,
+                        builder: PromptBuilder) -> RoundResult {
+        if let decline = Self.declineReason(in: attempt.reply) {
+            state.declined = true
+            state.declineReason = decline
         }
-        if let usage = finish?.usage {
-            state.usageReported = true
-            state.promptTokens += usage.promptTokens
-            state.completionTokens += usage.completionTokens
-        }
-        let modelSeconds = Date().timeIntervalSince(roundStart)
-        conversation.append(assistant: reply)
+        conversation.append(user: builder.feedbackMessage(
+            outcome: "Your reply contained no edit I could use. Reply with \(settings.editFormat == .diff ? "unified diffs in ```diff fences" : "whole-file blocks: the path on a line, then the complete file in a fence").",
+            digest: nil, files: []))
+        return attempt.result(.noEdit, state.declined ? "the model declined" : "no edit in the reply")
+    }
 
-        let failingBefore = state.accepted?.failingCount ?? 0
-        func result(_ verdict: RoundResult.Verdict, _ reason: String, after: TestReport? = nil, newlyFailing: [String] = [],
-                    commit: ObjectID? = nil, testSeconds: Double? = nil) -> RoundResult {
-            RoundResult(round: round, verdict: verdict, reason: reason, appliedFiles: appliedFiles,
-                        failingBefore: failingBefore, failingAfter: after?.failingCount, newlyFailing: newlyFailing,
-                        commit: commit?.hex, seconds: Date().timeIntervalSince(roundStart), modelSeconds: modelSeconds,
-                        testSeconds: testSeconds, timeToFirstToken: finish?.timeToFirstToken,
-                        promptTokens: finish?.usage?.promptTokens, completionTokens: finish?.usage?.completionTokens)
-        }
-        func record(_ result: RoundResult, tests: TestSummary? = nil) -> RoundResult {
-            transcript.record("round", RoundTranscript(round: round, promptMessages: messages.count, promptCharacters: promptCharacters,
-                                                       reply: reply, patches: patchRecords, tests: tests, result: result))
-            return result
-        }
-
-        if let failure {
-            try rollBack(touched, in: scratch, to: state.tip)
-            conversation.append(user: builder.feedbackMessage(
-                outcome: "Your change could not be applied, so nothing of it was kept:\n\(failure)",
-                digest: nil, files: readFiles(unique(touched), in: scratch.checkout.directory)))
-            return record(result(.patchFailed, failure))
-        }
-        if touched.isEmpty {
-            if let decline = Self.declineReason(in: reply) {
-                state.declined = true
-                state.declineReason = decline
-            }
-            conversation.append(user: builder.feedbackMessage(
-                outcome: "Your reply contained no edit I could use. Reply with \(settings.editFormat == .diff ? "unified diffs in ```diff fences" : "whole-file blocks: the path on a line, then the complete file in a fence").",
-                digest: nil, files: []))
-            return record(result(.noEdit, state.declined ? "the model declined" : "no edit in the reply"))
-        }
-
-        emit(.testsStarted(round: round))
-        let execution = try await runTests(in: scratch, round: round, state: state, transcript: transcript)
+    /// The tests improved: the change becomes a commit on the run ref.
+    private func keep(_ attempt: RoundAttempt, tested execution: Execution, before: TestReport, digest: FailureDigest,
+                      state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
+                      scratch: ScratchSession) throws -> RoundResult {
         let after = execution.report
-        let before = state.accepted ?? after
-        let comparison = ReportComparison(before: before, after: after)
-        // Accepted only when nothing that passed now fails (or vanished) and fewer tests fail.
-        let improved = comparison.isImprovement
-        let digest = FailureDigest.make(report: after, output: execution.output, repositoryRoot: scratch.checkout.directory)
+        let commit = try commitRound(attempt.round, touched: attempt.touched, summary: attempt.summaryLine, before: before,
+                                     after: after, state: &state, scratch: scratch)
+        state.accepted = after
+        state.knownFiles.formUnion(attempt.touched)
+        conversation.append(user: builder.feedbackMessage(
+            outcome: "Your change was applied and committed: failing tests went from \(before.failingCount) to \(after.failingCount)."
+                + (after.allPassed ? " All tests pass now." : ""),
+            digest: after.allPassed ? nil : digest.text,
+            files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
+        return attempt.result(.accepted, "failing \(before.failingCount) -> \(after.failingCount)", after: after,
+                              commit: commit, testSeconds: execution.summary.seconds)
+    }
 
-        if improved {
-            let commit = try commitRound(round, touched: touched, summary: parser.summaryLine, before: before, after: after,
-                                         state: &state, scratch: scratch)
-            state.accepted = after
-            state.knownFiles.formUnion(touched)
-            conversation.append(user: builder.feedbackMessage(
-                outcome: "Your change was applied and committed: failing tests went from \(before.failingCount) to \(after.failingCount)."
-                    + (after.allPassed ? " All tests pass now." : ""),
-                digest: after.allPassed ? nil : digest.text,
-                files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
-            return record(result(.accepted, "failing \(before.failingCount) -> \(after.failingCount)", after: after,
-                                 commit: commit, testSeconds: execution.summary.seconds), tests: execution.summary)
-        }
-
-        try rollBack(touched, in: scratch, to: state.tip)
+    /// The tests did not improve: the checkout goes back to the last accepted commit.
+    private func rollBack(_ attempt: RoundAttempt, tested execution: Execution, _ comparison: ReportComparison,
+                          digest: FailureDigest, state: RunState, conversation: inout Conversation, builder: PromptBuilder,
+                          scratch: ScratchSession) throws -> RoundResult {
+        let before = state.accepted ?? execution.report
+        let after = execution.report
+        try rollBack(attempt.touched, in: scratch, to: state.tip)
         let reason: String
         if !comparison.newlyFailing.isEmpty {
             reason = "it broke tests that passed before: " + comparison.newlyFailing.prefix(10).joined(separator: ", ")
@@ -320,9 +270,10 @@ public final class RepairLoop {
         }
         conversation.append(user: builder.feedbackMessage(
             outcome: "Your change was applied and the tests ran, but it was rolled back because \(reason).",
-            digest: digest.text, files: readFiles(unique(touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
-        return record(result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing,
-                             testSeconds: execution.summary.seconds), tests: execution.summary)
+            digest: digest.text,
+            files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
+        return attempt.result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing,
+                              testSeconds: execution.summary.seconds)
     }
 
     // MARK: pieces
@@ -480,6 +431,13 @@ struct RunState {
         self.snapshot = snapshot
         self.started = started
         self.tip = snapshot.commit
+    }
+
+    mutating func count(_ usage: TokenUsage?) {
+        guard let usage else { return }
+        usageReported = true
+        promptTokens += usage.promptTokens
+        completionTokens += usage.completionTokens
     }
 }
 
