@@ -56,4 +56,32 @@ final class PromptAndLoopPartsTests: XCTestCase {
         XCTAssertEqual(conversation.messages.last?.content, "feedback 6")
         XCTAssertLessThanOrEqual(conversation.messages.reduce(0) { $0 + $1.content.count }, 100)
     }
+
+    func testFeedbackAfterEachKindOfRoundSaysWhatHappenedInTheModelsTerms() {
+        let builder = PromptBuilder(editFormat: .diff, testCommand: "pytest")
+        let file = [(path: "calc.py", content: "x = 1")]
+        XCTAssertEqual(builder.unappliedFeedback(problem: "hunk 1 did not match", files: file),
+                       "Your change could not be applied, so nothing of it was kept:\nhunk 1 did not match\n"
+                       + "\n### calc.py (current content)\n```\nx = 1\n```\n\nTry again.")
+        XCTAssertEqual(builder.noEditFeedback(),
+                       "Your reply contained no edit I could use. Reply with unified diffs in ```diff fences.\n\nTry again.")
+        XCTAssertTrue(PromptBuilder(editFormat: .whole, testCommand: "t").noEditFeedback()
+            .contains("whole-file blocks: the path on a line, then the complete file in a fence."))
+        XCTAssertEqual(builder.acceptedFeedback(failingBefore: 2, failingAfter: 0, allPassed: true, digest: "FAILED x", files: []),
+                       "Your change was applied and committed: failing tests went from 2 to 0. All tests pass now.\n\nTry again.")
+        XCTAssertEqual(builder.acceptedFeedback(failingBefore: 2, failingAfter: 1, allPassed: false, digest: "FAILED x", files: []),
+                       "Your change was applied and committed: failing tests went from 2 to 1.\n"
+                       + "\n## Failing tests now (`pytest`)\nFAILED x\n\nTry again.")
+        XCTAssertEqual(builder.rolledBackFeedback(.noFewerFailures(before: 2, after: 2), digest: "FAILED x", files: []),
+                       "Your change was applied and the tests ran, but it was rolled back because failing tests did not go down "
+                       + "(2 before, 2 after).\n\n## Failing tests now (`pytest`)\nFAILED x\n\nTry again.")
+    }
+
+    func testARollbackNamesWhatBrokeBeforeWhatVanishedBeforeTheCount() {
+        XCTAssertEqual(Rejection.broke(["t::a", "t::b"]).reason, "it broke tests that passed before: t::a, t::b")
+        XCTAssertEqual(Rejection.lostTests(["t::c"]).reason,
+                       "tests that failed before no longer ran (deleted, renamed or skipped): t::c")
+        let many = (1...12).map { "t::\($0)" }
+        XCTAssertEqual(Rejection.broke(many).reason.components(separatedBy: ", ").count, 10, "at most ten are named")
+    }
 }

@@ -81,8 +81,37 @@ public struct PromptBuilder {
         return text
     }
 
+    // MARK: after a round
+
+    /// A reply whose edits did not all apply: nothing of it was kept.
+    func unappliedFeedback(problem: String, files: [(path: String, content: String)]) -> String {
+        feedbackMessage(outcome: "Your change could not be applied, so nothing of it was kept:\n\(problem)", digest: nil, files: files)
+    }
+
+    /// A reply without an edit: what an edit looks like in this run's format.
+    func noEditFeedback() -> String {
+        let form = editFormat == .diff
+            ? "unified diffs in ```diff fences" : "whole-file blocks: the path on a line, then the complete file in a fence"
+        return feedbackMessage(outcome: "Your reply contained no edit I could use. Reply with \(form).", digest: nil, files: [])
+    }
+
+    /// A change that lowered the failures and became a commit; the failures left, if any.
+    func acceptedFeedback(failingBefore: Int, failingAfter: Int, allPassed: Bool, digest: String,
+                          files: [(path: String, content: String)]) -> String {
+        feedbackMessage(
+            outcome: "Your change was applied and committed: failing tests went from \(failingBefore) to \(failingAfter)."
+                + (allPassed ? " All tests pass now." : ""),
+            digest: allPassed ? nil : digest, files: files)
+    }
+
+    /// A change whose tests ran but did not improve, and was undone.
+    func rolledBackFeedback(_ rejection: Rejection, digest: String, files: [(path: String, content: String)]) -> String {
+        feedbackMessage(outcome: "Your change was applied and the tests ran, but it was rolled back because \(rejection.reason).",
+                        digest: digest, files: files)
+    }
+
     /// What the model is told after a round, with the current content of files it may edit next.
-    public func feedbackMessage(outcome: String, digest: String?, files: [(path: String, content: String)]) -> String {
+    private func feedbackMessage(outcome: String, digest: String?, files: [(path: String, content: String)]) -> String {
         var text = outcome.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
         if let digest, !digest.isEmpty {
             text += "\n## Failing tests now (`\(testCommand)`)\n" + digest.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"

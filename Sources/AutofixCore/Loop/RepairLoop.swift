@@ -176,9 +176,8 @@ public final class RepairLoop {
 
         if let failure = attempt.failure {
             try rollBack(attempt.touched, in: scratch, to: state.tip)
-            conversation.append(user: builder.feedbackMessage(
-                outcome: "Your change could not be applied, so nothing of it was kept:\n\(failure)",
-                digest: nil, files: readFiles(unique(attempt.touched), in: scratch.checkout.directory)))
+            conversation.append(user: builder.unappliedFeedback(
+                problem: failure, files: readFiles(unique(attempt.touched), in: scratch.checkout.directory)))
             return record(attempt, attempt.result(.patchFailed, failure), in: transcript)
         }
         if attempt.touched.isEmpty {
@@ -229,9 +228,7 @@ public final class RepairLoop {
             state.declined = true
             state.declineReason = decline
         }
-        conversation.append(user: builder.feedbackMessage(
-            outcome: "Your reply contained no edit I could use. Reply with \(settings.editFormat == .diff ? "unified diffs in ```diff fences" : "whole-file blocks: the path on a line, then the complete file in a fence").",
-            digest: nil, files: []))
+        conversation.append(user: builder.noEditFeedback())
         return attempt.result(.noEdit, state.declined ? "the model declined" : "no edit in the reply")
     }
 
@@ -244,10 +241,8 @@ public final class RepairLoop {
                                      after: after, state: &state, scratch: scratch)
         state.accepted = after
         state.knownFiles.formUnion(attempt.touched)
-        conversation.append(user: builder.feedbackMessage(
-            outcome: "Your change was applied and committed: failing tests went from \(before.failingCount) to \(after.failingCount)."
-                + (after.allPassed ? " All tests pass now." : ""),
-            digest: after.allPassed ? nil : digest.text,
+        conversation.append(user: builder.acceptedFeedback(
+            failingBefore: before.failingCount, failingAfter: after.failingCount, allPassed: after.allPassed, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
         return attempt.result(.accepted, "failing \(before.failingCount) -> \(after.failingCount)", after: after,
                               commit: commit, testSeconds: execution.summary.seconds)
@@ -260,19 +255,11 @@ public final class RepairLoop {
         let before = state.accepted ?? execution.report
         let after = execution.report
         try rollBack(attempt.touched, in: scratch, to: state.tip)
-        let reason: String
-        if !comparison.newlyFailing.isEmpty {
-            reason = "it broke tests that passed before: " + comparison.newlyFailing.prefix(10).joined(separator: ", ")
-        } else if !comparison.missing.isEmpty {
-            reason = "tests that failed before no longer ran (deleted, renamed or skipped): " + comparison.missing.prefix(10).joined(separator: ", ")
-        } else {
-            reason = "failing tests did not go down (\(before.failingCount) before, \(after.failingCount) after)"
-        }
-        conversation.append(user: builder.feedbackMessage(
-            outcome: "Your change was applied and the tests ran, but it was rolled back because \(reason).",
-            digest: digest.text,
+        let rejection = Rejection(comparison, failingBefore: before.failingCount, failingAfter: after.failingCount)
+        conversation.append(user: builder.rolledBackFeedback(
+            rejection, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
-        return attempt.result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing,
+        return attempt.result(.rejected, rejection.reason, after: after, newlyFailing: comparison.newlyFailing,
                               testSeconds: execution.summary.seconds)
     }
 
