@@ -28,7 +28,7 @@ public final class StreamingDiffParser {
         self.format = format
     }
 
-    /// The model's one-line summary: a line starting `Summary:` or else the first line of prose
+    /// The model's one-line summary (see `ReplyGrammar`): a line starting `Summary:` or else the first line of prose
     /// before the first edit. Meant as the subject of the commit that records the patch.
     public var summaryLine: String? { explicitSummary ?? firstProseLine }
 
@@ -259,10 +259,10 @@ public final class StreamingDiffParser {
         }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return }
-        if explicitSummary == nil, fence == nil, let summary = Summary.explicit(trimmed) {
+        if explicitSummary == nil, fence == nil, let summary = ReplyGrammar.statedSummary(in: trimmed) {
             explicitSummary = summary
         } else if firstProseLine == nil && !sawEdit && fence == nil && Summary.isCandidate(trimmed) {
-            firstProseLine = Summary.clean(trimmed)
+            firstProseLine = ReplyGrammar.cleanSummary(trimmed)
         }
         if text.hasPrefix("@@") && file == nil {
             output.append(.rejected(
@@ -329,32 +329,12 @@ enum PathHeader {
     }
 }
 
-/// Picks the one-line summary out of prose.
+/// The fallback summary: prose that could be one, when no line states it with `Summary:`.
 enum Summary {
-    static func explicit(_ line: String) -> String? {
-        var text = line
-        while let first = text.first, "#*>".contains(first) { text.removeFirst() }
-        text = text.trimmingCharacters(in: .whitespaces)
-        for prefix in ["Summary:", "summary:", "SUMMARY:", "**Summary:**", "**Summary**:"] where text.hasPrefix(prefix) {
-            let rest = clean(String(text.dropFirst(prefix.count)))
-            return rest.isEmpty ? nil : rest
-        }
-        return nil
-    }
-
     /// Prose, not a path header or a stray piece of diff.
     static func isCandidate(_ line: String) -> Bool {
         guard PathHeader.path(inLine: line) == nil, !line.hasPrefix("@@") else { return false }
         guard let first = line.unicodeScalars.first, !"-+\\".unicodeScalars.contains(first) else { return false }
         return line.contains(where: \.isLetter)
-    }
-
-    static func clean(_ line: String) -> String {
-        var text = line.trimmingCharacters(in: .whitespaces)
-        while let first = text.first, "#*>".contains(first) { text.removeFirst() }
-        while let last = text.last, "*".contains(last) { text.removeLast() }
-        text = text.trimmingCharacters(in: .whitespaces)
-        if text.count > 120 { text = String(text.prefix(117)) + "..." }
-        return text
     }
 }

@@ -2,21 +2,6 @@
 import XCTest
 
 final class PromptAndLoopPartsTests: XCTestCase {
-    func testCommitSubjectComesFromTheModelsSummaryLine() {
-        XCTAssertEqual(RepairLoop.commitSubject("Summary: make add() add", round: 1), "make add() add")
-        XCTAssertEqual(RepairLoop.commitSubject("**Fix the parser**", round: 2), "Fix the parser")
-        XCTAssertEqual(RepairLoop.commitSubject(nil, round: 3), "autofix: round 3")
-        XCTAssertEqual(RepairLoop.commitSubject("   ", round: 4), "autofix: round 4")
-        let long = String(repeating: "x", count: 100)
-        XCTAssertEqual(RepairLoop.commitSubject(long, round: 1).count, 72)
-    }
-
-    func testDeclineIsRecognisedWithItsReason() {
-        XCTAssertEqual(RepairLoop.declineReason(in: "Hmm.\nCANNOT FIX: the test expects network access"), "the test expects network access")
-        XCTAssertEqual(RepairLoop.declineReason(in: "cannot fix"), "no reason given")
-        XCTAssertNil(RepairLoop.declineReason(in: "Summary: fixed it\n```diff\n```"))
-    }
-
     func testRelatedFilesFollowImportsByModuleAndDirectoryName() {
         let files = ["calc.py", "test_calc.py", "README.md", "Sources/Greeter/Greeter.swift", "Sources/Other/Other.swift", "util.py"]
         let finder = RelatedFiles(repositoryFiles: files)
@@ -38,6 +23,7 @@ final class PromptAndLoopPartsTests: XCTestCase {
         XCTAssertLessThan(PromptBuilder.estimatedTokens(text), 1_000)
         XCTAssertTrue(builder.systemMessage.contains("```diff"))
         XCTAssertTrue(PromptBuilder(editFormat: .whole, testCommand: "t").systemMessage.contains("COMPLETE new content"))
+        XCTAssertTrue(builder.systemMessage.contains(ReplyGrammar.instructions), "the reply grammar is asked for as it is parsed")
     }
 
     func testConversationOnlyAppendsSoThePrefixStaysCacheable() {

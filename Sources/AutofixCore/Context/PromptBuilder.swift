@@ -23,10 +23,7 @@ public struct PromptBuilder {
             You see the failing tests, their output and the relevant files. Change the code so the \
             tests pass. Keep the change as small as possible; do not weaken or delete tests unless \
             a test itself is clearly wrong. Only edit files inside the repository.
-            Start your reply with ONE line summarising the fix (it becomes the commit message), \
-            for example: Summary: handle empty input in parse().
-            If you cannot fix it, reply with a line starting with CANNOT FIX: and the reason.
-            """
+            """ + "\n" + ReplyGrammar.instructions
         switch editFormat {
         case .diff:
             return common + "\n" + """

@@ -224,7 +224,7 @@ public final class RepairLoop {
     /// A reply without an edit: a decline ends the run, anything else is asked again.
     private func noEdit(_ attempt: RoundAttempt, state: inout RunState, conversation: inout Conversation,
                         builder: PromptBuilder) -> RoundResult {
-        if let decline = Self.declineReason(in: attempt.reply) {
+        if let decline = ReplyGrammar.declineReason(in: attempt.reply) {
             state.declined = true
             state.declineReason = decline
         }
@@ -299,7 +299,7 @@ public final class RepairLoop {
     private func commitRound(_ round: Int, touched: [String], summary: String?, before: TestReport, after: TestReport,
                              state: inout RunState, scratch: ScratchSession) throws -> ObjectID {
         let tree = try TreeBuilder(repository: repository).tree(from: state.tip, replacing: touched, in: scratch.checkout.directory)
-        let subject = Self.commitSubject(summary, round: round)
+        let subject = ReplyGrammar.commitSubject(summary, round: round)
         let message = Trailers.message(subject: subject, trailers: [
             ("Autofix-Run", state.snapshot.run.id),
             ("Autofix-Round", String(round)),
@@ -313,28 +313,6 @@ public final class RepairLoop {
         state.tip = commit
         state.commits.append(commit)
         return commit
-    }
-
-    static func commitSubject(_ summary: String?, round: Int) -> String {
-        var text = TerminalSafeText.line(summary ?? "").trimmingCharacters(in: .whitespaces)
-        for prefix in ["Summary:", "summary:", "SUMMARY:"] where text.hasPrefix(prefix) {
-            text = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
-        }
-        text = text.trimmingCharacters(in: CharacterSet(charactersIn: "*#` "))
-        if text.isEmpty { return "autofix: round \(round)" }
-        return text.count > 72 ? String(text.prefix(69)) + "..." : text
-    }
-
-    static func declineReason(in reply: String) -> String? {
-        for line in reply.split(separator: "\n") {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.uppercased().hasPrefix("CANNOT FIX") {
-                let reason = TerminalSafeText.line(String(trimmed.dropFirst("CANNOT FIX".count)))
-                    .trimmingCharacters(in: CharacterSet(charactersIn: ": "))
-                return reason.isEmpty ? "no reason given" : reason
-            }
-        }
-        return nil
     }
 
     private func readFiles(_ paths: [String], in directory: URL) -> [(path: String, content: String)] {
