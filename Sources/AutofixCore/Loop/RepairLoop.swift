@@ -10,7 +10,7 @@ public final class RepairLoop {
     public let settings: RepairSettings
     let model: ChatModel
     let tests: TestExecutor
-    let emit: (RunEvent) -> Void
+    let events: (RunEvent) -> Void
     /// Where scratch checkouts go (the system temp dir by default).
     public var scratchParent: URL?
     /// Keep the scratch checkout after the run, for inspection.
@@ -24,7 +24,7 @@ public final class RepairLoop {
         self.settings = settings
         self.model = model
         self.tests = tests
-        self.emit = events
+        self.events = events
     }
 
     /// Runs to the end. Model, sandbox and git failures are thrown after the run's state is
@@ -38,11 +38,10 @@ public final class RepairLoop {
             throw RunError.dependenciesNotFetched(workTree: workTree, fetch: fetch)
         }
         let snapshot = try Snapshotter(repository: repository).snapshot()
-        for warning in snapshot.capture.warnings + snapshot.largeFiles.map(\.warning) { emit(.warning(warning)) }
-        let statusStore = RunStatusStore(repository: repository)
-        let transcript = try RunTranscript(directory: statusStore.directory(for: snapshot.run.id))
+        let recorder = try RunRecorder(repository: repository, settings: settings, runID: snapshot.run.id, events: events)
+        for warning in snapshot.capture.warnings + snapshot.largeFiles.map(\.warning) { recorder.record(.warning(warning)) }
         var state = RunState(snapshot: snapshot, started: started)
-        try statusStore.write(status(state, RunStatus.running), for: snapshot.run.id)
+        try recorder.markRunning(state)
 
         let header = RunHeader(
             run: snapshot.run.id, ref: snapshot.run.ref,
@@ -51,53 +50,48 @@ public final class RepairLoop {
             testCommand: settings.testCommand, testCommandSource: settings.testCommandSource,
             model: settings.model, endpoint: ModelEndpoint.redacted(settings.endpoint), sandbox: settings.sandbox.rawValue,
             maxRounds: settings.maxRounds, editFormat: settings.editFormat.rawValue)
-        emit(.started(header))
-        transcript.record("header", header)
+        recorder.record(.started(header))
 
         let scratch: ScratchSession
         do {
             scratch = try ScratchSession(repository: repository, commit: snapshot.commit, under: scratchParent) { root in
                 // Recorded before anything fills it, so that whoever finds this run killed can remove it.
                 state.scratchRoot = root
-                try statusStore.write(status(state, RunStatus.running), for: snapshot.run.id)
+                try recorder.markRunning(state)
             }
         } catch {
-            try? statusStore.write(status(state, "error"), for: snapshot.run.id)
+            recorder.setUpFailed(state)
             throw error
         }
         defer { if keepScratch { try? scratch.keep() } else { scratch.remove() } }
         if keepScratch {
-            emit(.scratchKept(checkout: scratch.checkout.directory.path, sandbox: scratch.view.directory.path))
+            recorder.record(.scratchKept(checkout: scratch.checkout.directory.path, sandbox: scratch.view.directory.path))
         }
         if !scratch.copiedDependencies.isEmpty {
-            emit(.dependenciesCopied(paths: scratch.copiedDependencies))
-            transcript.record("dependencies", ["copied_from_work_tree": scratch.copiedDependencies])
+            recorder.record(.dependenciesCopied(paths: scratch.copiedDependencies))
         }
 
         do {
-            let outcome = try await rounds(state: &state, scratch: scratch, transcript: transcript)
-            try finish(outcome, state: state, transcript: transcript)
+            let outcome = try await rounds(state: &state, scratch: scratch, recorder: recorder)
+            try recorder.finish(outcome, state: state)
             return outcome
         } catch is CancellationError {
             let outcome = makeOutcome(state, status: .interrupted, reason: "interrupted (\(interruptedBy()))")
-            try finish(outcome, state: state, transcript: transcript)
+            try recorder.finish(outcome, state: state)
             return outcome
         } catch {
-            try? statusStore.write(status(state, "error"), for: snapshot.run.id)
-            transcript.record("error", ["message": String(describing: error)])
-            try? writeNote(state)
+            recorder.failed(error, state: state)
             throw error
         }
     }
 
     // MARK: rounds
 
-    private func rounds(state: inout RunState, scratch: ScratchSession, transcript: RunTranscript) async throws -> RunOutcome {
-        let baseline = try await runTests(in: scratch, round: 0, state: state, transcript: transcript)
+    private func rounds(state: inout RunState, scratch: ScratchSession, recorder: RunRecorder) async throws -> RunOutcome {
+        let baseline = try await runTests(in: scratch, round: 0, state: state, recorder: recorder)
         state.baseline = baseline.report
         state.accepted = baseline.report
-        emit(.baseline(baseline.summary))
-        transcript.record("baseline", baseline.summary)
+        recorder.record(.baseline(baseline.summary))
         if baseline.report.isExitCodeFallback, let code = baseline.summary.exitCode, code == 126 || code == 127 {
             throw RunError.testCommandNotRunnable(command: settings.testCommand, sandbox: settings.sandbox, exitCode: code,
                                                   output: baseline.output)
@@ -131,14 +125,13 @@ public final class RepairLoop {
             let result: RoundResult
             do {
                 result = try await playRound(round, state: &state, conversation: &conversation, builder: builder,
-                                             scratch: scratch, transcript: transcript)
+                                             scratch: scratch, recorder: recorder)
             } catch let error as ModelError where error.kind == .timeout(.timeLimit) {
                 // playRound rolled the scratch checkout back; the accepted commits stand.
-                transcript.record("error", ["message": error.message])
+                recorder.recordError(error.message)
                 return makeOutcome(state, status: .failing,
                                    reason: "time budget of \(DurationText.format(settings.timeout ?? 0)) used up while the model was replying")
             }
-            emit(.roundFinished(result))
             if state.accepted?.allPassed == true && settings.issueText == nil {
                 return makeOutcome(state, status: .fixed, reason: "all tests pass")
             }
@@ -160,11 +153,11 @@ public final class RepairLoop {
     /// One round, as one pass: stream the reply (each file patch applied as it completes), test
     /// what applied, then keep it as a commit or roll it back. The model is told what happened.
     private func playRound(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
-                           scratch: ScratchSession, transcript: RunTranscript) async throws -> RoundResult {
+                           scratch: ScratchSession, recorder: RunRecorder) async throws -> RoundResult {
         var attempt = RoundAttempt(round: round, prompt: conversation.messages, failingBefore: state.accepted?.failingCount ?? 0,
                                    parser: StreamingDiffParser(format: settings.editFormat), applier: applier(in: scratch),
-                                   events: emit)
-        emit(.roundStarted(round: round, promptCharacters: attempt.promptCharacters))
+                                   events: { recorder.record($0) })
+        recorder.record(.roundStarted(round: round, promptCharacters: attempt.promptCharacters))
         do {
             try await attempt.stream(from: model, request(attempt.prompt, state: state))
         } catch {
@@ -178,14 +171,14 @@ public final class RepairLoop {
             try rollBack(attempt.touched, in: scratch, to: state.tip)
             conversation.append(user: builder.unappliedFeedback(
                 problem: failure, files: readFiles(unique(attempt.touched), in: scratch.checkout.directory)))
-            return record(attempt, attempt.result(.patchFailed, failure), in: transcript)
+            return record(attempt, attempt.result(.patchFailed, failure), in: recorder)
         }
         if attempt.touched.isEmpty {
-            return record(attempt, noEdit(attempt, state: &state, conversation: &conversation, builder: builder), in: transcript)
+            return record(attempt, noEdit(attempt, state: &state, conversation: &conversation, builder: builder), in: recorder)
         }
 
-        emit(.testsStarted(round: round))
-        let execution = try await runTests(in: scratch, round: round, state: state, transcript: transcript)
+        recorder.record(.testsStarted(round: round))
+        let execution = try await runTests(in: scratch, round: round, state: state, recorder: recorder)
         let before = state.accepted ?? execution.report
         let comparison = ReportComparison(before: before, after: execution.report)
         // Read before the checkout changes: it names the files the failures point at.
@@ -196,7 +189,7 @@ public final class RepairLoop {
                        builder: builder, scratch: scratch)
             : try rollBack(attempt, tested: execution, comparison, digest: digest, state: state, conversation: &conversation,
                            builder: builder, scratch: scratch)
-        return record(attempt, result, tests: execution.summary, in: transcript)
+        return record(attempt, result, tests: execution.summary, in: recorder)
     }
 
     private func request(_ messages: [ChatMessage], state: RunState) -> ChatRequest {
@@ -216,8 +209,8 @@ public final class RepairLoop {
     }
 
     private func record(_ attempt: RoundAttempt, _ result: RoundResult, tests: TestSummary? = nil,
-                        in transcript: RunTranscript) -> RoundResult {
-        transcript.record("round", attempt.transcript(result, tests: tests))
+                        in recorder: RunRecorder) -> RoundResult {
+        recorder.recordRound(attempt.transcript(result, tests: tests))
         return result
     }
 
@@ -278,14 +271,14 @@ public final class RepairLoop {
         let summary: TestSummary
     }
 
-    private func runTests(in scratch: ScratchSession, round: Int, state: RunState, transcript: RunTranscript) async throws -> Execution {
+    private func runTests(in scratch: ScratchSession, round: Int, state: RunState, recorder: RunRecorder) async throws -> Execution {
         var timeout = settings.testTimeout
         if let budget = settings.timeout {
             timeout = max(1, min(timeout, budget - Date().timeIntervalSince(state.started)))
         }
         let view = try scratch.prepareTestRun()
         let execution = try await tests.runTests(in: view, timeout: timeout)
-        transcript.saveTestOutput(execution.output, round: round)
+        recorder.saveTestOutput(execution.output, round: round)
         // Paths the tests printed name the view; the host resolves them in its own checkout.
         let output = execution.output.replacingOccurrences(of: view.path + "/", with: scratch.checkout.directory.path + "/")
         let report = TestReportParser.parse(output: output, exitCode: execution.exitCode, timedOut: execution.timedOut)
@@ -335,17 +328,6 @@ public final class RepairLoop {
         return paths.filter { seen.insert($0).inserted }
     }
 
-    private func status(_ state: RunState, _ text: String) -> RunStatus {
-        var record = RunStatus(status: text, testCommand: settings.testCommand, model: settings.model,
-                               failingBefore: state.baseline?.failingCount, failingAfter: state.accepted?.failingCount, rounds: state.rounds)
-        if text == RunStatus.running {
-            record.process = ProcessIdentity.current()
-            record.scratchRoot = state.scratchRoot?.path
-            record.cgroupParents = LeftoverResourceGroups.parents()
-        }
-        return record
-    }
-
     private func makeOutcome(_ state: RunState, status: RunOutcome.Status, reason: String) -> RunOutcome {
         RunOutcome(status: status, stopReason: reason, run: state.snapshot.run.id, ref: state.snapshot.run.ref,
                    snapshot: state.snapshot.commit.hex, commits: state.commits.map(\.hex), rounds: state.rounds,
@@ -353,25 +335,6 @@ public final class RepairLoop {
                    seconds: Date().timeIntervalSince(state.started),
                    promptTokens: state.usageReported ? state.promptTokens : nil,
                    completionTokens: state.usageReported ? state.completionTokens : nil)
-    }
-
-    private func finish(_ outcome: RunOutcome, state: RunState, transcript: RunTranscript) throws {
-        transcript.record("outcome", outcome)
-        try RunStatusStore(repository: repository).write(status(state, outcome.status.rawValue), for: state.snapshot.run.id)
-        try writeNote(state, outcome: outcome)
-        emit(.finished(outcome))
-    }
-
-    private func writeNote(_ state: RunState, outcome: RunOutcome? = nil) throws {
-        var lines = ["git autofix run \(state.snapshot.run.id)"]
-        if let outcome { lines.append("status: \(outcome.status.rawValue) (\(outcome.stopReason))") }
-        lines.append("test command: \(settings.testCommand)")
-        lines.append("model: \(settings.model) at \(ModelEndpoint.redacted(settings.endpoint))")
-        lines.append("rounds: \(state.rounds), accepted commits: \(state.commits.count)")
-        if let before = state.baseline?.failingCount, let after = state.accepted?.failingCount {
-            lines.append("failing: \(before) -> \(after)")
-        }
-        try repository.addNote(lines.joined(separator: "\n") + "\n", to: state.tip)
     }
 }
 
