@@ -89,7 +89,7 @@ final class RunRecorderTests: XCTestCase {
         XCTAssertEqual(ended.rounds, 1)
         XCTAssertEqual(try transcriptKinds(made), ["outcome"])
         XCTAssertEqual(made.events.names, ["finished"], "the user hears of the end once it is recorded")
-        XCTAssertEqual(made.repository.note(on: state.tip), """
+        XCTAssertEqual(try made.repository.note(on: state.tip), """
             git autofix run \(state.snapshot.run.id)
             status: failing (the model declined: no)
             test command: python3 -m pytest -v
@@ -105,7 +105,7 @@ final class RunRecorderTests: XCTestCase {
         XCTAssertEqual(status(made)?.status, "error")
         XCTAssertNil(status(made)?.process)
         XCTAssertEqual(try transcriptKinds(made), ["error"])
-        XCTAssertEqual(made.repository.note(on: made.state.tip)?.hasPrefix("git autofix run \(made.state.snapshot.run.id)\ntest command:"), true)
+        XCTAssertEqual(try made.repository.note(on: made.state.tip)?.hasPrefix("git autofix run \(made.state.snapshot.run.id)\ntest command:"), true)
         XCTAssertEqual(made.events.names, [], "the caller throws the error; no event says it twice")
     }
 }
