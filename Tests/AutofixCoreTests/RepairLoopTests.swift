@@ -142,23 +142,7 @@ final class RepairLoopTests: XCTestCase {
 
     func testAChangeThatBreaksAPassingTestIsRolledBackAndTheTestIsNamed() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let breaksMul = """
-            Summary: fix add, break mul
-
-            ```diff
-            --- a/calc.py
-            +++ b/calc.py
-            @@ -1,6 +1,6 @@
-             def add(a, b):
-            -    return a - b
-            +    return a + b
-             
-             
-             def mul(a, b):
-            -    return a * b
-            +    return a + b
-            ```
-            """
+        let breaksMul = SampleProjects.pythonCalculatorFixThatBreaksMul
         let model = ScriptedModel([breaksMul, "CANNOT FIX: out of ideas"])
         // Fewer failures than before, but one of them is new: not an improvement.
         let tests = ScriptedTests([addFails, .pytest(passing: ["test_add", "test_add_negative"], failing: ["test_mul"])])

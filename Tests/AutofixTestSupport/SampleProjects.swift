@@ -51,6 +51,25 @@ public enum SampleProjects {
         ```
         """
 
+    /// A reply for `pythonCalculator` that fixes add() and breaks mul(), which passed before.
+    public static let pythonCalculatorFixThatBreaksMul = """
+        Summary: fix add, break mul
+
+        ```diff
+        --- a/calc.py
+        +++ b/calc.py
+        @@ -1,6 +1,6 @@
+         def add(a, b):
+        -    return a - b
+        +    return a + b
+         
+         
+         def mul(a, b):
+        -    return a * b
+        +    return a + b
+        ```
+        """
+
     /// A Python project needing a fix in two files: `strings.shout` and `mathutil.double`.
     public static func pythonTwoModules() throws -> TestRepository {
         let repo = try TestRepository(prefix: "autofix-py2")

@@ -120,23 +120,7 @@ final class RepairRunTests: XCTestCase {
 
     func testAPatchThatBreaksAnotherTestIsRejectedAndNotCommitted() throws {
         let repo = try SampleProjects.pythonCalculator()
-        let breaksMul = """
-            Summary: fix add, break mul
-
-            ```diff
-            --- a/calc.py
-            +++ b/calc.py
-            @@ -1,6 +1,6 @@
-             def add(a, b):
-            -    return a - b
-            +    return a + b
-             
-             
-             def mul(a, b):
-            -    return a * b
-            +    return a + b
-            ```
-            """
+        let breaksMul = SampleProjects.pythonCalculatorFixThatBreaksMul
         let server = try ScriptedSSEServer(replies: [chat(breaksMul), chat("CANNOT FIX: out of ideas")])
         defer { server.stop() }
         let output = try autofix(repo, server, ["--max-rounds", "2"])
