@@ -109,6 +109,36 @@ final class SandboxViewTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: viewFile(view, "lib/mod.txt"), encoding: .utf8), "mod\n")
     }
 
+    private func setModificationSecond(_ url: URL, _ seconds: Int) {
+        var times = [timespec(tv_sec: seconds, tv_nsec: 100), timespec(tv_sec: seconds, tv_nsec: 900_000)]
+        XCTAssertEqual(utimensat(AT_FDCWD, url.path, &times, AT_SYMLINK_NOFOLLOW), 0)
+    }
+
+    private func modificationSecond(_ url: URL) -> Int {
+        var info = stat()
+        XCTAssertEqual(lstat(url.path, &info), 0)
+        return info.st_mtim.tv_sec
+    }
+
+    func testARewriteWithinTheReplacedFilesSecondIsMovedPastIt() throws {
+        let view = try makeView()
+        // A second still to come: whatever the clock says now, the rewrite lands within it.
+        let later = Int(Date().timeIntervalSince1970) + 1000
+        setModificationSecond(viewFile(view, "app.txt"), later)
+        try write("app.txt", "ppa\n")  // same size: what Python's bytecode cache cannot tell apart
+        try view.update(from: source)
+        XCTAssertEqual(modificationSecond(viewFile(view, "app.txt")), later + 1)
+    }
+
+    func testARewriteAfterTheReplacedFilesSecondKeepsTheTimeOfWriting() throws {
+        let view = try makeView()
+        setModificationSecond(viewFile(view, "app.txt"), 1_000_000_000)
+        try write("app.txt", "ppa\n")
+        let before = Int(Date().timeIntervalSince1970)
+        try view.update(from: source)
+        XCTAssertGreaterThanOrEqual(modificationSecond(viewFile(view, "app.txt")), before, "not forced to 1_000_000_001")
+    }
+
     func testSetuidBitsAreCleared() throws {
         let view = try makeView()
         try FileManager.default.createDirectory(at: viewFile(view, ".build"), withIntermediateDirectories: true)

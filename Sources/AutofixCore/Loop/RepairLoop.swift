@@ -258,11 +258,10 @@ public final class RepairLoop {
 
     // MARK: pieces
 
-    /// Puts `paths` back as they are in `commit`, with modification times that caches notice.
+    /// Puts `paths` back as they are in `commit`. The next test run sees them with modification
+    /// times that caches notice: `SandboxView.update` moves a rewritten file past its old second.
     private func rollBack(_ paths: [String], in scratch: ScratchSession, to commit: ObjectID) throws {
-        let stamps = FreshTimestamps(paths: paths, in: scratch.checkout.directory)
         try scratch.checkout.restore(paths: paths, to: commit, from: repository)
-        stamps.bump()
     }
 
     private struct Execution {

@@ -82,9 +82,7 @@ struct RoundAttempt {
             return "The edit for \(path ?? "an unnamed file") was rejected: \(reason)"
         case .patch(let patch):
             do {
-                let stamps = FreshTimestamps(paths: patch.touchedPaths, in: applier.root)
                 let report = try applier.apply(patch)
-                stamps.bump()
                 touched += report.touchedPaths
                 appliedFiles.append(patch.displayPath)
                 let strategies = report.hunkStrategies.map { String(describing: $0) }
