@@ -93,7 +93,7 @@ public final class ScratchCheckout {
     public func remove() {
         guard !removed else { return }
         removed = true
-        try? DirectoryHandle.open(directory.deletingLastPathComponent().path).remove(directory.lastPathComponent)
+        try? DirectoryHandle.removeItem(at: directory)
     }
 }
 

@@ -84,8 +84,7 @@ public final class SandboxView {
 
     /// Removes the view and everything the sandbox left in it, following no link.
     public func remove() throws {
-        let parent = try DirectoryHandle.open(directory.deletingLastPathComponent().path)
-        try parent.remove(directory.lastPathComponent)
+        try DirectoryHandle.removeItem(at: directory)
     }
 
     /// Directory names whose content the sandbox may keep between runs: build output and caches.

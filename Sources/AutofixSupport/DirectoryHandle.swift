@@ -82,6 +82,11 @@ public final class DirectoryHandle {
         return made
     }
 
+    /// Removes `url` and everything below it, following no link inside it.
+    public static func removeItem(at url: URL) throws {
+        try open(url.deletingLastPathComponent().path).remove(url.lastPathComponent)
+    }
+
     /// Removes `name` and, for a directory, everything below it. Symlinks are removed, never followed.
     public func remove(_ name: String) throws {
         if unlinkat(fd, name, 0) == 0 || errno == ENOENT { return }

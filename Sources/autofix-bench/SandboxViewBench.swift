@@ -11,7 +11,7 @@ enum SandboxViewBench {
         print("files   first update   cp -a   ratio   nothing changed   2 files changed   after an attack")
         for size in sizes {
             let root = try PrivateDirectory.make(under: FileManager.default.temporaryDirectory, prefix: "autofix-bench-view-")
-            defer { try? DirectoryHandle.open(root.deletingLastPathComponent().path).remove(root.lastPathComponent) }
+            defer { try? DirectoryHandle.removeItem(at: root) }
             let source = root.appendingPathComponent("work")
             try makeTree(at: source, files: size)
 
@@ -34,7 +34,7 @@ enum SandboxViewBench {
 
                 let target = root.appendingPathComponent("copy-\(repetition)")
                 copy.append(try time { try run(["/bin/cp", "-a", source.path, target.path]) })
-                try DirectoryHandle.open(root.path).remove(target.lastPathComponent)
+                try DirectoryHandle.removeItem(at: target)
             }
             let ratio = median(first) / median(copy)
             print(String(format: "%5d   %9.1f ms %7.1f ms  %5.2fx   %12.2f ms   %12.2f ms   %12.2f ms", size,

@@ -36,7 +36,7 @@ public final class ScratchSession {
                 copiedDependencies = []
             }
         } catch {
-            try? DirectoryHandle.open(root.deletingLastPathComponent().path).remove(root.lastPathComponent)
+            try? DirectoryHandle.removeItem(at: root)
             throw error
         }
     }
@@ -51,7 +51,7 @@ public final class ScratchSession {
     public func remove() {
         guard !removed else { return }
         removed = true
-        try? DirectoryHandle.open(root.deletingLastPathComponent().path).remove(root.lastPathComponent)
+        try? DirectoryHandle.removeItem(at: root)
     }
 
     /// Leaves the session on disk for inspection, without setuid or setgid files in it.
