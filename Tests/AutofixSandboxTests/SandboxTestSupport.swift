@@ -8,14 +8,7 @@ import XCTest
 enum SandboxFixture {
     /// Processes on the host whose command line contains `marker`.
     static func processes(containing marker: String) -> [pid_t] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid_t($0) }.filter { pid in
-            guard pid != getpid(),
-                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            // A zombie has an empty command line; it is gone once its parent reaps it.
-            return line.contains(marker)
-        }
+        HostProcesses.containing(marker)
     }
 
     /// Digits only, so it works as a file name and as a `sleep` duration that no other process

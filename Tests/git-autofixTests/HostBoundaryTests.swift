@@ -193,16 +193,6 @@ class HostBoundaryTests: XCTestCase {
         String(try runRef(repo).split(separator: "/").last ?? "")
     }
 
-    /// Process ids whose command line holds `text`.
-    private func processes(containing text: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return names.filter { name in
-            guard name.allSatisfy(\.isNumber), name != String(getpid()),
-                  let line = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return false }
-            return String(decoding: line, as: UTF8.self).contains(text)
-        }
-    }
-
     /// The `scratch_kept` event of a `--json` run.
     private func keptScratch(_ output: Shell.Output) -> [String: Any]? {
         output.stdout.split(separator: "\n").compactMap { line -> [String: Any]? in
@@ -226,7 +216,7 @@ class HostBoundaryTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratchParent.path), [],
                        "the scratch space was removed", file: file, line: line)
-        XCTAssertEqual(processes(containing: sleeper), [], "nothing the tests started is left running", file: file, line: line)
+        XCTAssertEqual(HostProcesses.containing(sleeper), [], "nothing the tests started is left running", file: file, line: line)
     }
 }
 
