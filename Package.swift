@@ -34,13 +34,15 @@ let package = Package(
                 "AutofixSandbox", "AutofixTestReport",
             ]
         ),
-        .executableTarget(
-            name: "git-autofix",
+        // The commands (parsing and rendering), a library so that the tests can call into them.
+        .target(
+            name: "AutofixCommands",
             dependencies: [
                 "AutofixCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "git-autofix", dependencies: ["AutofixCommands"]),
         .executableTarget(name: "autofix-bench", dependencies: ["AutofixCore", "AutofixTestSupport"]),
 
         .target(name: "AutofixTestSupport", dependencies: ["AutofixSupport"], path: "Tests/AutofixTestSupport"),
@@ -53,7 +55,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AutofixCoreTests", dependencies: ["AutofixCore", "AutofixTestSupport"]),
-        .testTarget(name: "git-autofixTests", dependencies: ["git-autofix", "AutofixTestSupport"]),
+        // Runs the built binary as a user would (so it depends on it), and a few renderer parts in process.
+        .testTarget(name: "git-autofixTests", dependencies: ["git-autofix", "AutofixCommands", "AutofixTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -178,6 +178,6 @@ final class DoctorTests: XCTestCase {
 
         let bad = try doctor(repo, ["--sandbox", "chroot"])
         XCTAssertEqual(bad.status, 2, bad.stdout)
-        XCTAssertTrue(bad.stdout.contains("unknown sandbox `chroot`"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("--sandbox is `chroot`, which is not a sandbox backend"), bad.stdout)
     }
 }

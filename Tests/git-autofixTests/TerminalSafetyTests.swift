@@ -1,7 +1,7 @@
 import AutofixSupport
 import AutofixTestSupport
 import Foundation
-@testable import git_autofix
+@testable import AutofixCommands
 import XCTest
 
 /// A model, a server or a repository that tries to take over the user's terminal: whatever they

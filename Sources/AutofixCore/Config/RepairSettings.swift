@@ -3,11 +3,6 @@ import Foundation
 /// Everything a repair run needs to know, resolved from flags > environment > git config
 /// (`autofix.*`) > defaults.
 public struct RepairSettings: Sendable {
-    public static let defaultEndpoint = "http://localhost:8000/v1"
-    public static let defaultModel = "mistralai/Devstral-Small-2505"
-    public static let defaultMaxRounds = 10
-    public static let maxRoundsCap = 50
-
     public var testCommand: String
     /// Where the test command came from, said to the user (`--test`, `git config autofix.testCommand`, `detected from Package.swift`).
     public var testCommandSource: String
@@ -79,40 +74,97 @@ public struct SettingsResolver {
 
     public func resolve() throws -> RepairSettings {
         let (testCommand, source) = try resolveTestCommand()
-        let rounds = try flags.maxRounds ?? configInt("autofix.maxRounds") ?? RepairSettings.defaultMaxRounds
-        guard (1...RepairSettings.maxRoundsCap).contains(rounds) else {
-            throw UsageError("--max-rounds must be between 1 and \(RepairSettings.maxRoundsCap) (got \(rounds))")
-        }
-        let sandbox = try SandboxSettings.resolve(
-            SandboxSettings.Flags(backend: flags.sandbox, testTimeout: flags.testTimeout), config: config, configList: configList)
-        let formatName = try flags.editFormat ?? config("autofix.editFormat") ?? EditFormat.diff.rawValue
-        guard let format = EditFormat(rawValue: formatName) else {
-            throw UsageError("unknown edit format `\(formatName)`", hint: "choose diff or whole")
-        }
-        let temperature = try flags.temperature ?? configDouble("autofix.temperature") ?? 0.15
-        guard (0...2).contains(temperature) else { throw UsageError("--temperature must be between 0 and 2 (got \(temperature))") }
-        let topP = try flags.topP ?? configDouble("autofix.topP") ?? 0.95
-        guard topP > 0, topP <= 1 else { throw UsageError("--top-p must be in (0, 1] (got \(topP))") }
-        let maxTokens = try flags.maxDiffTokens ?? configInt("autofix.maxDiffTokens") ?? 2048
-        guard maxTokens >= 16 else { throw UsageError("--max-diff-tokens must be at least 16 (got \(maxTokens))") }
-        let protected = PathPolicy.protectedGlobs(configured: try configList("autofix.protect"), noTestEdits: flags.noTestEdits)
+        let sandbox = try sandboxSettings()
+        let protected = PathPolicy.protectedGlobs(configured: try configList(ConfigKey.protect), noTestEdits: flags.noTestEdits)
         return RepairSettings(
             testCommand: testCommand,
             testCommandSource: source,
             issueText: try resolveIssue(),
-            endpoint: try flags.endpoint ?? environment["AUTOFIX_ENDPOINT"] ?? config("autofix.endpoint") ?? RepairSettings.defaultEndpoint,
-            model: try flags.model ?? environment["AUTOFIX_MODEL"] ?? config("autofix.model") ?? RepairSettings.defaultModel,
-            maxRounds: rounds,
+            endpoint: try endpoint(),
+            model: try model(),
+            maxRounds: try maxRounds(),
             sandboxSettings: sandbox,
-            timeout: try ConfiguredDuration.seconds(flag: flags.timeout, flagName: "--timeout", key: "autofix.timeout", config: config),
-            temperature: temperature,
-            topP: topP,
-            maxDiffTokens: maxTokens,
-            editFormat: format,
+            timeout: try ConfiguredDuration.seconds(flag: flags.timeout, flagName: "--timeout", key: ConfigKey.timeout, config: config),
+            temperature: try temperature(),
+            topP: try topP(),
+            maxDiffTokens: try maxDiffTokens(),
+            editFormat: try editFormat(),
             protectedGlobs: protected,
             apiKeyVariable: flags.apiKeyEnv,
             sslCAInfo: try sslCAInfo(),
             requestFields: try requestFields())
+    }
+
+    /// Where and how the tests run (`--sandbox`, `--test-timeout`, autofix.sandbox*).
+    public func sandboxSettings() throws -> SandboxSettings {
+        try SandboxSettings.resolve(
+            SandboxSettings.Flags(backend: flags.sandbox, testTimeout: flags.testTimeout), config: config, configList: configList)
+    }
+
+    /// The model server's base URL: `--endpoint`, AUTOFIX_ENDPOINT, autofix.endpoint, the default.
+    public func endpoint() throws -> String {
+        try flags.endpoint ?? environment[EnvironmentKey.endpoint] ?? config(ConfigKey.endpoint) ?? SettingDefaults.endpoint
+    }
+
+    /// The model's name: `--model`, AUTOFIX_MODEL, autofix.model, the default.
+    public func model() throws -> String {
+        try flags.model ?? environment[EnvironmentKey.model] ?? config(ConfigKey.model) ?? SettingDefaults.model
+    }
+
+    /// The test command autofix.testCommand sets, if any (empty counts as unset).
+    public func configuredTestCommand() throws -> String? {
+        try config(ConfigKey.testCommand).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// What the pre-push hook does on failure, as written in autofix.prePush (the hook script
+    /// reads it too, and takes anything else for `block`).
+    public func prePushSetting() throws -> String {
+        try config(ConfigKey.prePush) ?? SettingDefaults.prePush.rawValue
+    }
+
+    private func maxRounds() throws -> Int {
+        let range = SettingDefaults.maxRoundsRange
+        return try checked(configInt(flag: flags.maxRounds, "--max-rounds", ConfigKey.maxRounds), or: SettingDefaults.maxRounds,
+                           range.contains, "must be between \(range.lowerBound) and \(range.upperBound)")
+    }
+
+    private func temperature() throws -> Double {
+        let range = SettingDefaults.temperatureRange
+        return try checked(configDouble(flag: flags.temperature, "--temperature", ConfigKey.temperature), or: SettingDefaults.temperature,
+                           range.contains, "must be between \(Self.text(range.lowerBound)) and \(Self.text(range.upperBound))")
+    }
+
+    private func topP() throws -> Double {
+        try checked(configDouble(flag: flags.topP, "--top-p", ConfigKey.topP), or: SettingDefaults.topP,
+                    { $0 > 0 && $0 <= 1 }, "must be in (0, 1]")
+    }
+
+    private func maxDiffTokens() throws -> Int {
+        let least = SettingDefaults.minimumDiffTokens
+        return try checked(configInt(flag: flags.maxDiffTokens, "--max-diff-tokens", ConfigKey.maxDiffTokens), or: SettingDefaults.maxDiffTokens,
+                           { $0 >= least }, "must be at least \(least)")
+    }
+
+    private func editFormat() throws -> EditFormat {
+        let given = try flags.editFormat.map { Sourced(value: $0, source: "--edit-format") }
+            ?? config(ConfigKey.editFormat).map { Sourced(value: $0, source: "git config \(ConfigKey.editFormat)") }
+        guard let given else { return SettingDefaults.editFormat }
+        guard let format = EditFormat(rawValue: given.value) else {
+            throw UsageError("\(given.source) is `\(given.value)`, which is not an edit format",
+                             hint: "choose one of: \(EditFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return format
+    }
+
+    /// The given value when `isValid` accepts it, else a usage error naming where it came from.
+    private func checked<Value>(_ given: Sourced<Value>?, or fallback: Value, _ isValid: (Value) -> Bool, _ rule: String) throws -> Value {
+        guard let given else { return fallback }
+        guard isValid(given.value) else { throw UsageError("\(given.source) \(rule) (got \(given.value))") }
+        return given.value
+    }
+
+    private static func text(_ bound: Double) -> String {
+        bound == bound.rounded() ? String(Int(bound)) : String(bound)
     }
 
     private func resolveTestCommand() throws -> (String, String) {
@@ -120,8 +172,8 @@ public struct SettingsResolver {
             guard !test.trimmingCharacters(in: .whitespaces).isEmpty else { throw UsageError("--test needs a command") }
             return (test, "--test")
         }
-        if let configured = try config("autofix.testCommand"), !configured.isEmpty {
-            return (configured, "git config autofix.testCommand")
+        if let configured = try configuredTestCommand() {
+            return (configured, "git config \(ConfigKey.testCommand)")
         }
         if let detected = detector.detect(in: projectRoot) {
             return (detected.command, "detected from \(detected.reason)")
@@ -131,8 +183,8 @@ public struct SettingsResolver {
     }
 
     private func sslCAInfo() throws -> String? {
-        let (value, source): (String?, String) = try environment["AUTOFIX_SSL_CAINFO"].map { ($0, "AUTOFIX_SSL_CAINFO") }
-            ?? (config("autofix.sslCAInfo"), "git config autofix.sslCAInfo")
+        let (value, source): (String?, String) = try environment[EnvironmentKey.sslCAInfo].map { ($0, EnvironmentKey.sslCAInfo) }
+            ?? (config(ConfigKey.sslCAInfo), "git config \(ConfigKey.sslCAInfo)")
         guard let value, !value.isEmpty else { return nil }
         let path = (value as NSString).expandingTildeInPath
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -143,9 +195,9 @@ public struct SettingsResolver {
     }
 
     private func requestFields() throws -> [String: JSONValue] {
-        guard let text = try config("autofix.requestFields") else { return [:] }
+        guard let text = try config(ConfigKey.requestFields) else { return [:] }
         guard case .object(let fields)? = JSONValue.parse(text) else {
-            throw UsageError("git config autofix.requestFields is not a JSON object: \(text)",
+            throw UsageError("git config \(ConfigKey.requestFields) is not a JSON object: \(text)",
                              hint: #"set it like: git config autofix.requestFields '{"repetition_penalty": 1.05}'"#)
         }
         return fields
@@ -162,15 +214,24 @@ public struct SettingsResolver {
         return text
     }
 
-    private func configInt(_ key: String) throws -> Int? {
+    private func configInt(flag: Int?, _ flagName: String, _ key: String) throws -> Sourced<Int>? {
+        if let flag { return Sourced(value: flag, source: flagName) }
         guard let value = try config(key) else { return nil }
         guard let number = Int(value) else { throw UsageError("git config \(key) is `\(value)`, not a whole number") }
-        return number
+        return Sourced(value: number, source: "git config \(key)")
     }
 
-    private func configDouble(_ key: String) throws -> Double? {
+    private func configDouble(flag: Double?, _ flagName: String, _ key: String) throws -> Sourced<Double>? {
+        if let flag { return Sourced(value: flag, source: flagName) }
         guard let value = try config(key) else { return nil }
         guard let number = Double(value) else { throw UsageError("git config \(key) is `\(value)`, not a number") }
-        return number
+        return Sourced(value: number, source: "git config \(key)")
     }
+}
+
+/// A setting's value and where it was given (`--max-rounds`, `git config autofix.maxRounds`),
+/// so that an error about it names the place to correct it.
+struct Sourced<Value> {
+    let value: Value
+    let source: String
 }

@@ -37,42 +37,44 @@ public struct SandboxSettings: Sendable {
     }
 
     public static func resolve(_ flags: Flags, config: (String) throws -> String?, configList: (String) throws -> [String]) throws -> SandboxSettings {
-        let name = try flags.backend ?? config("autofix.sandbox") ?? SandboxBackendKind.bwrap.rawValue
+        let name = try flags.backend ?? config(ConfigKey.sandbox) ?? SettingDefaults.sandbox.rawValue
         guard let backend = SandboxBackendKind(rawValue: name) else {
-            let source = flags.backend != nil ? "--sandbox" : "git config autofix.sandbox"
+            let source = flags.backend != nil ? "--sandbox" : "git config \(ConfigKey.sandbox)"
             throw UsageError("\(source) is `\(name)`, which is not a sandbox backend",
                              hint: "choose one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var limits = SandboxLimits()
         if let seconds = try ConfiguredDuration.seconds(flag: flags.testTimeout, flagName: "--test-timeout",
-                                                        key: "autofix.testTimeout", config: config) {
+                                                        key: ConfigKey.testTimeout, config: config) {
             limits.timeout = seconds
         }
-        if let text = try flags.memory ?? config("autofix.sandboxMemory") {
+        if let text = try flags.memory ?? config(ConfigKey.sandboxMemory) {
             guard let bytes = SandboxLimits.bytes(text) else {
-                throw UsageError("memory limit `\(text)` is not a size", hint: "use e.g. 512m or 2g (git config autofix.sandboxMemory)")
+                let source = flags.memory != nil ? "--memory" : "git config \(ConfigKey.sandboxMemory)"
+                throw UsageError("\(source) is `\(text)`, which is not a size", hint: "use e.g. 512m or 2g")
             }
             limits.memoryBytes = bytes
         }
-        if let text = try flags.disk ?? config("autofix.sandboxDisk") {
+        if let text = try flags.disk ?? config(ConfigKey.sandboxDisk) {
             guard let bytes = SandboxLimits.bytes(text) else {
-                let source = flags.disk != nil ? "--disk" : "git config autofix.sandboxDisk"
+                let source = flags.disk != nil ? "--disk" : "git config \(ConfigKey.sandboxDisk)"
                 throw UsageError("\(source) is `\(text)`, which is not a size", hint: "use e.g. 512m or 8g")
             }
             limits.diskBytes = bytes
         }
-        if let text = try flags.maxProcesses.map(String.init) ?? config("autofix.sandboxProcesses") {
+        if let text = try flags.maxProcesses.map(String.init) ?? config(ConfigKey.sandboxProcesses) {
             guard let count = Int(text), count > 0 else {
-                throw UsageError("process limit `\(text)` is not a positive number", hint: "use e.g. 1024 (git config autofix.sandboxProcesses)")
+                let source = flags.maxProcesses != nil ? "--max-processes" : "git config \(ConfigKey.sandboxProcesses)"
+                throw UsageError("\(source) is `\(text)`, which is not a positive number", hint: "use e.g. 1024")
             }
             limits.maxProcesses = count
         }
         return SandboxSettings(
             backend: backend,
-            image: try flags.image ?? config("autofix.image"),
-            runtime: try flags.runtime ?? config("autofix.sandboxRuntime"),
-            binds: try configList("autofix.sandboxBind"),
-            environment: try configList("autofix.sandboxEnv").flatMap {
+            image: try flags.image ?? config(ConfigKey.image),
+            runtime: try flags.runtime ?? config(ConfigKey.sandboxRuntime),
+            binds: try configList(ConfigKey.sandboxBind),
+            environment: try configList(ConfigKey.sandboxEnv).flatMap {
                 $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             },
             limits: limits)

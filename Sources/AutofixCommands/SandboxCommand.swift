@@ -21,8 +21,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Sandbox backend: bwrap (default), docker, podman, or none (no confinement).")
     var backend: SandboxBackendKind?
 
-    @Option(name: .customLong("test-timeout"), help: "Kill the command after this long, e.g. 90s, 10m (default 10m).")
-    var testTimeout: String?
+    @OptionGroup var testTimeout: TestTimeoutOption
 
     @Option(help: "Memory for the whole run, e.g. 2g (default: autofix.sandboxMemory, else unlimited).")
     var memory: String?
@@ -57,7 +56,7 @@ struct SandboxCommand: AsyncParsableCommand {
         let repository = try currentRepository()
         let settings = try SandboxSettings.resolve(
             SandboxSettings.Flags(backend: backend?.rawValue, image: image, runtime: runtime, memory: memory, disk: disk,
-                                  maxProcesses: maxProcesses, testTimeout: testTimeout),
+                                  maxProcesses: maxProcesses, testTimeout: testTimeout.testTimeout),
             config: { try repository.configString($0) }, configList: { try repository.configStrings($0) })
         let sandbox = try settings.makeSandbox()
 

@@ -32,31 +32,24 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read the task text from a file.", valueName: "file"))
     var issueFile: String?
 
-    @Option(help: ArgumentHelp("OpenAI-compatible base URL (default http://localhost:8000/v1).", valueName: "url"))
-    var endpoint: String?
+    @OptionGroup var modelAndSandbox: ModelAndSandboxOptions
 
-    @Option(help: ArgumentHelp("Model name (default mistralai/Devstral-Small-2505).", valueName: "name"))
-    var model: String?
-
-    @Option(help: ArgumentHelp("Most rounds to play (default 10, at most 50).", valueName: "n"))
+    @Option(help: ArgumentHelp(
+        "Most rounds to play (default \(SettingDefaults.maxRounds), at most \(SettingDefaults.maxRoundsRange.upperBound)).", valueName: "n"))
     var maxRounds: Int?
-
-    @Option(help: ArgumentHelp("Where tests run: bwrap (default), docker, podman, or none (no isolation).", valueName: "backend"))
-    var sandbox: String?
 
     @Option(help: ArgumentHelp("Time budget for the whole run, e.g. 30m.", valueName: "duration"))
     var timeout: String?
 
-    @Option(help: ArgumentHelp("Time limit for one test run (default 10m).", valueName: "duration"))
-    var testTimeout: String?
+    @OptionGroup var testTimeout: TestTimeoutOption
 
-    @Option(help: ArgumentHelp("Sampling temperature (default 0.15).", valueName: "t"))
+    @Option(help: ArgumentHelp("Sampling temperature (default \(SettingDefaults.temperature)).", valueName: "t"))
     var temperature: Double?
 
-    @Option(name: .customLong("top-p"), help: ArgumentHelp("Nucleus sampling top_p (default 0.95).", valueName: "p"))
+    @Option(name: .customLong("top-p"), help: ArgumentHelp("Nucleus sampling top_p (default \(SettingDefaults.topP)).", valueName: "p"))
     var topP: Double?
 
-    @Option(help: ArgumentHelp("Most tokens the model may write per reply (default 2048).", valueName: "n"))
+    @Option(help: ArgumentHelp("Most tokens the model may write per reply (default \(SettingDefaults.maxDiffTokens)).", valueName: "n"))
     var maxDiffTokens: Int?
 
     @Option(help: ArgumentHelp("How the model writes edits: diff (default) or whole files.", valueName: "format"))
@@ -77,22 +70,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Do not ask before starting (e.g. when the sandbox is none).")
     var yes = false
 
+    // Only combinations of flags are checked here; a value is checked by the settings resolver,
+    // the same way (and with the same exit status) whether a flag or git config gave it.
     func validate() throws {
         if issue != nil && issueFile != nil { throw ValidationError("Give --issue or --issue-file, not both.") }
-        if let maxRounds, !(1...RepairSettings.maxRoundsCap).contains(maxRounds) {
-            throw ValidationError("--max-rounds must be between 1 and \(RepairSettings.maxRoundsCap).")
-        }
-        if let editFormat, EditFormat(rawValue: editFormat) == nil {
-            throw ValidationError("--edit-format must be diff or whole.")
-        }
-        if let sandbox, SandboxBackendKind(rawValue: sandbox) == nil {
-            throw ValidationError("--sandbox must be one of: \(SandboxBackendKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-        for (name, value) in [("--timeout", timeout), ("--test-timeout", testTimeout)] {
-            if let value, (DurationText.seconds(value) ?? 0) <= 0 {
-                throw ValidationError("\(name) takes a duration such as 90s, 10m or 1h30m.")
-            }
-        }
     }
 
     var flags: RepairFlags {
@@ -100,12 +81,10 @@ struct RunCommand: AsyncParsableCommand {
         flags.test = test
         flags.issue = issue
         flags.issueFile = issueFile
-        flags.endpoint = endpoint
-        flags.model = model
+        modelAndSandbox.apply(to: &flags)
         flags.maxRounds = maxRounds
-        flags.sandbox = sandbox
         flags.timeout = timeout
-        flags.testTimeout = testTimeout
+        flags.testTimeout = testTimeout.testTimeout
         flags.temperature = temperature
         flags.topP = topP
         flags.maxDiffTokens = maxDiffTokens
