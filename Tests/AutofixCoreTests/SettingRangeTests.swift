@@ -1,0 +1,84 @@
+import AutofixCore
+import AutofixTestSupport
+import XCTest
+
+/// A value out of range is the same usage error (exit 2) whether a flag or git config gave it,
+/// and the message names where it came from, so the user knows what to correct.
+final class SettingRangeTests: XCTestCase {
+    private struct Case {
+        let key: String
+        let configValue: String
+        let setFlag: (inout RepairFlags) -> Void
+        let flagMessage: String
+        let configMessage: String
+    }
+
+    private let cases: [Case] = [
+        Case(key: "autofix.maxRounds", configValue: "99", setFlag: { $0.maxRounds = 99 },
+             flagMessage: "--max-rounds must be between 1 and 50 (got 99)",
+             configMessage: "git config autofix.maxRounds must be between 1 and 50 (got 99)"),
+        Case(key: "autofix.maxRounds", configValue: "0", setFlag: { $0.maxRounds = 0 },
+             flagMessage: "--max-rounds must be between 1 and 50 (got 0)",
+             configMessage: "git config autofix.maxRounds must be between 1 and 50 (got 0)"),
+        Case(key: "autofix.temperature", configValue: "2.5", setFlag: { $0.temperature = 2.5 },
+             flagMessage: "--temperature must be between 0 and 2 (got 2.5)",
+             configMessage: "git config autofix.temperature must be between 0 and 2 (got 2.5)"),
+        Case(key: "autofix.topP", configValue: "0", setFlag: { $0.topP = 0 },
+             flagMessage: "--top-p must be in (0, 1] (got 0.0)",
+             configMessage: "git config autofix.topP must be in (0, 1] (got 0.0)"),
+        Case(key: "autofix.maxDiffTokens", configValue: "8", setFlag: { $0.maxDiffTokens = 8 },
+             flagMessage: "--max-diff-tokens must be at least 16 (got 8)",
+             configMessage: "git config autofix.maxDiffTokens must be at least 16 (got 8)"),
+        Case(key: "autofix.editFormat", configValue: "xml", setFlag: { $0.editFormat = "xml" },
+             flagMessage: "--edit-format is `xml`, which is not an edit format",
+             configMessage: "git config autofix.editFormat is `xml`, which is not an edit format"),
+        Case(key: "autofix.timeout", configValue: "soon", setFlag: { $0.timeout = "soon" },
+             flagMessage: "--timeout is `soon`, not a duration",
+             configMessage: "git config autofix.timeout is `soon`, not a duration"),
+        Case(key: "autofix.testTimeout", configValue: "0s", setFlag: { $0.testTimeout = "0s" },
+             flagMessage: "--test-timeout is `0s`, not a duration",
+             configMessage: "git config autofix.testTimeout is `0s`, not a duration"),
+    ]
+
+    private func error(flags: RepairFlags, config: [String: String]) throws -> AutofixError? {
+        let dir = try TemporaryDirectory()
+        var flags = flags
+        flags.test = "true"
+        let resolver = SettingsResolver(flags: flags, environment: [:], projectRoot: dir.url, config: { config[$0] })
+        do {
+            _ = try resolver.resolve()
+            return nil
+        } catch let error as AutofixError {
+            return error
+        }
+    }
+
+    func testEachRangeErrorFromAFlagNamesTheFlag() throws {
+        for example in cases {
+            var flags = RepairFlags()
+            example.setFlag(&flags)
+            let error = try XCTUnwrap(try error(flags: flags, config: [:]), example.flagMessage)
+            XCTAssertEqual(error.message, example.flagMessage)
+            XCTAssertEqual(error.category, .usage)
+            XCTAssertEqual(error.category.rawValue, 2)
+        }
+    }
+
+    func testEachRangeErrorFromGitConfigNamesTheKey() throws {
+        for example in cases {
+            let error = try XCTUnwrap(try error(flags: RepairFlags(), config: [example.key: example.configValue]), example.configMessage)
+            XCTAssertEqual(error.message, example.configMessage)
+            XCTAssertEqual(error.category, .usage)
+        }
+    }
+
+    func testAGoodFlagWinsOverABadGitConfigValue() throws {
+        var flags = RepairFlags()
+        flags.maxRounds = 3
+        flags.test = "true"
+        let dir = try TemporaryDirectory()
+        let settings = try SettingsResolver(flags: flags, environment: [:], projectRoot: dir.url,
+                                            config: { $0 == "autofix.maxRounds" ? "99" : nil }).resolve()
+        XCTAssertEqual(settings.maxRounds, 3)
+    }
+}

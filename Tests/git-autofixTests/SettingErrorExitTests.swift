@@ -1,0 +1,42 @@
+import AutofixTestSupport
+import XCTest
+
+/// The binary exits 2 ("usage or configuration") for a value out of range, from a flag as from
+/// git config, and says where the value came from.
+final class SettingErrorExitTests: XCTestCase {
+    private let cases: [(flag: [String], key: String, value: String, flagMessage: String, configMessage: String)] = [
+        (["--max-rounds", "99"], "autofix.maxRounds", "99",
+         "--max-rounds must be between 1 and 50 (got 99)", "git config autofix.maxRounds must be between 1 and 50 (got 99)"),
+        (["--temperature", "3"], "autofix.temperature", "3",
+         "--temperature must be between 0 and 2 (got 3.0)", "git config autofix.temperature must be between 0 and 2 (got 3.0)"),
+        (["--top-p", "1.5"], "autofix.topP", "1.5",
+         "--top-p must be in (0, 1] (got 1.5)", "git config autofix.topP must be in (0, 1] (got 1.5)"),
+        (["--max-diff-tokens", "4"], "autofix.maxDiffTokens", "4",
+         "--max-diff-tokens must be at least 16 (got 4)", "git config autofix.maxDiffTokens must be at least 16 (got 4)"),
+        (["--edit-format", "xml"], "autofix.editFormat", "xml",
+         "--edit-format is `xml`, which is not an edit format", "git config autofix.editFormat is `xml`, which is not an edit format"),
+        (["--timeout", "later"], "autofix.timeout", "later",
+         "--timeout is `later`, not a duration", "git config autofix.timeout is `later`, not a duration"),
+        (["--test-timeout", "0"], "autofix.testTimeout", "0",
+         "--test-timeout is `0`, not a duration", "git config autofix.testTimeout is `0`, not a duration"),
+    ]
+
+    func testARangeErrorFromAFlagExitsTwoAndNamesTheFlag() throws {
+        let repo = try TestRepository()
+        for example in cases {
+            let result = try AutofixCLI.run(["run", "--test", "true"] + example.flag, in: repo.url)
+            XCTAssertEqual(result.status, 2, "\(example.flag): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("error: \(example.flagMessage)"), result.stderr)
+        }
+    }
+
+    func testARangeErrorFromGitConfigExitsTwoAndNamesTheKey() throws {
+        for example in cases {
+            let repo = try TestRepository()
+            try repo.git("config", example.key, example.value)
+            let result = try AutofixCLI.run(["run", "--test", "true"], in: repo.url)
+            XCTAssertEqual(result.status, 2, "\(example.key): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("error: \(example.configMessage)"), result.stderr)
+        }
+    }
+}
