@@ -196,9 +196,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
     }
 
     private static func object<T: Encodable>(_ name: String, _ value: T) -> [String: Any] {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(value),
+        guard let data = try? RecordJSON.encoder().encode(value),
               var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return ["event": name] }
         object["event"] = name
         return object

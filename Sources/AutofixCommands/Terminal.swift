@@ -46,10 +46,7 @@ struct Terminal {
 
     /// Prints one JSON object on its own line (for --json).
     func json<T: Encodable>(_ value: T) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        if let data = try? encoder.encode(value) { out(Self.jsonSafeForTerminal(data)) }
+        if let data = try? RecordJSON.encoder().encode(value) { out(Self.jsonSafeForTerminal(data)) }
     }
 
     /// A JSON document as text in which DEL and the C1 controls, which JSON encoders leave raw

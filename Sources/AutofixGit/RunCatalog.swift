@@ -134,14 +134,14 @@ public struct RunStatusStore {
 
     public func read(_ runID: String) -> RunStatus? {
         guard let data = try? Data(contentsOf: directory(for: runID).appendingPathComponent("status.json")) else { return nil }
-        return try? JSONDecoder().decode(RunStatus.self, from: data)
+        return try? RecordJSON.decoder().decode(RunStatus.self, from: data)
     }
 
     public func write(_ status: RunStatus, for runID: String) throws {
         let folder = directory(for: runID)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = RecordJSON.encoder()
+        encoder.outputFormatting.insert(.prettyPrinted)
         try encoder.encode(status).write(to: folder.appendingPathComponent("status.json"), options: .atomic)
     }
 

@@ -107,7 +107,7 @@ final class DoctorTests: XCTestCase {
         let report = try checks(output)
         XCTAssertEqual(report["test command"]?["status"] as? String, "FAIL")
         XCTAssertEqual(report["test command"]?["fix"] as? String, "git config autofix.testCommand '<command>'")
-        XCTAssertEqual(report["test command"]?["exitCode"] as? Int, 2)
+        XCTAssertEqual(report["test command"]?["exit_code"] as? Int, 2)
         XCTAssertEqual(report["pre-push hook"]?["status"] as? String, "FAIL")
         XCTAssertTrue((report["pre-push hook"]?["detail"] as? String)?.contains("missing") ?? false, "\(report)")
         XCTAssertEqual(report["settings"]?["status"] as? String, "OK", "a missing test command is reported once, on its own line")
@@ -148,7 +148,7 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(model["status"] as? String, "FAIL")
         XCTAssertEqual(model["detail"] as? String, "huge is not served here; the endpoint lists tiny, other")
         XCTAssertEqual(model["fix"] as? String, "git config autofix.model 'tiny'   (or pass --model)")
-        XCTAssertEqual(model["exitCode"] as? Int, 3)
+        XCTAssertEqual(model["exit_code"] as? Int, 3)
     }
 
     func testSandboxChoicesAreCheckedAsARunWouldUseThem() throws {
@@ -163,7 +163,7 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(container.status, 4, container.stdout)
         let sandbox = try XCTUnwrap(try checks(container)["sandbox"])
         XCTAssertEqual(sandbox["status"] as? String, "FAIL")
-        XCTAssertEqual(sandbox["exitCode"] as? Int, 4)
+        XCTAssertEqual(sandbox["exit_code"] as? Int, 4)
         XCTAssertNotNil(sandbox["fix"] as? String, "\(sandbox)")
     }
 
