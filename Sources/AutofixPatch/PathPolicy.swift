@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Decides whether a patch may touch the paths it names, before anything is written. Patches are
@@ -28,11 +29,7 @@ public struct PathPolicy: Sendable {
     public static let defaultProtectedGlobs = [".gitmodules", ".gitattributes"]
 
     /// Where tests usually live, for `--no-test-edits`: the model may then fix code, not tests.
-    public static let testFileGlobs: [String] = [
-        "test/", "tests/", "Tests/", "spec/", "__tests__/",
-        "*_test.go", "test_*.py", "*_test.py", "*.test.js", "*.test.ts", "*.test.tsx",
-        "*.spec.js", "*.spec.ts", "*Tests.swift", "*Test.java", "*Tests.java",
-    ]
+    public static let testFileGlobs: [String] = Ecosystem.allTestFileGlobs
 
     /// The globs to protect: the defaults, the user's `autofix.protect` values (each may hold
     /// several patterns separated by commas or spaces; `!glob` lifts a protection), plus the

@@ -88,11 +88,7 @@ public final class SandboxView {
     }
 
     /// Directory names whose content the sandbox may keep between runs: build output and caches.
-    public static let cacheAreas: Set<String> = [
-        ".build", ".swiftpm", "target", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-        ".hypothesis", ".tox", ".nox", ".gradle", ".cache", ".parcel-cache", ".next", ".turbo", "_build", "build", "dist",
-        "zig-cache", ".zig-cache", "coverage", ".nyc_output", ".eggs",
-    ]
+    public static let cacheAreas: Set<String> = Ecosystem.cacheAreas
 
     private func synchronize(_ source: DirectoryHandle, into view: DirectoryHandle, prefix: String, inCacheArea: Bool,
                              seen: inout [String: Placed], update: inout Update) throws {

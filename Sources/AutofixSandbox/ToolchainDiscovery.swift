@@ -6,9 +6,7 @@ import Foundation
 /// resolved on the host PATH, version-manager shims (pyenv, asdf) and symlinks followed, and the
 /// install prefix of the real executable returned (e.g. /opt/swift/usr, ~/.pyenv/versions/3.11.7).
 public struct ToolchainDiscovery: Sendable {
-    public static let commonRunners: Set<String> = [
-        "swift", "python", "python3", "pytest", "node", "npm", "npx", "go", "cargo", "ruby", "java",
-    ]
+    public static let commonRunners: Set<String> = Ecosystem.allRunners
 
     /// Prefixes that are bound anyway (or must never be bound whole).
     static let systemPrefixes = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"]

@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Maps the paths a test run printed to files in the repository: relative paths as they are,
@@ -9,10 +10,7 @@ final class RepositoryFiles {
     private lazy var index: [String: [String]] = buildIndex()
     /// Enough for any repository a model can work on; deeper walks only cost time.
     private let fileLimit = 50_000
-    private static let skippedDirectories: Set<String> = [
-        ".git", ".build", "node_modules", "target", "__pycache__", ".venv", "venv", ".tox", "dist", "build",
-        ".mypy_cache", ".pytest_cache", ".swiftpm",
-    ]
+    private static let skippedDirectories: Set<String> = Ecosystem.generatedDirectories.union([".git"])
 
     init(root: URL) {
         self.root = root.standardizedFileURL

@@ -23,14 +23,17 @@ public struct TestCommandDetector {
     /// The command for the project rooted at `root`, or nil when nothing is recognised.
     public func detect(in root: URL) -> Detection? {
         func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path) }
-        if exists("Package.swift") { return Detection(command: "swift test", reason: "Package.swift") }
-        for marker in ["pyproject.toml", "pytest.ini", "setup.cfg", "setup.py", "tox.ini"] where exists(marker) {
-            return Detection(command: pythonCommand(in: root) + " -m pytest -q", reason: marker)
-        }
-        if exists("go.mod") { return Detection(command: "go test ./...", reason: "go.mod") }
-        if exists("Cargo.toml") { return Detection(command: "cargo test", reason: "Cargo.toml") }
-        if exists("package.json"), hasTestScript(root.appendingPathComponent("package.json")) {
-            return Detection(command: "npm test", reason: "the test script in package.json")
+        for ecosystem in Ecosystem.all {
+            guard let marker = ecosystem.markers.first(where: exists) else { continue }
+            switch ecosystem {
+            case .python:
+                return Detection(command: pythonCommand(in: root) + " -m pytest -q", reason: marker)
+            case .npm:
+                guard hasTestScript(root.appendingPathComponent(marker)) else { continue }
+                return Detection(command: ecosystem.testCommand, reason: "the test script in package.json")
+            default:
+                return Detection(command: ecosystem.testCommand, reason: marker)
+            }
         }
         if let testFile = pythonTestFile(in: root) {
             // Plain test files without a project file: pytest when it is installed (it runs
@@ -76,7 +79,7 @@ public struct TestCommandDetector {
 
     /// The project's virtual environment: the first of .venv, venv, env with a runnable python.
     private func projectVenv(in root: URL) -> URL? {
-        [".venv", "venv", "env"].lazy.map { root.appendingPathComponent($0) }.first {
+        Ecosystem.python.environmentDirectories.lazy.map { root.appendingPathComponent($0) }.first {
             FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("bin/python").path)
         }
     }

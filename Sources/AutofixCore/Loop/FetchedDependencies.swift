@@ -8,27 +8,8 @@ import Foundation
 /// checkout does not have already (a committed lock file wins). Nothing in the work tree is
 /// written.
 public enum FetchedDependencies {
-    /// How one package manager keeps what it fetched inside a project.
-    struct Layout {
-        /// The manifest that marks its projects.
-        let marker: String
-        /// Text in the manifest that declares a dependency.
-        let dependencyDeclaration: String
-        /// Paths, relative to the project root, holding what it fetched.
-        let paths: [String]
-        /// The path that exists once the dependencies were fetched.
-        let fetched: String
-        let fetchCommand: String
-        /// The program of test commands that build through it.
-        let tool: String
-    }
-
-    static let layouts = [
-        // SwiftPM: the fetched clones, their checkouts, its record of both, and the pins.
-        Layout(marker: "Package.swift", dependencyDeclaration: ".package(",
-               paths: [".build/repositories", ".build/checkouts", ".build/workspace-state.json", "Package.resolved"],
-               fetched: ".build/checkouts", fetchCommand: "swift package resolve", tool: "swift"),
-    ]
+    /// The ecosystems whose package manager keeps what it fetched inside the project.
+    static let ecosystems = Ecosystem.all.filter { $0.fetchedDependencies != nil }
 
     /// Copies the fetched dependencies found in `workTree` into `checkout` and returns the
     /// relative paths copied.
@@ -36,8 +17,8 @@ public enum FetchedDependencies {
     public static func copy(from workTree: URL, into checkout: URL) throws -> [String] {
         let files = FileManager.default
         var copied: [String] = []
-        for layout in layouts where files.fileExists(atPath: checkout.appendingPathComponent(layout.marker).path) {
-            for path in layout.paths {
+        for ecosystem in ecosystems where files.fileExists(atPath: checkout.appendingPathComponent(ecosystem.markers[0]).path) {
+            for path in ecosystem.fetchedDependencies?.paths ?? [] {
                 let source = workTree.appendingPathComponent(path)
                 let destination = checkout.appendingPathComponent(path)
                 guard exists(source), !exists(destination) else { continue }
@@ -57,9 +38,12 @@ public enum FetchedDependencies {
     /// then the sandbox cannot build it. Nil when there is nothing to fetch, or it was fetched.
     /// With `testCommand`, only package managers that command runs through count.
     public static func fetchCommandIfMissing(in workTree: URL, testCommand: String? = nil) -> String? {
-        for layout in layouts where testCommand.map({ $0.hasPrefix(layout.tool + " ") }) ?? true {
-            let manifest = workTree.appendingPathComponent(layout.marker)
-            guard let text = try? String(contentsOf: manifest, encoding: .utf8), text.contains(layout.dependencyDeclaration),
+        for ecosystem in ecosystems where testCommand.map({ command in
+            ecosystem.runners.contains { command.hasPrefix($0 + " ") }
+        }) ?? true {
+            let manifest = workTree.appendingPathComponent(ecosystem.markers[0])
+            guard let layout = ecosystem.fetchedDependencies,
+                  let text = try? String(contentsOf: manifest, encoding: .utf8), text.contains(layout.dependencyDeclaration),
                   !exists(workTree.appendingPathComponent(layout.fetched))
             else { continue }
             return layout.fetchCommand
