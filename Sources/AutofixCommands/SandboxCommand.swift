@@ -54,10 +54,11 @@ struct SandboxCommand: AsyncParsableCommand {
 
     private func runInSandbox() async throws -> Int32 {
         let repository = try currentRepository()
-        let settings = try SandboxSettings.resolve(
+        var settings = try SandboxSettings.resolve(
             SandboxSettings.Flags(backend: backend?.rawValue, image: image, runtime: runtime, memory: memory, disk: disk,
                                   maxProcesses: maxProcesses, testTimeout: testTimeout.testTimeout),
             config: { try repository.configString($0) }, configList: { try repository.configStrings($0) })
+        settings.projectDirectory = repository.workingDirectory
         let sandbox = try settings.makeSandbox()
 
         let snapshot = try Snapshotter(repository: repository).snapshot()

@@ -74,6 +74,7 @@ public struct BubblewrapSandbox: Sandbox {
         ]
         let path = (toolchains.binDirectories + [SandboxEnvironment.standardPath]).joined(separator: ":")
         let environment = try SandboxEnvironment.variables(passing: request.passEnvironment, path: path)
+            .merging(toolchains.environment) { listed, _ in listed }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
             arguments += ["--setenv", name, value]
         }
@@ -86,7 +87,9 @@ public struct BubblewrapSandbox: Sandbox {
             arguments += ["--ro-bind", bind, bind]
         }
         // Last, so no read-only bind above can cover it.
-        arguments += ["--bind", checkout, checkout, "--chdir", checkout]
+        arguments += ["--bind", checkout, checkout]
+        for mount in toolchains.projectMounts { arguments += ["--ro-bind", mount.source, mount.destination] }
+        arguments += ["--chdir", checkout]
         // bwrap builds the root on a tmpfs; make it read-only so /etc, /var and friends cannot
         // be written even in memory. /tmp and the checkout are mounts of their own and stay writable.
         arguments += ["--remount-ro", "/"]
@@ -101,7 +104,8 @@ public struct BubblewrapSandbox: Sandbox {
             throw SandboxError(.workDirectoryMissing(path: checkout))
         }
         let toolchains = request.discoverToolchains
-            ? discovery.discover(command: request.command, checkout: request.workDirectory) : .init()
+            ? discovery.discover(command: request.command, checkout: request.workDirectory, project: request.projectDirectory)
+            : .init()
         let launch = Launch(
             arguments: [program] + (try arguments(for: request, toolchains: toolchains)),
             environment: ["PATH": SandboxEnvironment.standardPath, "LANG": "C.UTF-8"],

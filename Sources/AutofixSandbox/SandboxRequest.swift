@@ -62,6 +62,9 @@ public struct SandboxRequest: Sendable {
     public var limits: SandboxLimits
     /// Resolve the command's executables on the host PATH and bind their prefixes read-only.
     public var discoverToolchains: Bool
+    /// The work tree the checkout was made from, where ignored environments (a `.venv`) that a
+    /// relative command names are found.
+    public var projectDirectory: URL?
 
     public init(
         command: String,
@@ -69,7 +72,8 @@ public struct SandboxRequest: Sendable {
         readOnlyBinds: [String] = [],
         passEnvironment: [String] = [],
         limits: SandboxLimits = SandboxLimits(),
-        discoverToolchains: Bool = true
+        discoverToolchains: Bool = true,
+        projectDirectory: URL? = nil
     ) {
         self.command = command
         self.workDirectory = workDirectory
@@ -77,6 +81,7 @@ public struct SandboxRequest: Sendable {
         self.passEnvironment = passEnvironment
         self.limits = limits
         self.discoverToolchains = discoverToolchains
+        self.projectDirectory = projectDirectory
     }
 }
 

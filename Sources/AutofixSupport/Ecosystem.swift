@@ -44,10 +44,14 @@ public struct ToolchainHome: Sendable, Equatable {
     public let variable: String
     /// Relative to HOME.
     public let defaultPath: String
+    /// Whether a sandbox needs all of it (rustup's proxies pick toolchains from it), not only
+    /// the toolchain found inside.
+    public let isNeededWhole: Bool
 
-    public init(variable: String, defaultPath: String) {
+    public init(variable: String, defaultPath: String, isNeededWhole: Bool = false) {
         self.variable = variable
         self.defaultPath = defaultPath
+        self.isNeededWhole = isNeededWhole
     }
 
     /// Where it is for a host environment, or nil when neither the variable nor HOME says.
@@ -108,8 +112,8 @@ extension Ecosystem {
         buildDirectories: ["target"],
         runners: ["cargo"],
         // rustup's proxies (~/.cargo/bin/cargo) find the toolchain through RUSTUP_HOME.
-        toolchainHomes: [ToolchainHome(variable: "RUSTUP_HOME", defaultPath: ".rustup"),
-                         ToolchainHome(variable: "CARGO_HOME", defaultPath: ".cargo")])
+        toolchainHomes: [ToolchainHome(variable: "RUSTUP_HOME", defaultPath: ".rustup", isNeededWhole: true),
+                         ToolchainHome(variable: "CARGO_HOME", defaultPath: ".cargo", isNeededWhole: true)])
 
     public static let npm = Ecosystem(
         name: "npm", markers: ["package.json"], testCommand: "npm test",

@@ -97,8 +97,11 @@ public struct SettingsResolver {
 
     /// Where and how the tests run (`--sandbox`, `--test-timeout`, autofix.sandbox*).
     public func sandboxSettings() throws -> SandboxSettings {
-        try SandboxSettings.resolve(
+        var settings = try SandboxSettings.resolve(
             SandboxSettings.Flags(backend: flags.sandbox, testTimeout: flags.testTimeout), config: config, configList: configList)
+        // Relative test commands (`.venv/bin/python -m pytest`) are found in the work tree.
+        settings.projectDirectory = projectRoot
+        return settings
     }
 
     /// The model server's base URL: `--endpoint`, AUTOFIX_ENDPOINT, autofix.endpoint, the default.

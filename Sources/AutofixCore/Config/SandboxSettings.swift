@@ -13,6 +13,8 @@ public struct SandboxSettings: Sendable {
     public var environment: [String]
     /// Timeout (per test run), memory and process limits.
     public var limits: SandboxLimits
+    /// The work tree the tests' checkout is made from (see `SandboxRequest.projectDirectory`).
+    public var projectDirectory: URL?
 
     /// The values given on the command line; nil means "not given".
     public struct Flags: Sendable {
@@ -89,6 +91,6 @@ public struct SandboxSettings: Sendable {
         var limits = self.limits
         if let timeout { limits.timeout = timeout }
         return SandboxRequest(command: command, workDirectory: directory, readOnlyBinds: binds,
-                              passEnvironment: environment, limits: limits)
+                              passEnvironment: environment, limits: limits, projectDirectory: projectDirectory)
     }
 }
