@@ -296,7 +296,9 @@ public final class RepairLoop {
             ("Autofix-Run", state.snapshot.run.id),
             ("Autofix-Round", String(round)),
             ("Autofix-Model", TerminalSafeText.line(settings.model)),
-            ("Autofix-Test-Command", TerminalSafeText.line(settings.testCommand)),
+            ("Autofix-Test-Command", TerminalSafeText.line(PortableCommand.recorded(
+                settings.testCommand, repositoryRoot: repository.workingDirectory?.path,
+                home: ProcessInfo.processInfo.environment["HOME"]))),
             ("Autofix-Failing", "\(before.failingCount) -> \(after.failingCount)"),
         ])
         let commit = try repository.createCommit(tree: tree, parents: [state.tip], message: message)
