@@ -73,7 +73,9 @@ struct SandboxCommand: AsyncParsableCommand {
         let result = try await sandbox.run(settings.request(command: shellCommand, in: scratch.prepareTestRun()))
         terminal.write(result.stdout)
         FileHandle.standardError.write(Data(result.stderr.utf8))
-        terminal.err("git autofix sandbox (\(settings.backend.rawValue)): \(result.summary)")
+        // The command's own status is reported, never passed through: its exit 4 is not a broken sandbox.
+        let verdict = result.succeeded ? "the command succeeded" : "the command failed"
+        terminal.err("git autofix sandbox (\(settings.backend.rawValue)): \(verdict): \(result.summary)")
         if result.succeeded { return 0 }
         return ExitCategory.testsFailing.rawValue
     }

@@ -19,7 +19,7 @@ final class SandboxCommandTests: XCTestCase {
         XCTAssertEqual(output.status, 0, output.stderr)
         XCTAssertTrue(output.stdout.hasPrefix("uncommitted change\nuntracked\n"), output.stdout)
         XCTAssertFalse(output.stdout.contains(".git\n"), "the scratch checkout has no .git: \(output.stdout)")
-        XCTAssertTrue(output.stderr.contains("git autofix sandbox (bwrap): exit 0"), output.stderr)
+        XCTAssertTrue(output.stderr.contains("git autofix sandbox (bwrap): the command succeeded: exit 0"), output.stderr)
 
         XCTAssertEqual(try repository.fingerprint(includingGitDir: false), worktree)
         XCTAssertEqual(try repository.revParse("HEAD"), head)
