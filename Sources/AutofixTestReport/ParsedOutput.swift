@@ -5,6 +5,9 @@ struct ParsedOutput {
     private var indexByID: [String: Int] = [:]
     var listsPassingTests = true
     var declaredTotal: Int?
+    var declaredPassing: Int?
+    /// The output says the tests were never run: collection failed.
+    var stoppedBeforeTests = false
     /// Tests that started and never reported a result, in the order they started.
     var unfinished: [UnfinishedTest] = []
     /// A crash or interrupt the format itself reported (a crashed test binary, a bail-out).

@@ -9,8 +9,9 @@
 /// as a later run completes without them.
 ///
 /// A test failing now that the earlier run never reached, because that run crashed or was cut
-/// short, is *revealed* rather than newly failing: it was never seen passing, and fixing the crash
-/// is what let it run.
+/// short, or because its build or collection failed (the whole run, a test file, a package), is
+/// *revealed* rather than newly failing: it was never seen passing, and fixing the crash or the
+/// build is what let it run. A run whose build or collection failed counts every test as failing.
 public struct ReportComparison: Sendable {
     public let newlyFailing: [String]
     /// Failing now, and never reached by an earlier run that stopped early.
@@ -19,17 +20,26 @@ public struct ReportComparison: Sendable {
     public let stillFailing: [String]
     /// Failing before, and neither passing nor failing now.
     public let missing: [String]
+    /// Failing before as the rule counts it: every test the later run knows of, when the earlier
+    /// run's build or collection failed.
     public let beforeFailingCount: Int
     public let afterFailingCount: Int
+    /// Revealed tests count as failing after, since the earlier run counted them failing too.
+    private let revealedCounted: Bool
 
     public init(before: TestReport, after: TestReport) {
         let beforeFailing = before.failing
         let beforeFailingIDs = Set(beforeFailing.map(\.id))
         let beforeIDs = Set(before.cases.map(\.id))
         let beforeStoppedEarly = !before.isExitCodeFallback && !before.ranToCompletion
+        let standIns = before.failing.filter { $0.isSynthetic && $0.id != TestReport.wholeRunID }.map(\.id)
+        func neverReached(_ test: TestCaseResult) -> Bool {
+            if test.isSynthetic || beforeIDs.contains(test.id) { return false }
+            if beforeStoppedEarly || before.stoppedBeforeTests { return true }
+            return standIns.contains { test.id.hasPrefix($0 + "::") || test.id.hasPrefix($0 + ".") }
+        }
         let failingNow = after.failing.filter { !beforeFailingIDs.contains($0.id) }
-        let revealedNow = beforeStoppedEarly
-            ? failingNow.filter { !$0.isSynthetic && !beforeIDs.contains($0.id) }.map(\.id) : []
+        let revealedNow = failingNow.filter(neverReached).map(\.id)
         revealed = revealedNow
         newlyFailing = failingNow.map(\.id).filter { !revealedNow.contains($0) }
 
@@ -60,17 +70,19 @@ public struct ReportComparison: Sendable {
         self.newlyPassing = newlyPassing
         self.stillFailing = stillFailing
         self.missing = missing
-        beforeFailingCount = beforeFailing.count
+        revealedCounted = before.stoppedBeforeTests && !after.stoppedBeforeTests
+        beforeFailingCount = revealedCounted ? max(beforeFailing.count, after.totalCount) : beforeFailing.count
         afterFailingCount = after.failingCount
     }
 
     /// Better, and nothing got worse: no test newly failing, none missing, at least one newly
-    /// passing, and fewer failures not counting revealed ones. When either run was judged by its
-    /// exit code alone (one stand-in test), this means exactly: the earlier run failed and the
+    /// passing, and fewer failures (after a failed build: fewer than all tests; after a crash:
+    /// not counting revealed ones). When either run was judged by its exit code alone (one
+    /// stand-in test) and no build failed, this means exactly: the earlier run failed and the
     /// later one passed.
     public var isImprovement: Bool {
         newlyFailing.isEmpty && missing.isEmpty && !newlyPassing.isEmpty
-            && afterFailingCount - revealed.count < beforeFailingCount
+            && afterFailingCount - (revealedCounted ? 0 : revealed.count) < beforeFailingCount
     }
 
     /// Something got worse: a test fails that did not, or a failing test vanished from the run.

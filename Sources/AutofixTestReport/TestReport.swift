@@ -17,13 +17,20 @@ public struct TestReport: Sendable, Codable {
     public var listsPassingTests: Bool
     /// The number of tests the framework said it ran or collected, when it said so.
     public var declaredTotal: Int?
+    /// The number of tests the framework said passed, when its output names only failures
+    /// (pytest -q: "2 failed, 82 passed").
+    public var declaredPassing: Int?
+    /// The build or the test collection failed, so no test ran: every test counts as failing.
+    public var stoppedBeforeTests: Bool
+    /// Tests that started and had not finished when the run was cut short (the time limit, a crash).
+    public var unfinishedTests: [String] = []
     /// How the report was made when that matters to a reader, e.g. the exit-code fallback.
     public var note: String?
 
     public init(
         framework: String, cases: [TestCaseResult], exitCode: Int32?, timedOut: Bool = false,
         abnormalEnd: String? = nil, listsPassingTests: Bool = true, declaredTotal: Int? = nil,
-        note: String? = nil
+        declaredPassing: Int? = nil, stoppedBeforeTests: Bool = false, note: String? = nil
     ) {
         self.framework = framework
         self.cases = cases
@@ -32,6 +39,8 @@ public struct TestReport: Sendable, Codable {
         self.abnormalEnd = abnormalEnd
         self.listsPassingTests = listsPassingTests
         self.declaredTotal = declaredTotal
+        self.declaredPassing = declaredPassing
+        self.stoppedBeforeTests = stoppedBeforeTests
         self.note = note
     }
 
@@ -39,6 +48,8 @@ public struct TestReport: Sendable, Codable {
     public var failingIDs: Set<String> { Set(failing.map(\.id)) }
     public var passingIDs: Set<String> { Set(cases.filter { $0.status == .passed }.map(\.id)) }
     public var failingCount: Int { failing.count }
+    /// Passing tests: what the framework counted, else those it named.
+    public var passingCount: Int { declaredPassing ?? passingIDs.count }
     public var isExitCodeFallback: Bool { framework == "exit-code" }
 
     /// True when the run finished on its own, without a crash, interrupt or time limit.

@@ -59,6 +59,10 @@ public enum TestReportParser {
         merged.listsPassingTests = found.allSatisfy(\.listsPassingTests)
         let totals = found.compactMap(\.declaredTotal)
         merged.declaredTotal = totals.isEmpty ? nil : totals.reduce(0, +)
+        let passingCounts = found.compactMap(\.declaredPassing)
+        // Only a count for every part adds up to the run's; otherwise the named tests are counted.
+        merged.declaredPassing = passingCounts.count == found.count ? passingCounts.reduce(0, +) : nil
+        var stoppedBeforeTests = found.contains(where: \.stoppedBeforeTests)
         for part in found {
             for result in part.cases { merged.add(result) }
         }
@@ -83,6 +87,7 @@ public enum TestReportParser {
                     locations: runLocations, isSynthetic: true))
             } else if let exitCode, exitCode != 0 {
                 let diagnostics = CompilerDiagnostics.scan(lines, context: context)
+                if !diagnostics.isEmpty { stoppedBeforeTests = true }
                 merged.add(TestCaseResult(
                     id: TestReport.wholeRunID, status: .failed,
                     message: diagnostics.first.map { "build error: \($0.message)" }
@@ -90,10 +95,13 @@ public enum TestReportParser {
                     locations: diagnostics.map(\.location), isSynthetic: true))
             }
         }
-        return TestReport(
+        var report = TestReport(
             framework: merged.framework, cases: merged.cases, exitCode: exitCode, timedOut: timedOut,
             abnormalEnd: abnormalEnd, listsPassingTests: merged.listsPassingTests,
-            declaredTotal: merged.declaredTotal, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+            declaredTotal: merged.declaredTotal, declaredPassing: merged.declaredPassing,
+            stoppedBeforeTests: stoppedBeforeTests, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        if cutShort { report.unfinishedTests = unfinished.map(\.id) }
+        return report
     }
 
     private static func fallback(
@@ -124,6 +132,7 @@ public enum TestReportParser {
         let judged = "no known test output format; judged by exit code \(exitCode.map(String.init) ?? "unknown")"
         return TestReport(
             framework: "exit-code", cases: [whole], exitCode: exitCode, timedOut: timedOut, abnormalEnd: abnormalEnd,
-            listsPassingTests: false, declaredTotal: nil, note: ([judged] + notes).joined(separator: "; "))
+            listsPassingTests: false, declaredTotal: nil, stoppedBeforeTests: !diagnostics.isEmpty,
+            note: ([judged] + notes).joined(separator: "; "))
     }
 }

@@ -98,12 +98,6 @@ final class ReportComparisonTests: XCTestCase {
         XCTAssertTrue(comparison.isImprovement)
     }
 
-    func testFixingTheBuildWithTestsStillFailingIsNotYetAnImprovement() {
-        let broken = Fixture.report("swift-build-error.txt", exitCode: 1)
-        let building = Fixture.report("xctest-failing.txt", exitCode: 1)
-        XCTAssertFalse(ReportComparison(before: broken, after: building).isImprovement)
-    }
-
     func testCrashedBinaryStandInIsResolvedByACompleteRun() {
         let crashed = Fixture.report("cargo-crash.txt", exitCode: 101)
         let fixed = TestReport(
@@ -177,5 +171,49 @@ extension ReportComparisonTests {
         XCTAssertEqual(comparison.revealed, [])
         XCTAssertEqual(comparison.newlyFailing, ["c"])
         XCTAssertFalse(comparison.isImprovement)
+    }
+}
+
+/// A run whose build or collection failed ran no test: every test counts as failing, and a
+/// change after which the tests run and fewer fail is progress, whatever fails then.
+extension ReportComparisonTests {
+    func testFixingACollectionErrorIsProgressEvenWhenSomeTestsStillFail() {
+        let broken = Fixture.report("pytest9-collection-error-q.txt", exitCode: 2)
+        let collected = Fixture.report("pytest9-collected-failing-q.txt", exitCode: 1)
+        let comparison = ReportComparison(before: broken, after: collected)
+        XCTAssertEqual(comparison.newlyFailing, [], "nothing ran before, so nothing broke")
+        XCTAssertEqual(Set(comparison.revealed), ["test_calc.py::test_add", "test_calc.py::test_add_negative"])
+        XCTAssertEqual(comparison.beforeFailingCount, 3, "all three tests counted failing")
+        XCTAssertTrue(comparison.isImprovement)
+    }
+
+    func testFixingTheBuildWithSomeTestsPassingIsProgress() {
+        let broken = Fixture.report("swift-build-error.txt", exitCode: 1)
+        let building = Fixture.report("xctest-failing.txt", exitCode: 1)
+        XCTAssertTrue(broken.stoppedBeforeTests)
+        XCTAssertFalse(building.passingIDs.isEmpty)
+        let comparison = ReportComparison(before: broken, after: building)
+        XCTAssertEqual(comparison.newlyFailing, [])
+        XCTAssertTrue(comparison.isImprovement)
+    }
+
+    func testFixingTheBuildWhenEveryTestThenFailsIsNotProgress() {
+        let broken = Fixture.report("swift-build-error.txt", exitCode: 1)
+        let allFail = report([("a", .failed), ("b", .failed)])
+        XCTAssertFalse(ReportComparison(before: broken, after: allFail).isImprovement)
+    }
+
+    func testAPackageThatDidNotBuildRevealsOnlyItsOwnTests() {
+        let before = TestReport(framework: "go", cases: [
+            TestCaseResult(id: "example.com/calc", status: .errored, isSynthetic: true),
+            TestCaseResult(id: "example.com/util.TestTrim", status: .failed),
+        ], exitCode: 1, listsPassingTests: false)
+        let after = TestReport(framework: "go", cases: [
+            TestCaseResult(id: "example.com/calc.TestAdd", status: .failed),
+            TestCaseResult(id: "example.com/strings.TestJoin", status: .failed),
+        ], exitCode: 1, listsPassingTests: false)
+        let comparison = ReportComparison(before: before, after: after)
+        XCTAssertEqual(comparison.revealed, ["example.com/calc.TestAdd"])
+        XCTAssertEqual(comparison.newlyFailing, ["example.com/strings.TestJoin"], "a package that built before may have passed")
     }
 }

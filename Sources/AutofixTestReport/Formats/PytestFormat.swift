@@ -1,15 +1,26 @@
 /// pytest in its default, `-q`, `-v` and `-rA` forms: the short summary and `-v` lines give ids and
 /// outcomes, the FAILURES and ERRORS sections give messages, assertions and traceback locations.
+/// A subtest (pytest 9's `subtests` fixture, unittest's `subTest`) is a test of its own, named by
+/// its test and its description: `test_x.py::test_y [msg] (k=1)`.
 enum PytestFormat: TestOutputFormat {
     private static let sessionStart = Pattern("^=+ test session starts =+$")
     private static let sectionLine = Pattern("^=+ (.+?) =+$")
     private static let testHeader = Pattern("^_{2,} (.+?) _{2,}$")
     private static let verboseLine = Pattern("^(\\S+?::.+?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)(?: \\(.*\\))?(?:\\s+\\[\\s*\\d+%\\])?\\s*$")
+    /// -v prints a test's id before running it and its outcome after: an id alone is a test still running.
+    private static let startedLine = Pattern("^(\\S+::\\S+) ?$")
     private static let summaryLine = Pattern("^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+)$")
     /// pytest-xdist with -v: "[gw1] [ 50%] FAILED tests/test_x.py::test_y".
     private static let workerLine = Pattern("^\\[gw\\d+\\] \\[\\s*\\d+%\\] (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\\S+::.+?)\\s*$")
-    private static let finalCounts = Pattern("(\\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\\b")
-    private static let quietFinal = Pattern("^(?:=+ )?(?:\\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)(?:, )?)+ in [\\d.]+s")
+    /// pytest 9: "SUBFAILED[msg] (k=1) test_x.py::test_y - reason" in the summary.
+    private static let subtestSummaryLine = Pattern("^SUB(PASSED|FAILED|SKIPPED|XFAIL|XPASS)(.*?) (\\S+::\\S+)(?: - (.*))?$")
+    /// pytest 9 with -v: "test_x.py::test_y SUBFAILED[msg] (k=1)   [ 25%]".
+    private static let subtestVerboseLine = Pattern("^(\\S+::\\S+) SUB(PASSED|FAILED|SKIPPED|XFAIL|XPASS)(.*?)(?:\\s+\\[\\s*\\d+%\\])?\\s*$")
+    /// Subtests that passed are counted apart ("3 passed, 7 subtests passed"), failed ones with the tests.
+    private static let finalCounts = Pattern("(\\d+) (?:subtests )?(passed|failed|errors?|skipped|xfailed|xpassed)\\b")
+    /// Tests, not subtests: "7 subtests passed" has no number right before "passed".
+    private static let finalPassed = Pattern("(\\d+) passed\\b")
+    private static let quietFinal = Pattern("^(?:=+ )?(?:\\d+ (?:subtests )?(?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)(?:, )?)+ in [\\d.]+s")
     private static let collected = Pattern("^collected (\\d+) items?")
     private static let locationLine = Pattern("^([^\\s:>][^:]*\\.py):(\\d+):(?: (.*))?$")
     private static let faultFrame = Pattern("^\\s+File \"(.+)\", line (\\d+) in (\\S+)$")
@@ -18,7 +29,7 @@ enum PytestFormat: TestOutputFormat {
     static func detect(_ lines: [String]) -> Bool {
         lines.contains { line in
             line.hasPrefix("=") && sessionStart.matches(line)
-                || (line.hasPrefix("FAILED ") || line.hasPrefix("ERROR ")) && line.contains("::")
+                || (line.hasPrefix("FAILED ") || line.hasPrefix("ERROR ") || line.hasPrefix("SUBFAILED")) && line.contains("::")
                 || line.contains(" in ") && (line.contains(" passed") || line.contains(" failed") || line.contains(" error"))
                     && quietFinal.matches(line)
         }
@@ -34,6 +45,8 @@ enum PytestFormat: TestOutputFormat {
         var currentHeader: String?
         var summaryIDs: [String] = []
         var countedTotal = 0
+        var countedPassing: Int?
+        var started: String?
         var faultFrames: [(path: String, line: Int, function: String)] = []
         var inFault = false
 
@@ -82,6 +95,7 @@ enum PytestFormat: TestOutputFormat {
             if line.hasPrefix("="), let name = sectionLine.match(line)?[0] {
                 if quietFinal.matches(line) {
                     countedTotal = total(in: line)
+                    countedPassing = passed(in: line)
                 } else {
                     section = name
                 }
@@ -90,6 +104,11 @@ enum PytestFormat: TestOutputFormat {
             }
             if line.contains(" in "), line.first?.isNumber == true, quietFinal.matches(line) {
                 countedTotal = total(in: line)
+                countedPassing = passed(in: line)
+                continue
+            }
+            if line.hasPrefix("!!!") && (line.contains(" error during collection") || line.contains(" errors during collection")) {
+                output.stoppedBeforeTests = true
                 continue
             }
             if section == "FAILURES" || section == "ERRORS" {
@@ -108,6 +127,14 @@ enum PytestFormat: TestOutputFormat {
                 record(parts[0], word, parts.count > 1 ? parts.dropFirst().joined(separator: " - ") : nil)
                 continue
             }
+            if line.hasPrefix("SUB"), let groups = subtestSummaryLine.match(line), let word = groups[0], let test = groups[2] {
+                record(subtestID(test, groups[1]), word, groups[3])
+                continue
+            }
+            if line.contains(" SUB"), let groups = subtestVerboseLine.match(line), let test = groups[0], let word = groups[1] {
+                record(subtestID(test, groups[2]), word, nil)
+                continue
+            }
             if line.hasPrefix("[gw"), let groups = workerLine.match(line), let word = groups[0], let id = groups[1] {
                 record(id, word, nil)
                 continue
@@ -115,6 +142,11 @@ enum PytestFormat: TestOutputFormat {
             if line.contains("::"), line.contains("ED") || line.contains("ERROR") || line.contains("XPASS") || line.contains("XFAIL"),
                let groups = verboseLine.match(line), let id = groups[0], let word = groups[1] {
                 record(id, word, nil)
+                if id == started { started = nil }
+                continue
+            }
+            if section.isEmpty || section == "test session starts", line.contains("::"), let id = startedLine.match(line)?[0] {
+                started = id
             }
         }
 
@@ -127,6 +159,10 @@ enum PytestFormat: TestOutputFormat {
                 detailsWin: true)
         }
         if output.declaredTotal == nil, countedTotal > 0 { output.declaredTotal = countedTotal }
+        output.declaredPassing = countedPassing
+        if let started, !summaryIDs.contains(started) {
+            output.unfinished.append(UnfinishedTest(id: started, locations: [], blamed: false))
+        }
 
         if !faultFrames.isEmpty {
             output.abnormalEnd = "Fatal Python error: " + (lines.first { $0.contains("Fatal Python error:") }?
@@ -144,6 +180,16 @@ enum PytestFormat: TestOutputFormat {
 
     /// A collection error names a file, not a test: it stands for the tests the file would hold.
     private static func isWholeFile(_ id: String) -> Bool { !id.contains("::") }
+
+    private static func subtestID(_ test: String, _ description: String?) -> String {
+        let description = (description ?? "").trimmed
+        return description.isEmpty ? test : test + " " + description
+    }
+
+    /// "N passed" of the final line, 0 when it names none.
+    private static func passed(in line: String) -> Int {
+        finalPassed.allMatches(line).reduce(0) { sum, groups in sum + (groups[0].flatMap { Int($0) } ?? 0) }
+    }
 
     private static func total(in line: String) -> Int {
         finalCounts.allMatches(line).reduce(0) { sum, groups in
@@ -168,7 +214,8 @@ enum PytestFormat: TestOutputFormat {
                 name = String(name.dropFirst(prefix.count))
             }
             if name.hasPrefix("ERROR collecting ") { return String(name.dropFirst("ERROR collecting ".count)) }
-            let bracket = name.firstIndex(of: "[") ?? name.endIndex
+            // Parameters ("[1.5]") and a subtest's description ("(x=1.5)") keep their dots.
+            let bracket = [name.firstIndex(of: "["), name.range(of: " (")?.lowerBound].compactMap { $0 }.min() ?? name.endIndex
             let dotted = name[..<bracket].replacingOccurrences(of: ".", with: "::") + name[bracket...]
             if let known = knownIDs.first(where: { $0.hasSuffix("::" + dotted) }) { return known }
             if let file = testFile(context: context) { return file + "::" + dotted }
