@@ -116,7 +116,8 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         switch outcome.status {
         case .fixed: headline = terminal.paint("All tests pass", .green)
         case .alreadyPassing: headline = terminal.paint("All tests already pass: nothing to fix", .green)
-        case .failing: headline = terminal.paint("Tests still failing", .red)
+        // Failing with no failing test: a task given in words that no accepted change finished.
+        case .failing: headline = terminal.paint(outcome.failingAfter == 0 ? "Not done" : "Tests still failing", .red)
         case .interrupted: headline = terminal.paint("Interrupted", .yellow)
         }
         // The headline already says it when the reason is only that the tests pass.

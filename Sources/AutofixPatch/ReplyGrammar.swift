@@ -3,10 +3,18 @@ import Foundation
 
 /// What a reply says besides its edits, defined once for the prompt that asks for it and the
 /// code that reads it back: a line `Summary: ...` that becomes the commit subject, and a line
-/// `CANNOT FIX: reason` when the model gives up.
+/// `CANNOT FIX: reason` when the model gives up, and, for a task given in words, a line `DONE`
+/// when the model holds the task finished.
 public enum ReplyGrammar {
     static let summarySpellings = ["Summary:", "summary:", "SUMMARY:"]
     static let declineMarker = "CANNOT FIX"
+    static let doneMarker = "DONE"
+
+    /// What the task's part of the prompt asks for when the tests cannot say the work is finished.
+    public static let doneInstructions = """
+        When the task is complete, reply with a line that says only \(doneMarker) (after your last change, \
+        or alone once everything is committed).
+        """
 
     /// The part of the system message that asks for both lines.
     public static let instructions = """
@@ -61,5 +69,18 @@ public enum ReplyGrammar {
             }
         }
         return nil
+    }
+
+    /// True when a line of the reply says only `DONE` (in any case, with Markdown emphasis or a
+    /// full stop around it); a line inside a fenced block is code, not the model speaking.
+    public static func saysDone(_ reply: String) -> Bool {
+        var inFence = false
+        for line in reply.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("```") { inFence.toggle(); continue }
+            if inFence { continue }
+            if trimmed.trimmingCharacters(in: CharacterSet(charactersIn: "*_`#>. ")).uppercased() == doneMarker { return true }
+        }
+        return false
     }
 }

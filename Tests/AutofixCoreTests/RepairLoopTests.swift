@@ -25,6 +25,20 @@ final class RepairLoopTests: XCTestCase {
         ```
         """
 
+    /// Another change to calc.py that the tests do not see.
+    private let anotherComment = """
+        Summary: explain add again
+
+        ```diff
+        --- a/calc.py
+        +++ b/calc.py
+        @@ -1,2 +1,3 @@
+        +# adds, one day
+         def add(a, b):
+             return a - b
+        ```
+        """
+
     override class func setUp() {
         super.setUp()
         // libgit2 runs in this process: it must read the same empty global config as git does.
@@ -34,6 +48,7 @@ final class RepairLoopTests: XCTestCase {
     private struct Played {
         let outcome: RunOutcome
         let rounds: [RoundResult]
+        let baseline: TestSummary?
         let scratchParent: TemporaryDirectory
     }
 
@@ -65,7 +80,7 @@ final class RepairLoopTests: XCTestCase {
             XCTAssertFalse(call.directory.path.hasPrefix(repo.url.path + "/"), "the tests ran in the user's work tree")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratchParent.path), [], "the session was removed")
-        return Played(outcome: outcome, rounds: events.rounds, scratchParent: scratchParent)
+        return Played(outcome: outcome, rounds: events.rounds, baseline: events.baseline, scratchParent: scratchParent)
     }
 
     /// Everything the user owns; run refs, objects, notes and run records are the tool's own.
@@ -249,7 +264,7 @@ final class RepairLoopTests: XCTestCase {
 
     func testMaxRoundsEndsTheRun() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let model = ScriptedModel([commentOnly, commentOnly, SampleProjects.pythonCalculatorFix])
+        let model = ScriptedModel([commentOnly, anotherComment, SampleProjects.pythonCalculatorFix])
         let tests = ScriptedTests([.tap([("add", false), ("mul", true)]), .tap([("add", false), ("mul", true)]),
                                    .tap([("add", false), ("mul", true)])])
 
@@ -286,12 +301,125 @@ final class RepairLoopTests: XCTestCase {
     }
 }
 
+/// Real progress is kept, and a run that goes in circles stops.
+extension RepairLoopTests {
+    /// `pytest -q` when test_calc.py cannot be imported: the collection failed, no test ran.
+    private var collectionFails: ScriptedTests.Run {
+        .output(["", "==================================== ERRORS ====================================",
+                 "________________________ ERROR collecting test_calc.py _________________________",
+                 "test_calc.py:1: in <module>", "    from calc import add, mul",
+                 "E   ImportError: cannot import name 'mul' from 'calc'",
+                 "=========================== short test summary info ============================",
+                 "ERROR test_calc.py",
+                 "!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!",
+                 "1 error in 0.40s"], exitCode: 2)
+    }
+
+    func testFixingTheCollectionIsKeptAlthoughTestsThatCouldNotRunBeforeFailNow() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([collectionFails, addFails, allPass])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.accepted, .accepted])
+        XCTAssertEqual(played.rounds[0].reason, "failing 3 -> 2", "every test counted failing while none could run")
+        XCTAssertEqual(played.outcome.status, .fixed)
+        XCTAssertEqual(played.outcome.failingBefore, 3)
+        let first = try XCTUnwrap(played.outcome.commits.first)
+        XCTAssertTrue(try repo.git("log", "-1", "--format=%(trailers:only,unfold)", first).contains("Autofix-Failing: 3 -> 2"))
+    }
+
+    func testWithAnIssueOnAPassingSuiteAChangeThatBreaksNothingIsKeptUntilTheModelIsDone() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let addsAFailingTest = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative", "test_mul"], failing: ["test_sub"])
+        let model = ScriptedModel([anotherComment, commentOnly + "\nDONE\n"])
+        let tests = ScriptedTests([allPass, addsAFailingTest, allPass])
+
+        let played = try await play(repo, model, tests) { $0.issueText = "add() must say what it does" }
+        XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .accepted])
+        XCTAssertEqual(played.rounds[0].newlyFailing, ["test_calc.py::test_sub"], "a test the change adds must pass")
+        XCTAssertEqual(played.rounds[1].reason, "failing 0 -> 0")
+        XCTAssertEqual(played.outcome.status, .fixed)
+        XCTAssertEqual(played.outcome.stopReason, "the model said the task is done")
+        XCTAssertEqual(played.outcome.commits.count, 1)
+        XCTAssertTrue(try repo.git("show", "\(played.outcome.ref):calc.py").contains("# adds, eventually"))
+        XCTAssertTrue(model.requests[0].messages[1].content.contains("reply with a line that says only DONE"))
+    }
+
+    func testWithAnIssueARunThatKeptNothingIsNotReportedAsFixed() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel(["Nothing to change.\nDONE"])
+        let tests = ScriptedTests([allPass])
+
+        let played = try await play(repo, model, tests) { $0.issueText = "add() must say what it does" }
+        XCTAssertEqual(played.outcome.status, .failing)
+        XCTAssertEqual(played.outcome.stopReason, "the model said it is done, but no change was accepted")
+        XCTAssertEqual(played.outcome.commits, [])
+    }
+
+    func testTheSameReplyTwiceInARowEndsTheRun() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([commentOnly, commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails, addFails, addFails])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.outcome.status, .failing)
+        XCTAssertEqual(played.outcome.stopReason, "the model sent the same reply twice in a row")
+        XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .rejected])
+        XCTAssertEqual(model.requests.count, 2)
+    }
+
+    func testPatchesThatFailTheSameWayTwiceInARowEndTheRun() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let hunk = """
+
+            ```diff
+            --- a/calc.py
+            +++ b/calc.py
+            @@ -1,2 +1,2 @@
+             def add(x, y):
+            -    return x - y
+            +    return x + y
+            ```
+            """
+        let model = ScriptedModel(["Summary: fix add" + hunk, "Summary: fix add, as asked" + hunk, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([addFails])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(played.rounds.map(\.verdict), [.patchFailed, .patchFailed])
+        XCTAssertTrue(played.outcome.stopReason.hasPrefix("the model's patches failed the same way twice in a row: "),
+                      played.outcome.stopReason)
+        XCTAssertTrue(played.outcome.stopReason.contains("calc.py"), played.outcome.stopReason)
+        XCTAssertEqual(model.requests.count, 2)
+    }
+
+    func testTwoRoundsInARowThatHitTheTestTimeLimitEndTheRunAndNameWhatWasRunning() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let slow = ScriptedTests.Run.pytestTimedOut(passed: ["test_add"], running: "test_mul")
+        let model = ScriptedModel([commentOnly, anotherComment, SampleProjects.pythonCalculatorFix])
+        // The baseline timing out is a failure to fix; only rounds count toward the stop.
+        let tests = ScriptedTests([slow, slow, slow])
+
+        let played = try await play(repo, model, tests) { $0.sandboxSettings.limits.timeout = 40 }
+        XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .rejected])
+        XCTAssertEqual(played.outcome.stopReason,
+                       "the tests hit the time limit of 40.0s in two rounds in a row without progress (still running: test_calc.py::test_mul); "
+                       + "raise --test-timeout or give a faster test command")
+        XCTAssertEqual(model.requests.count, 2)
+        XCTAssertEqual(played.baseline?.note, "still running when it stopped: test_calc.py::test_mul")
+    }
+}
+
 /// Round results as the loop announced them.
 private final class EventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [RunEvent] = []
 
     func append(_ event: RunEvent) { lock.withLock { events.append(event) } }
+
+    var baseline: TestSummary? {
+        lock.withLock { events.lazy.compactMap { if case .baseline(let summary) = $0 { return summary } else { return nil } }.first }
+    }
 
     var rounds: [RoundResult] {
         lock.withLock { events.compactMap { if case .roundFinished(let result) = $0 { return result } else { return nil } } }

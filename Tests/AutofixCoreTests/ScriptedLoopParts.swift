@@ -140,6 +140,21 @@ extension ScriptedTests.Run {
                                              timedOut: false, seconds: 0.01, limitNote: nil))
     }
 
+    /// Output as a test command printed it.
+    static func output(_ lines: [String], exitCode: Int32?, timedOut: Bool = false) -> Self {
+        Self(execution: TestExecution(output: lines.joined(separator: "\n") + "\n", exitCode: exitCode, timedOut: timedOut,
+                                      seconds: 0.01, limitNote: nil))
+    }
+
+    /// `pytest -v` cut off by the time limit while `running` ran, after `passed` passed.
+    static func pytestTimedOut(passed: [String], running: String, file: String = "test_calc.py") -> Self {
+        var lines = ["============================= test session starts ==============================",
+                     "collecting ... collected \(passed.count + 1) items", ""]
+        lines += passed.map { "\(file)::\($0) PASSED" }
+        lines.append("\(file)::\(running) ")
+        return output(lines, exitCode: nil, timedOut: true)
+    }
+
     func taking(_ seconds: Double) -> Self {
         var run = self
         run.seconds = seconds

@@ -47,7 +47,7 @@ public struct PromptBuilder {
         var budget = contextTokens
         var text = ""
         if let issue, !issue.isEmpty {
-            text += "## Task\n\(issue.trimmingCharacters(in: .whitespacesAndNewlines))\n\n"
+            text += "## Task\n\(issue.trimmingCharacters(in: .whitespacesAndNewlines))\n\(ReplyGrammar.doneInstructions)\n\n"
         }
         text += "## Failing tests (`\(testCommand)`)\n\(digest.trimmingCharacters(in: .whitespacesAndNewlines))\n\n"
         budget -= PromptBuilder.estimatedTokens(text)

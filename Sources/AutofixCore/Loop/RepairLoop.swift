@@ -116,15 +116,16 @@ public final class RepairLoop {
             digest: digest.text))
 
         var emptyReplies = 0
+        var repeats = RepeatWatch(testTimeout: settings.testTimeout)
         for round in 1...settings.maxRounds {
             try Task.checkCancellation()
             if let timeout = settings.timeout, Date().timeIntervalSince(state.started) >= timeout {
                 return makeOutcome(state, status: .failing, reason: "time budget of \(DurationText.format(timeout)) used up")
             }
             state.rounds = round
-            let result: RoundResult
+            let played: PlayedRound
             do {
-                result = try await playRound(round, state: &state, conversation: &conversation, builder: builder,
+                played = try await playRound(round, state: &state, conversation: &conversation, builder: builder,
                                              scratch: scratch, recorder: recorder)
             } catch let error as ModelError where error.kind == .timeout(.timeLimit) {
                 // playRound rolled the scratch checkout back; the accepted commits stand.
@@ -132,28 +133,45 @@ public final class RepairLoop {
                 return makeOutcome(state, status: .failing,
                                    reason: "time budget of \(DurationText.format(settings.timeout ?? 0)) used up while the model was replying")
             }
+            let result = played.result
             if state.accepted?.allPassed == true && settings.issueText == nil {
                 return makeOutcome(state, status: .fixed, reason: "all tests pass")
+            }
+            // With a task in words the tests cannot tell when it is finished: the model says so.
+            if settings.issueText != nil, result.verdict == .accepted || result.verdict == .noEdit,
+               ReplyGrammar.saysDone(played.reply) {
+                return makeOutcome(state, status: endStatus(state), reason: state.commits.isEmpty
+                                   ? "the model said it is done, but no change was accepted" : "the model said the task is done")
             }
             if result.verdict == .noEdit {
                 emptyReplies += 1
                 if state.declined || emptyReplies >= 2 {
-                    return makeOutcome(state, status: state.accepted?.allPassed == true ? .fixed : .failing,
+                    return makeOutcome(state, status: endStatus(state),
                                        reason: state.declined ? "the model declined: \(state.declineReason ?? "no reason given")" : "the model gave no usable edit twice in a row")
                 }
             } else {
                 emptyReplies = 0
             }
+            if let reason = repeats.stopReason(after: played) {
+                return makeOutcome(state, status: endStatus(state), reason: reason)
+            }
         }
-        let passing = state.accepted?.allPassed == true
-        return makeOutcome(state, status: passing ? .fixed : .failing,
+        let passing = state.accepted?.allPassed == true && settings.issueText == nil
+        return makeOutcome(state, status: endStatus(state),
                            reason: passing ? "all tests pass" : "reached the maximum of \(settings.maxRounds) round\(settings.maxRounds == 1 ? "" : "s")")
+    }
+
+    /// How a run that stops now ends: fixed when the tests pass, and, with a task in words, when
+    /// a change for it was accepted too (passing tests alone do not say the task was done).
+    private func endStatus(_ state: RunState) -> RunOutcome.Status {
+        guard state.accepted?.allPassed == true else { return .failing }
+        return settings.issueText == nil || !state.commits.isEmpty ? .fixed : .failing
     }
 
     /// One round, as one pass: stream the reply (each file patch applied as it completes), test
     /// what applied, then keep it as a commit or roll it back. The model is told what happened.
     private func playRound(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
-                           scratch: ScratchSession, recorder: RunRecorder) async throws -> RoundResult {
+                           scratch: ScratchSession, recorder: RunRecorder) async throws -> PlayedRound {
         var attempt = RoundAttempt(round: round, prompt: conversation.messages, failingBefore: state.accepted?.failingCount ?? 0,
                                    parser: StreamingDiffParser(format: settings.editFormat), applier: applier(in: scratch),
                                    events: { recorder.record($0) })
@@ -171,10 +189,12 @@ public final class RepairLoop {
             try rollBack(attempt.touched, in: scratch, to: state.tip)
             conversation.append(user: builder.unappliedFeedback(
                 problem: failure, files: readFiles(unique(attempt.touched), in: scratch.checkout.directory)))
-            return record(attempt, attempt.result(.patchFailed, failure), in: recorder)
+            return PlayedRound(result: record(attempt, attempt.result(.patchFailed, failure), in: recorder),
+                               reply: attempt.reply, patchFailure: failure, tests: nil)
         }
         if attempt.touched.isEmpty {
-            return record(attempt, noEdit(attempt, state: &state, conversation: &conversation, builder: builder), in: recorder)
+            return PlayedRound(result: record(attempt, noEdit(attempt, state: &state, conversation: &conversation, builder: builder), in: recorder),
+                               reply: attempt.reply, patchFailure: nil, tests: nil)
         }
 
         recorder.record(.testsStarted(round: round))
@@ -183,13 +203,23 @@ public final class RepairLoop {
         let comparison = ReportComparison(before: before, after: execution.report)
         // Read before the checkout changes: it names the files the failures point at.
         let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory)
-        // Accepted only when nothing that passed now fails (or vanished) and fewer tests fail.
-        let result = comparison.isImprovement
-            ? try keep(attempt, tested: execution, before: before, digest: digest, state: &state, conversation: &conversation,
+        let result = accepts(comparison)
+            ? try keep(attempt, tested: execution, comparison, digest: digest, state: &state, conversation: &conversation,
                        builder: builder, scratch: scratch)
             : try rollBack(attempt, tested: execution, comparison, digest: digest, state: state, conversation: &conversation,
                            builder: builder, scratch: scratch)
-        return record(attempt, result, tests: execution.summary, in: recorder)
+        return PlayedRound(result: record(attempt, result, tests: execution.summary, in: recorder), reply: attempt.reply,
+                           patchFailure: nil,
+                           tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
+    }
+
+    /// Accepted only when nothing that passed now fails (or vanished) and fewer tests fail. With
+    /// a task in words a change may leave the failures as they were (a bug no test shows yet),
+    /// but it must break nothing, and the tests it adds must pass.
+    private func accepts(_ comparison: ReportComparison) -> Bool {
+        if comparison.isImprovement { return true }
+        return settings.issueText != nil && !comparison.isRegression
+            && comparison.afterFailingCount <= comparison.beforeFailingCount
     }
 
     private func request(_ messages: [ChatMessage], state: RunState) -> ChatRequest {
@@ -226,18 +256,21 @@ public final class RepairLoop {
     }
 
     /// The tests improved: the change becomes a commit on the run ref.
-    private func keep(_ attempt: RoundAttempt, tested execution: Execution, before: TestReport, digest: FailureDigest,
-                      state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
+    private func keep(_ attempt: RoundAttempt, tested execution: Execution, _ comparison: ReportComparison,
+                      digest: FailureDigest, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
                       scratch: ScratchSession) throws -> RoundResult {
         let after = execution.report
-        let commit = try commitRound(attempt.round, touched: attempt.touched, summary: attempt.summaryLine, before: before,
-                                     after: after, state: &state, scratch: scratch)
+        // Counted as the rule counts them: after a failed build, every test was failing.
+        let failingBefore = comparison.beforeFailingCount
+        if state.commits.isEmpty { state.baselineFailingCounted = failingBefore }
+        let commit = try commitRound(attempt.round, touched: attempt.touched, summary: attempt.summaryLine,
+                                     failing: "\(failingBefore) -> \(after.failingCount)", state: &state, scratch: scratch)
         state.accepted = after
         state.knownFiles.formUnion(attempt.touched)
         conversation.append(user: builder.acceptedFeedback(
-            failingBefore: before.failingCount, failingAfter: after.failingCount, allPassed: after.allPassed, digest: digest.text,
+            failingBefore: failingBefore, failingAfter: after.failingCount, allPassed: after.allPassed, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
-        return attempt.result(.accepted, "failing \(before.failingCount) -> \(after.failingCount)", after: after,
+        return attempt.result(.accepted, "failing \(failingBefore) -> \(after.failingCount)", after: after,
                               commit: commit, testSeconds: execution.summary.seconds)
     }
 
@@ -248,7 +281,7 @@ public final class RepairLoop {
         let before = state.accepted ?? execution.report
         let after = execution.report
         try rollBack(attempt.touched, in: scratch, to: state.tip)
-        let rejection = Rejection(comparison, failingBefore: before.failingCount, failingAfter: after.failingCount)
+        let rejection = Rejection(comparison, failingBefore: comparison.beforeFailingCount, failingAfter: after.failingCount)
         conversation.append(user: builder.rolledBackFeedback(
             rejection, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
@@ -281,14 +314,17 @@ public final class RepairLoop {
         // Paths the tests printed name the view; the host resolves them in its own checkout.
         let output = execution.output.replacingOccurrences(of: view.path + "/", with: scratch.checkout.directory.path + "/")
         let report = TestReportParser.parse(output: output, exitCode: execution.exitCode, timedOut: execution.timedOut)
+        let running = report.unfinishedTests.isEmpty ? nil
+            : "still running when it stopped: " + report.unfinishedTests.prefix(5).joined(separator: ", ")
         let summary = TestSummary(
-            framework: report.framework, failing: report.failingCount, passing: report.passingIDs.count,
+            framework: report.framework, failing: report.failingCount, passing: report.passingCount,
             failingTests: report.failing.map(\.id).sorted(), exitCode: execution.exitCode, timedOut: execution.timedOut,
-            seconds: execution.seconds, note: [report.note, execution.limitNote].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
+            seconds: execution.seconds,
+            note: [report.note, execution.limitNote, running].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
         return Execution(report: report, output: output, summary: summary)
     }
 
-    private func commitRound(_ round: Int, touched: [String], summary: String?, before: TestReport, after: TestReport,
+    private func commitRound(_ round: Int, touched: [String], summary: String?, failing: String,
                              state: inout RunState, scratch: ScratchSession) throws -> ObjectID {
         let tree = try TreeBuilder(repository: repository).tree(from: state.tip, replacing: touched, in: scratch.checkout.directory)
         let subject = ReplyGrammar.commitSubject(summary, round: round)
@@ -299,7 +335,7 @@ public final class RepairLoop {
             ("Autofix-Test-Command", TerminalSafeText.line(PortableCommand.recorded(
                 settings.testCommand, repositoryRoot: repository.workingDirectory?.path,
                 home: ProcessInfo.processInfo.environment["HOME"]))),
-            ("Autofix-Failing", "\(before.failingCount) -> \(after.failingCount)"),
+            ("Autofix-Failing", failing),
         ])
         let commit = try repository.createCommit(tree: tree, parents: [state.tip], message: message)
         try repository.updateReference(state.snapshot.run.ref, to: commit, expected: state.tip,
@@ -332,7 +368,7 @@ public final class RepairLoop {
     private func makeOutcome(_ state: RunState, status: RunOutcome.Status, reason: String) -> RunOutcome {
         RunOutcome(status: status, stopReason: reason, run: state.snapshot.run.id, ref: state.snapshot.run.ref,
                    snapshot: state.snapshot.commit.hex, commits: state.commits.map(\.hex), rounds: state.rounds,
-                   failingBefore: state.baseline?.failingCount ?? 0, failingAfter: state.accepted?.failingCount ?? 0,
+                   failingBefore: state.baselineFailingCounted ?? state.baseline?.failingCount ?? 0, failingAfter: state.accepted?.failingCount ?? 0,
                    seconds: Date().timeIntervalSince(state.started),
                    promptTokens: state.usageReported ? state.promptTokens : nil,
                    completionTokens: state.usageReported ? state.completionTokens : nil)
@@ -346,6 +382,8 @@ struct RunState {
     var tip: ObjectID
     var commits: [ObjectID] = []
     var baseline: TestReport?
+    /// The baseline's failures as the first accepted round counted them (all tests, after a failed build).
+    var baselineFailingCounted: Int?
     var accepted: TestReport?
     var rounds = 0
     var promptTokens = 0
