@@ -83,8 +83,11 @@ public protocol ChatModel: Sendable {
     /// on its baseline tests. Anything more (a wrong key, an unknown model) is left to the
     /// first request, which reports it in full.
     func checkReachable() async throws
+    /// The context window the server reports for `model`, in tokens; nil when it reports none.
+    func reportedContextWindow(model: String) async -> Int?
 }
 
 extension ChatModel {
     public func checkReachable() async throws {}
+    public func reportedContextWindow(model: String) async -> Int? { nil }
 }

@@ -91,6 +91,14 @@ public struct ModelEndpoint: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         return base + "/" + path
     }
+
+    /// `path` at the server's root: the base URL without a trailing `/v1`.
+    func serverURL(_ path: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/v1") { base.removeLast(3) }
+        return base + "/" + path
+    }
 }
 
 /// Printing an endpoint (in a log, a test failure, `dump`) must not print the key.

@@ -329,13 +329,27 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
     }
 
     private func modelsIfListed() async -> [String]? {
+        (await quickFetch(endpoint.url("models"))).flatMap(Self.modelIDs)
+    }
+
+    /// vLLM's `max_model_len` in `/models`, else llama.cpp's `n_ctx` in `/props`, which that
+    /// server keeps at its root, beside `/v1`.
+    public func reportedContextWindow(model: String) async -> Int? {
+        if let body = await quickFetch(endpoint.url("models")), let window = ServerContextWindow.fromModelList(body, model: model) {
+            return window
+        }
+        return await quickFetch(endpoint.serverURL("props")).flatMap(ServerContextWindow.fromProps)
+    }
+
+    /// The body of a successful GET with short timeouts, or nil: for optional information.
+    private func quickFetch(_ url: String) async -> [UInt8]? {
         var quick = endpoint
         quick.connectTimeout = min(endpoint.connectTimeout, 5)
         quick.idleTimeout = min(endpoint.idleTimeout, 5)
         quick.totalTimeout = min(endpoint.totalTimeout, 10)
-        let (result, body, tooLarge) = await fetch(url: endpoint.url("models"), timeouts: quick)
+        let (result, body, tooLarge) = await fetch(url: url, timeouts: quick)
         guard result.code == CURLE_OK, tooLarge == nil, (200..<300).contains(result.status) else { return nil }
-        return Self.modelIDs(in: body)
+        return body
     }
 
     /// A GET whose body is read whole; the limit says which size limit closed the transfer.

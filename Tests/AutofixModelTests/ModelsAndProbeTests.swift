@@ -22,7 +22,7 @@ final class ModelsAndProbeTests: XCTestCase {
     }
 
     func testListModelsFailureIsAModelError() async throws {
-        let server = try ScriptedSSEServer(replies: [.json(401, #"{"error":{"message":"no key"}}"#)])
+        let server = try ScriptedSSEServer(replies: [.json(401, #"{"error":{"message":"no key"}}"#)], modelListFromReplies: true)
         defer { server.stop() }
         do {
             _ = try await OpenAICompatibleClient(endpoint: endpoint(server.baseURL)).listModels()
@@ -34,7 +34,7 @@ final class ModelsAndProbeTests: XCTestCase {
     }
 
     func testListModelsRejectsSomethingThatIsNotAModelList() async throws {
-        let server = try ScriptedSSEServer(replies: [.json(200, "<html>hello</html>")])
+        let server = try ScriptedSSEServer(replies: [.json(200, "<html>hello</html>")], modelListFromReplies: true)
         defer { server.stop() }
         do {
             _ = try await OpenAICompatibleClient(endpoint: endpoint(server.baseURL)).listModels()
@@ -69,5 +69,34 @@ final class ModelsAndProbeTests: XCTestCase {
         } catch let error as ModelError {
             XCTAssertEqual(error.kind, .connectionRefused)
         }
+    }
+    // MARK: the context window a server reports
+
+    func testTheWindowIsVLLMsMaxModelLenOfTheModel() async throws {
+        let server = try ScriptedSSEServer(replies: [], models: ["mistralai/Devstral-Small-2505"], maxModelLen: 131_072)
+        defer { server.stop() }
+        let window = await OpenAICompatibleClient(endpoint: endpoint(server.baseURL))
+            .reportedContextWindow(model: "mistralai/Devstral-Small-2505")
+        XCTAssertEqual(window, 131_072)
+        XCTAssertEqual(server.infoRequests.map(\.path), [], "no /props once /models said it")
+    }
+
+    func testWithoutMaxModelLenTheWindowIsLlamaCppsNCtxAtTheServersRoot() async throws {
+        let server = try ScriptedSSEServer(replies: [], models: ["local"], llamaContext: 16_384)
+        defer { server.stop() }
+        let window = await OpenAICompatibleClient(endpoint: endpoint(server.baseURL)).reportedContextWindow(model: "local")
+        XCTAssertEqual(window, 16_384)
+        XCTAssertEqual(server.infoRequests.map(\.path), ["/props"])
+    }
+
+    func testAServerThatReportsNoWindowGivesNilAndUsesUpNoReply() async throws {
+        let server = try ScriptedSSEServer(replies: [ScriptedSSEServer.chatStream(["OK"])])
+        defer { server.stop() }
+        let client = OpenAICompatibleClient(endpoint: endpoint(server.baseURL))
+        let window = await client.reportedContextWindow(model: "m")
+        XCTAssertNil(window)
+        XCTAssertEqual(server.infoRequests.map(\.path), ["/v1/models", "/props"])
+        let reply = try await client.probe(model: "m")
+        XCTAssertEqual(reply.reply, "OK", "the scripted chat reply is still there for the chat request")
     }
 }

@@ -7,8 +7,12 @@ import Foundation
 /// Call `stop()` when done (a `defer` right after creating it): the server's threads keep it
 /// alive until then.
 ///
-/// `GET …/models` is answered from `models` when given (without using up a scripted reply);
-/// every other request takes the next reply, and a 500 naming the request when none is left.
+/// `GET …/models` is answered from `models` when given (without using up a scripted reply), with
+/// vLLM's `max_model_len` on each entry when `maxModelLen` is given; without `models` it is a 404,
+/// unless `modelListFromReplies` lets it take the next reply. `GET /props` is llama.cpp's, with
+/// `n_ctx` when `llamaContext` is given, else a 404. These answers are kept in `infoRequests`
+/// (a listed `/models` in `recordedRequests`, as before). Every other request takes the next
+/// reply, and a 500 naming the request when none is left.
 public final class ScriptedSSEServer: @unchecked Sendable {
     /// One scripted HTTP response.
     public struct Reply: Sendable {
@@ -116,16 +120,24 @@ public final class ScriptedSSEServer: @unchecked Sendable {
     private var replies: [Reply]
     private var nextReply = 0
     private let models: [String]?
+    private let maxModelLen: Int?
+    private let llamaContext: Int?
+    private let modelListFromReplies: Bool
     private var requests: [RecordedRequest] = []
+    private var infos: [RecordedRequest] = []
     private var connectionRecords: [ConnectionRecord] = []
     private var stopped = false
     private let finished = DispatchGroup()
 
     /// Starts serving. With `listenAfter`, the port is reserved at once but connections are
     /// refused until that many seconds have passed (a server that is still starting).
-    public init(replies: [Reply], models: [String]? = nil, listenAfter: Double = 0) throws {
+    public init(replies: [Reply], models: [String]? = nil, maxModelLen: Int? = nil, llamaContext: Int? = nil,
+                modelListFromReplies: Bool = false, listenAfter: Double = 0) throws {
         self.replies = replies
         self.models = models
+        self.maxModelLen = maxModelLen
+        self.llamaContext = llamaContext
+        self.modelListFromReplies = modelListFromReplies
         let (fd, boundPort): (Int32, UInt16)
         do {
             (fd, boundPort) = try LoopbackSocket.bind()
@@ -167,6 +179,13 @@ public final class ScriptedSSEServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return requests
+    }
+
+    /// The requests for what the server is that no scripted reply answered (`/props`, an unlisted `/models`).
+    public var infoRequests: [RecordedRequest] {
+        lock.lock()
+        defer { lock.unlock() }
+        return infos
     }
 
     /// Connections that got a scripted reply, in the order replies were taken.
@@ -304,13 +323,17 @@ public final class ScriptedSSEServer: @unchecked Sendable {
 
     private func serve(_ client: Int32) {
         guard let request = readRequest(client) else { return }
+        let lastComponent = request.path.split(separator: "?").first.map(String.init) ?? request.path
+        if let info = infoReply(request, path: lastComponent) {
+            _ = send(client, reply: info, index: nil)
+            return
+        }
         lock.lock()
         requests.append(request)
         lock.unlock()
-
-        let lastComponent = request.path.split(separator: "?").first.map(String.init) ?? request.path
         if request.method == "GET", lastComponent.hasSuffix("/models"), let models {
-            let list = models.map { "{\"id\":\(Self.jsonString($0)),\"object\":\"model\",\"owned_by\":\"test\"}" }
+            let length = maxModelLen.map { ",\"max_model_len\":\($0)" } ?? ""
+            let list = models.map { "{\"id\":\(Self.jsonString($0)),\"object\":\"model\",\"owned_by\":\"test\"\(length)}" }
             _ = send(client, reply: .json(200, "{\"object\":\"list\",\"data\":[\(list.joined(separator: ","))]}"), index: nil)
             return
         }
@@ -324,6 +347,25 @@ public final class ScriptedSSEServer: @unchecked Sendable {
         } else {
             _ = send(client, reply: .json(500, "{\"error\":{\"message\":\"no scripted reply left for \(request.method) \(request.path)\"}}"), index: nil)
         }
+    }
+
+    /// The answer to a request for what the server is (`/props`, an unlisted `/models`), which
+    /// uses up no scripted reply; nil for every other request.
+    private func infoReply(_ request: RecordedRequest, path: String) -> Reply? {
+        guard request.method == "GET" else { return nil }
+        let reply: Reply
+        if path == "/props" {
+            reply = llamaContext.map { .json(200, "{\"default_generation_settings\":{\"n_ctx\":\($0)},\"total_slots\":1}") }
+                ?? .json(404, "{\"error\":\"not found\"}")
+        } else if path.hasSuffix("/models"), models == nil, !modelListFromReplies {
+            reply = .json(404, "{\"error\":\"not found\"}")
+        } else {
+            return nil
+        }
+        lock.lock()
+        infos.append(request)
+        lock.unlock()
+        return reply
     }
 
     private func readRequest(_ client: Int32) -> RecordedRequest? {
