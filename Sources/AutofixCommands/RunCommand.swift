@@ -52,6 +52,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most tokens the model may write per reply (default \(SettingDefaults.maxDiffTokens)).", valueName: "n"))
     var maxDiffTokens: Int?
 
+    @Option(help: ArgumentHelp("The model's context window in tokens (default: what the server reports, else 32000).", valueName: "n"))
+    var contextTokens: Int?
+
     @Option(help: ArgumentHelp("How the model writes edits: diff (default) or whole files.", valueName: "format"))
     var editFormat: String?
 
@@ -88,6 +91,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.temperature = temperature
         flags.topP = topP
         flags.maxDiffTokens = maxDiffTokens
+        flags.contextTokens = contextTokens
         flags.editFormat = editFormat
         flags.noTestEdits = noTestEdits
         flags.apiKeyEnv = apiKeyEnv

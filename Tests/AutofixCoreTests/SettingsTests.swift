@@ -27,6 +27,22 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.testCommandSource, "detected from Package.swift")
     }
 
+    func testTheContextWindowComesFromTheFlagThenGitConfigElseTheServer() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "make check"
+        XCTAssertNil(try resolver(flags, root: dir.url).resolve().contextTokens, "nil: the server's report decides")
+        XCTAssertEqual(try resolver(flags, config: ["autofix.contextTokens": "16384"], root: dir.url).resolve().contextTokens, 16_384)
+        flags.contextTokens = 8_192
+        XCTAssertEqual(try resolver(flags, config: ["autofix.contextTokens": "16384"], root: dir.url).resolve().contextTokens, 8_192)
+        flags.contextTokens = 100
+        XCTAssertThrowsError(try resolver(flags, root: dir.url).resolve()) {
+            XCTAssertTrue("\($0)".contains("--context-tokens must be at least 1024"), "\($0)")
+        }
+        flags.contextTokens = nil
+        XCTAssertThrowsError(try resolver(flags, config: ["autofix.contextTokens": "lots"], root: dir.url).resolve())
+    }
+
     func testAConfigThatCannotBeReadStopsTheRunInsteadOfFallingBackToDefaults() throws {
         struct Unreadable: Error {}
         let dir = try TemporaryDirectory()

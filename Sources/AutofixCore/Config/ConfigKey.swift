@@ -9,6 +9,7 @@ public enum ConfigKey {
     public static let temperature = "autofix.temperature"
     public static let topP = "autofix.topP"
     public static let maxDiffTokens = "autofix.maxDiffTokens"
+    public static let contextTokens = "autofix.contextTokens"
     public static let editFormat = "autofix.editFormat"
     public static let protect = "autofix.protect"
     public static let sslCAInfo = "autofix.sslCAInfo"

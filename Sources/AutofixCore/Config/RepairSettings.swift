@@ -16,6 +16,9 @@ public struct RepairSettings: Sendable {
     public var temperature: Double
     public var topP: Double
     public var maxDiffTokens: Int
+    /// The model's context window in tokens (`--context-tokens`, `autofix.contextTokens`); nil:
+    /// what the server reports.
+    public var contextTokens: Int?
     public var editFormat: EditFormat
     public var protectedGlobs: [String]
     public var apiKeyVariable: String?
@@ -45,6 +48,7 @@ public struct RepairFlags: Sendable {
     public var temperature: Double?
     public var topP: Double?
     public var maxDiffTokens: Int?
+    public var contextTokens: Int?
     public var editFormat: String?
     public var noTestEdits = false
     public var apiKeyEnv: String?
@@ -88,6 +92,7 @@ public struct SettingsResolver {
             temperature: try temperature(),
             topP: try topP(),
             maxDiffTokens: try maxDiffTokens(),
+            contextTokens: try contextTokens(),
             editFormat: try editFormat(),
             protectedGlobs: protected,
             apiKeyVariable: flags.apiKeyEnv,
@@ -146,6 +151,13 @@ public struct SettingsResolver {
         let least = SettingDefaults.minimumDiffTokens
         return try checked(configInt(flag: flags.maxDiffTokens, "--max-diff-tokens", ConfigKey.maxDiffTokens), or: SettingDefaults.maxDiffTokens,
                            { $0 >= least }, "must be at least \(least)")
+    }
+
+    /// nil: the window the server reports, else the default (see ContextBudget).
+    private func contextTokens() throws -> Int? {
+        guard let given = try configInt(flag: flags.contextTokens, "--context-tokens", ConfigKey.contextTokens) else { return nil }
+        let least = SettingDefaults.minimumContextTokens
+        return try checked(given, or: least, { $0 >= least }, "must be at least \(least)")
     }
 
     private func editFormat() throws -> EditFormat {

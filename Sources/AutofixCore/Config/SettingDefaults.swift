@@ -11,6 +11,8 @@ public enum SettingDefaults {
     public static let topP = ChatRequest(model: model, messages: []).topP
     public static let maxDiffTokens = ChatRequest(model: model, messages: []).maxTokens
     public static let minimumDiffTokens = 16
+    /// The smallest context window a run can work in (prompt and reply).
+    public static let minimumContextTokens = 1024
     public static let editFormat = EditFormat.diff
     public static let sandbox = SandboxBackendKind.bwrap
     public static let prePush = PrePushMode.block
