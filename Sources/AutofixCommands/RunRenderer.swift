@@ -35,9 +35,9 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out("Keeping the scratch checkout: \(checkout.terminalSafeLine) (the tests run in \(sandbox.terminalSafeLine))")
         case .baseline(let summary):
             terminal.out("Baseline: \(describe(summary))")
-        case .roundStarted(let round, let characters):
+        case .roundStarted(let round, _, let tokens):
             terminal.out()
-            terminal.out(terminal.paint("Round \(round)", .bold) + terminal.paint("  (prompt ~\((characters + 3) / 4) tokens)", .dim))
+            terminal.out(terminal.paint("Round \(round)", .bold) + terminal.paint("  (prompt ~\(tokens) tokens)", .dim))
         case .modelText(_, let text):
             streamText(text)
         case .patchApplied(_, let path, let strategies):
@@ -170,8 +170,8 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         case .dependenciesCopied(let paths): line = ["event": "dependencies_copied", "paths": paths]
         case .scratchKept(let checkout, let sandbox): line = ["event": "scratch_kept", "checkout": checkout, "sandbox": sandbox]
         case .baseline(let summary): line = Self.object("baseline", summary)
-        case .roundStarted(let round, let characters):
-            line = ["event": "round_started", "round": round, "prompt_characters": characters]
+        case .roundStarted(let round, let characters, let tokens):
+            line = ["event": "round_started", "round": round, "prompt_characters": characters, "prompt_tokens": tokens]
         case .modelText: return
         case .patchApplied(let round, let path, let strategies):
             line = ["event": "patch_applied", "round": round, "path": path, "strategies": strategies]

@@ -9,6 +9,8 @@ public struct FailureDigest: Sendable {
     /// Repository-relative paths named by the failures, most relevant first (named by more
     /// failing tests, then first named); only files that exist under the repository root.
     public let referencedFiles: [String]
+    /// The places (file and line, when known) in `referencedFiles`, in the same order.
+    public let referencedLocations: [SourceLocation]
 
     /// Tokens are estimated as characters / 4, which is close enough for prompt budgeting.
     public static func estimatedTokens(_ text: String) -> Int { (text.count + 3) / 4 }
@@ -62,7 +64,12 @@ public struct FailureDigest: Sendable {
             .filter { files != nil || !$0.element.hasPrefix("/") }
             .sorted { (weight[$0.element] ?? 0, -$0.offset) > (weight[$1.element] ?? 0, -$1.offset) }
             .map(\.element)
-        return FailureDigest(text: text, referencedFiles: referenced)
+        let locations = groups.flatMap(\.locations)
+        let places = referenced.flatMap { path in
+            var seen = Set<SourceLocation>()
+            return locations.filter { $0.path == path && seen.insert($0).inserted }
+        }
+        return FailureDigest(text: text, referencedFiles: referenced, referencedLocations: places)
     }
 
     private static func header(_ report: TestReport) -> String {

@@ -1,4 +1,5 @@
 @testable import AutofixCore
+import AutofixTestReport
 import XCTest
 
 final class PromptAndLoopPartsTests: XCTestCase {
@@ -10,16 +11,29 @@ final class PromptAndLoopPartsTests: XCTestCase {
         XCTAssertEqual(finder.related(to: ["nothing relevant"], excluding: []), [])
     }
 
+    func testRelatedFilesFollowDottedModulesNotEveryFileOfAPackage() {
+        let files = ["mypy/__init__.py", "mypy/applytype.py", "mypy/argmap.py", "mypy/util.py", "mypy/test/testutil.py"]
+        let finder = RelatedFiles(repositoryFiles: files)
+        XCTAssertEqual(finder.related(to: ["import os\nfrom mypy.util import split_words\n\ndef test_mypy(): pass\n"],
+                                      excluding: ["mypy/test/testutil.py"]), ["mypy/util.py"])
+    }
+
     func testFirstMessageKeepsTheStablePartsAndRespectsTheBudget() {
         let builder = PromptBuilder(editFormat: .diff, testCommand: "pytest", contextTokens: 1_000)
         let big = String(repeating: "line of code\n", count: 2_000)
-        let text = builder.firstMessage(issue: "make it work", repositoryMap: ["a.py", "b.py"],
-                                        files: [("small.py", "x = 1\n"), ("huge.py", big)], digest: "FAILED test_x")
+        let contents = ["small.py": "x = 1\n", "huge.py": big, "README.md": "# About\n"]
+        let context = PromptContext(
+            locations: [SourceLocation(path: "small.py", line: 1), SourceLocation(path: "huge.py")],
+            changes: WorkingChanges(files: []), repositoryFiles: ["a.py", "b.py", "huge.py", "small.py", "README.md"],
+            read: { contents[$0] })
+        let text = builder.firstMessage(issue: "make it work", digest: "FAILED test_x", context: context)
         XCTAssertTrue(text.contains("## Task\nmake it work"))
         XCTAssertTrue(text.contains("FAILED test_x"))
         XCTAssertTrue(text.contains("### small.py"))
-        XCTAssertFalse(text.contains("### huge.py"), "a file over the budget is left out, not cut")
-        XCTAssertTrue(text.contains("a.py\nb.py\n"))
+        XCTAssertFalse(text.contains("### huge.py"), "a large file without a named line is not shown")
+        XCTAssertFalse(text.contains("# About"), "prose no failure names is not shown")
+        XCTAssertTrue(text.contains("## Repository map (5 files)"))
+        XCTAssertTrue(text.contains("./ (5)"), text)
         XCTAssertLessThan(PromptBuilder.estimatedTokens(text), 1_000)
         XCTAssertTrue(builder.systemMessage.contains("```diff"))
         XCTAssertTrue(PromptBuilder(editFormat: .whole, testCommand: "t").systemMessage.contains("COMPLETE new content"))
@@ -27,7 +41,7 @@ final class PromptAndLoopPartsTests: XCTestCase {
     }
 
     func testConversationOnlyAppendsSoThePrefixStaysCacheable() {
-        var conversation = Conversation(system: "rules", maxCharacters: 100)
+        var conversation = Conversation(system: "rules", budgetTokens: 25)
         conversation.start("first")
         let prefix = conversation.messages
         conversation.append(assistant: "reply 1")
@@ -40,7 +54,7 @@ final class PromptAndLoopPartsTests: XCTestCase {
         }
         XCTAssertEqual(Array(conversation.messages.prefix(2)), prefix)
         XCTAssertEqual(conversation.messages.last?.content, "feedback 6")
-        XCTAssertLessThanOrEqual(conversation.messages.reduce(0) { $0 + $1.content.count }, 100)
+        XCTAssertLessThanOrEqual(conversation.estimatedTokens, 25)
     }
 
     func testFeedbackAfterEachKindOfRoundSaysWhatHappenedInTheModelsTerms() {

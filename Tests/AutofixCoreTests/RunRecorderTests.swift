@@ -31,7 +31,7 @@ final class RunRecorderTests: XCTestCase {
         let snapshot = try Snapshotter(repository: repository).snapshot()
         let events = RecordedEvents()
         let recorder = try RunRecorder(repository: repository, settings: settings, runID: snapshot.run.id, events: events.append)
-        return Made(repo: repo, repository: repository, recorder: recorder, state: RunState(snapshot: snapshot, started: Date()),
+        return Made(repo: repo, repository: repository, recorder: recorder, state: RunState(snapshot: snapshot, started: Date(), budget: ContextBudget.resolve(configured: nil, reported: nil, maxCompletionTokens: 2048)),
                     events: events)
     }
 
@@ -55,7 +55,7 @@ final class RunRecorderTests: XCTestCase {
         made.recorder.record(.warning("a large file"))
         made.recorder.record(.dependenciesCopied(paths: [".venv"]))
         made.recorder.record(.baseline(summary))
-        made.recorder.record(.roundStarted(round: 1, promptCharacters: 10))
+        made.recorder.record(.roundStarted(round: 1, promptCharacters: 10, promptTokens: 3))
         made.recorder.record(.modelText(round: 1, text: "Summary: x"))
         made.recorder.recordError("the reply ran out of time")
 

@@ -9,12 +9,22 @@ public struct PromptBuilder {
 
     public let editFormat: EditFormat
     public let testCommand: String
+    /// Estimated tokens of the first message, and of what the model is told after a round.
     public let contextTokens: Int
+    public let feedbackTokens: Int
 
-    public init(editFormat: EditFormat, testCommand: String, contextTokens: Int = 12_000) {
+    public init(editFormat: EditFormat, testCommand: String, contextTokens: Int = 12_000, feedbackTokens: Int? = nil) {
         self.editFormat = editFormat
         self.testCommand = testCommand
         self.contextTokens = contextTokens
+        self.feedbackTokens = feedbackTokens ?? contextTokens / 2
+    }
+
+    /// A builder whose messages fit `budget`, with room left for the system message.
+    init(editFormat: EditFormat, testCommand: String, budget: ContextBudget) {
+        let system = PromptBuilder(editFormat: editFormat, testCommand: testCommand).systemMessage
+        self.init(editFormat: editFormat, testCommand: testCommand,
+                  contextTokens: budget.firstMessageTokens - PromptBuilder.estimatedTokens(system), feedbackTokens: budget.feedbackTokens)
     }
 
     public var systemMessage: String {
@@ -41,41 +51,16 @@ public struct PromptBuilder {
         }
     }
 
-    /// The first user message: task, repository map, files, and the failure.
-    public func firstMessage(issue: String?, repositoryMap: [String], files: [(path: String, content: String)],
-                             digest: String) -> String {
-        var budget = contextTokens
+    /// The first user message: task, failure, then what the repository context shows of the code.
+    func firstMessage(issue: String?, digest: String, context: PromptContext) -> String {
         var text = ""
         if let issue, !issue.isEmpty {
             text += "## Task\n\(issue.trimmingCharacters(in: .whitespacesAndNewlines))\n\(ReplyGrammar.doneInstructions)\n\n"
         }
         text += "## Failing tests (`\(testCommand)`)\n\(digest.trimmingCharacters(in: .whitespacesAndNewlines))\n\n"
-        budget -= PromptBuilder.estimatedTokens(text)
-
-        var fileSection = ""
-        var included = 0
-        for file in files {
-            let block = "### \(file.path)\n```\n\(file.content)\(file.content.hasSuffix("\n") ? "" : "\n")```\n\n"
-            let cost = PromptBuilder.estimatedTokens(block)
-            if cost > budget - 500 { continue }
-            fileSection += block
-            budget -= cost
-            included += 1
-        }
-        var mapSection = "## Repository files\n"
-        var listed = 0
-        for path in repositoryMap {
-            let line = path + "\n"
-            if PromptBuilder.estimatedTokens(line) > budget { break }
-            mapSection += line
-            budget -= PromptBuilder.estimatedTokens(line)
-            listed += 1
-        }
-        if listed < repositoryMap.count { mapSection += "(\(repositoryMap.count - listed) more files not listed)\n" }
-        text += mapSection + "\n"
-        if included > 0 { text += "## Relevant files\n" + fileSection }
-        text += "Fix the failing tests."
-        return text
+        let closing = "\nFix the failing tests."
+        let room = contextTokens - PromptBuilder.estimatedTokens(text + closing)
+        return text + context.render(budgetTokens: max(room, 0)).text + closing
     }
 
     // MARK: after a round
@@ -113,7 +98,7 @@ public struct PromptBuilder {
         if let digest, !digest.isEmpty {
             text += "\n## Failing tests now (`\(testCommand)`)\n" + digest.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
         }
-        var budget = contextTokens / 2
+        var budget = feedbackTokens - PromptBuilder.estimatedTokens(text) - 10
         for file in files {
             let block = "\n### \(file.path) (current content)\n```\n\(file.content)\(file.content.hasSuffix("\n") ? "" : "\n")```\n"
             let cost = PromptBuilder.estimatedTokens(block)

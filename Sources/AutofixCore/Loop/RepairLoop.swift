@@ -33,6 +33,10 @@ public final class RepairLoop {
         let started = Date()
         // No server, no run: say so before the baseline tests, which can take minutes.
         try await model.checkReachable()
+        let budget = ContextBudget.resolve(
+            configured: settings.contextTokens,
+            reported: settings.contextTokens == nil ? await model.reportedContextWindow(model: settings.model) : nil,
+            maxCompletionTokens: settings.maxDiffTokens)
         if let workTree = repository.workingDirectory,
            let fetch = FetchedDependencies.fetchCommandIfMissing(in: workTree, testCommand: settings.testCommand) {
             throw RunError.dependenciesNotFetched(workTree: workTree, fetch: fetch)
@@ -40,7 +44,7 @@ public final class RepairLoop {
         let snapshot = try Snapshotter(repository: repository).snapshot()
         let recorder = try RunRecorder(repository: repository, settings: settings, runID: snapshot.run.id, events: events)
         for warning in snapshot.capture.warnings + snapshot.largeFiles.map(\.warning) { recorder.record(.warning(warning)) }
-        var state = RunState(snapshot: snapshot, started: started)
+        var state = RunState(snapshot: snapshot, started: started, budget: budget)
         try recorder.markRunning(state)
 
         let header = RunHeader(
@@ -49,7 +53,8 @@ public final class RepairLoop {
             branch: snapshot.head.refComponent, base: snapshot.base?.hex,
             testCommand: settings.testCommand, testCommandSource: settings.testCommandSource,
             model: settings.model, endpoint: ModelEndpoint.redacted(settings.endpoint), sandbox: settings.sandbox.rawValue,
-            maxRounds: settings.maxRounds, editFormat: settings.editFormat.rawValue)
+            maxRounds: settings.maxRounds, editFormat: settings.editFormat.rawValue,
+            contextWindow: budget.window, contextWindowSource: budget.source, promptBudget: budget.promptTokens)
         recorder.record(.started(header))
 
         let scratch: ScratchSession
@@ -72,7 +77,7 @@ public final class RepairLoop {
         }
 
         do {
-            let outcome = try await rounds(state: &state, scratch: scratch, recorder: recorder)
+            let outcome = try await rounds(state: &state, scratch: scratch, budget: budget, recorder: recorder)
             try recorder.finish(outcome, state: state)
             return outcome
         } catch is CancellationError {
@@ -87,7 +92,8 @@ public final class RepairLoop {
 
     // MARK: rounds
 
-    private func rounds(state: inout RunState, scratch: ScratchSession, recorder: RunRecorder) async throws -> RunOutcome {
+    private func rounds(state: inout RunState, scratch: ScratchSession, budget: ContextBudget,
+                        recorder: RunRecorder) async throws -> RunOutcome {
         let baseline = try await runTests(in: scratch, round: 0, state: state, recorder: recorder)
         state.baseline = baseline.report
         state.accepted = baseline.report
@@ -100,20 +106,22 @@ public final class RepairLoop {
             return makeOutcome(state, status: .alreadyPassing, reason: "all tests already pass")
         }
 
-        let builder = PromptBuilder(editFormat: settings.editFormat, testCommand: settings.testCommand)
-        let digest = FailureDigest.make(report: baseline.report, output: baseline.output, repositoryRoot: scratch.checkout.directory)
+        let builder = PromptBuilder(editFormat: settings.editFormat, testCommand: settings.testCommand, budget: state.budget)
+        let digest = FailureDigest.make(report: baseline.report, output: baseline.output, repositoryRoot: scratch.checkout.directory,
+                                        tokenBudget: digestTokens(builder.contextTokens / 3))
         let snapshotTree = try repository.commit(state.snapshot.commit).tree
         let allFiles = try repository.filePaths(in: snapshotTree)
         state.knownFiles = Set(allFiles)
-        var conversation = Conversation(system: builder.systemMessage)
-        // Files the failures name first, then the code they import, then what the user changed.
-        let named = unique(known(digest.referencedFiles, state))
-        let namedFiles = readFiles(named, in: scratch.checkout.directory)
-        let related = RelatedFiles(repositoryFiles: allFiles).related(to: namedFiles.map(\.content), excluding: Set(named))
-        let firstFiles = unique(known(named + related + state.snapshot.capture.modified + state.snapshot.capture.added, state))
-        conversation.start(builder.firstMessage(
-            issue: settings.issueText, repositoryMap: allFiles, files: readFiles(firstFiles, in: scratch.checkout.directory),
-            digest: digest.text))
+        var conversation = Conversation(system: builder.systemMessage, budgetTokens: state.budget.promptTokens)
+        let checkout = scratch.checkout.directory
+        let context = PromptContext(
+            locations: digest.referencedLocations.filter { state.knownFiles.contains($0.path) },
+            changes: try uncommittedChanges(state.snapshot, snapshotTree: snapshotTree),
+            repositoryFiles: allFiles,
+            read: { [knownFiles = state.knownFiles] path in
+                knownFiles.contains(path) ? Self.readText(checkout.appendingPathComponent(path)) : nil
+            })
+        conversation.start(builder.firstMessage(issue: settings.issueText, digest: digest.text, context: context))
 
         var emptyReplies = 0
         var repeats = RepeatWatch(testTimeout: settings.testTimeout)
@@ -175,7 +183,7 @@ public final class RepairLoop {
         var attempt = RoundAttempt(round: round, prompt: conversation.messages, failingBefore: state.accepted?.failingCount ?? 0,
                                    parser: StreamingDiffParser(format: settings.editFormat), applier: applier(in: scratch),
                                    events: { recorder.record($0) })
-        recorder.record(.roundStarted(round: round, promptCharacters: attempt.promptCharacters))
+        recorder.record(.roundStarted(round: round, promptCharacters: attempt.promptCharacters, promptTokens: attempt.promptTokens))
         do {
             try await attempt.stream(from: model, request(attempt.prompt, state: state))
         } catch {
@@ -202,7 +210,8 @@ public final class RepairLoop {
         let before = state.accepted ?? execution.report
         let comparison = ReportComparison(before: before, after: execution.report)
         // Read before the checkout changes: it names the files the failures point at.
-        let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory)
+        let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
+                                        tokenBudget: digestTokens(builder.feedbackTokens / 2))
         let result = accepts(comparison)
             ? try keep(attempt, tested: execution, comparison, digest: digest, state: &state, conversation: &conversation,
                        builder: builder, scratch: scratch)
@@ -226,7 +235,7 @@ public final class RepairLoop {
         var request = ChatRequest(model: settings.model, messages: messages)
         request.temperature = settings.temperature
         request.topP = settings.topP
-        request.maxTokens = settings.maxDiffTokens
+        request.maxTokens = state.budget.completionTokens
         request.extraFields = settings.requestFields
         // The reply must end within the run's time budget too, not only the test runs.
         request.timeLimit = settings.timeout.map { $0 - Date().timeIntervalSince(state.started) }
@@ -346,13 +355,24 @@ public final class RepairLoop {
     }
 
     private func readFiles(_ paths: [String], in directory: URL) -> [(path: String, content: String)] {
-        paths.compactMap { path in
-            let url = directory.appendingPathComponent(path)
-            guard let data = try? Data(contentsOf: url), data.count < 200_000, !data.contains(0),
-                  let text = String(data: data, encoding: .utf8) else { return nil }
-            return (path, text)
-        }
+        paths.compactMap { path in Self.readText(directory.appendingPathComponent(path)).map { (path, $0) } }
     }
+
+    /// A text file's content; nil for a binary, unreadable or very large file.
+    static func readText(_ url: URL) -> String? {
+        guard let data = try? Data(contentsOf: url), data.count < 2_000_000, !data.contains(0) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+
+    /// The snapshot against its base (HEAD): the user's uncommitted work.
+    private func uncommittedChanges(_ snapshot: Snapshot, snapshotTree: ObjectID) throws -> WorkingChanges {
+        guard !snapshot.capture.isClean else { return WorkingChanges(files: []) }
+        let base = try snapshot.base.map { try repository.commit($0).tree }
+        return WorkingChanges(patchText: try repository.patchText(from: base, to: snapshotTree))
+    }
+
+    /// The digest's share of a message: enough for the failures, never the whole budget.
+    private func digestTokens(_ share: Int) -> Int { max(200, min(2000, share)) }
 
     /// Only files of the snapshot or of accepted commits reach a prompt: never ignored files
     /// (`.env`, build output) that a traceback happens to name.
@@ -379,6 +399,7 @@ public final class RepairLoop {
 struct RunState {
     let snapshot: Snapshot
     let started: Date
+    let budget: ContextBudget
     var tip: ObjectID
     var commits: [ObjectID] = []
     var baseline: TestReport?
@@ -394,9 +415,10 @@ struct RunState {
     var knownFiles: Set<String> = []
     var scratchRoot: URL?
 
-    init(snapshot: Snapshot, started: Date) {
+    init(snapshot: Snapshot, started: Date, budget: ContextBudget) {
         self.snapshot = snapshot
         self.started = started
+        self.budget = budget
         self.tip = snapshot.commit
     }
 
@@ -408,16 +430,24 @@ struct RunState {
     }
 }
 
-/// The messages of a run: stable system and first message, then appended rounds. Old rounds are
-/// dropped from the middle only when the conversation grows past its budget.
+/// The messages of a run: stable system and first message, then appended rounds. When the
+/// conversation grows past its budget, the oldest rounds go from the middle, then the last reply
+/// is shortened, so that no request holds more than the budget.
 struct Conversation {
     private(set) var messages: [ChatMessage]
-    let maxCharacters: Int
+    /// Estimated tokens (`PromptBuilder.estimatedTokens`) all messages may take.
+    let budgetTokens: Int
 
-    init(system: String, maxCharacters: Int = 160_000) {
+    init(system: String, budgetTokens: Int = ContextBudget.resolve(configured: nil, reported: nil, maxCompletionTokens: 2048).promptTokens) {
         messages = [ChatMessage(role: .system, content: system)]
-        self.maxCharacters = maxCharacters
+        self.budgetTokens = budgetTokens
     }
+
+    static func estimatedTokens(_ messages: [ChatMessage]) -> Int {
+        messages.reduce(0) { $0 + PromptBuilder.estimatedTokens($1.content) }
+    }
+
+    var estimatedTokens: Int { Self.estimatedTokens(messages) }
 
     mutating func start(_ text: String) { messages.append(ChatMessage(role: .user, content: text)) }
 
@@ -427,9 +457,22 @@ struct Conversation {
 
     mutating func append(user text: String) {
         messages.append(ChatMessage(role: .user, content: text))
-        while messages.reduce(0, { $0 + $1.content.count }) > maxCharacters, messages.count > 4 {
+        while estimatedTokens > budgetTokens, messages.count > 4 {
             messages.removeSubrange(2...3)
         }
+        guard estimatedTokens > budgetTokens, messages.count == 4 else { return }
+        let others = Self.estimatedTokens(messages) - PromptBuilder.estimatedTokens(messages[2].content)
+        messages[2].content = Self.shortened(messages[2].content, toTokens: budgetTokens - others)
+    }
+
+    /// `text` cut to its head and tail within `tokens`, saying how much is left out.
+    static func shortened(_ text: String, toTokens tokens: Int) -> String {
+        let marker = "\n… (part of this reply left out to stay within the context window) …\n"
+        let room = tokens * 4 - marker.utf8.count - 8
+        guard room > 0 else { return "(reply left out to stay within the context window)" }
+        let characters = Array(text)
+        guard characters.count > room else { return text }
+        return String(characters.prefix(room / 2)) + marker + String(characters.suffix(room / 2))
     }
 }
 

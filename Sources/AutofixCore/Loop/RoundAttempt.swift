@@ -34,6 +34,7 @@ struct RoundAttempt {
     }
 
     var promptCharacters: Int { prompt.reduce(0) { $0 + $1.content.count } }
+    var promptTokens: Int { Conversation.estimatedTokens(prompt) }
 
     /// The model's one-line summary of its change, for the commit subject.
     var summaryLine: String? { parser.summaryLine }

@@ -10,7 +10,8 @@ public enum RunEvent: Sendable {
     /// `--keep-scratch`: where the host's checkout and the sandbox's view of it stay.
     case scratchKept(checkout: String, sandbox: String)
     case baseline(TestSummary)
-    case roundStarted(round: Int, promptCharacters: Int)
+    /// `promptTokens`: the request's estimated tokens, which stay within the run's budget.
+    case roundStarted(round: Int, promptCharacters: Int, promptTokens: Int)
     case modelText(round: Int, text: String)
     case patchApplied(round: Int, path: String, strategies: [String])
     case patchRejected(round: Int, path: String?, reason: String)
@@ -33,6 +34,11 @@ public struct RunHeader: Codable, Sendable {
     public let sandbox: String
     public let maxRounds: Int
     public let editFormat: String
+    /// The model's context window in tokens, where it came from (configured, reported by the
+    /// server, default), and the estimated tokens a request may hold within it.
+    public let contextWindow: Int
+    public let contextWindowSource: String
+    public let promptBudget: Int
 }
 
 /// A test run reduced to what the user and the acceptance rule look at.

@@ -1,0 +1,117 @@
+import AutofixTestReport
+import Foundation
+
+/// What the first prompt shows of the repository, most direct evidence first: the lines the
+/// failures name, the user's uncommitted work (as a diff and as the code around each change),
+/// files the failures name without a line, then what the failing code imports. Large files are
+/// shown as excerpts; prose only when a failure names it; the map gets what is left.
+struct PromptContext {
+    /// Places the failures point at, most relevant first; repository-relative.
+    let locations: [SourceLocation]
+    let changes: WorkingChanges
+    let repositoryFiles: [String]
+    let read: (String) -> String?
+
+    private struct Evidence {
+        let path: String
+        var lines: [Int]
+        let reason: String
+    }
+
+    /// The repository sections of the first message, within `budgetTokens`, and the files shown.
+    func render(budgetTokens: Int) -> (text: String, shown: [String]) {
+        let mapReserve = max(120, budgetTokens / 8)
+        var left = budgetTokens - mapReserve
+        var diffSection = ""
+        var codeSection = ""
+        var shown: [String] = []
+        var outlines: [String: [String]] = [:]
+        let evidence = orderedEvidence()
+        let namedWithLines = evidence.prefix { !$0.lines.isEmpty && $0.reason == Self.named }
+
+        func place(_ item: Evidence) {
+            guard let content = read(item.path) else { return }
+            let excerpt = SourceExcerpt(content)
+            if let block = block(for: item, content: content, excerpt: excerpt, left: left, budget: budgetTokens) {
+                codeSection += block
+                left -= PromptBuilder.estimatedTokens(block)
+                shown.append(item.path)
+            }
+            if !shown.contains(item.path) || excerpt.lines.count > 200 { outlines[item.path] = excerpt.outline() }
+        }
+
+        for item in namedWithLines { place(item) }
+        let namedPaths = Set(locations.map(\.path))
+        let diffs = changes.files.filter { !RelatedFiles.isProse($0.path) || namedPaths.contains($0.path) }
+        var diffLeft = min(left, budgetTokens / 4)
+        var omitted: [String] = []
+        for file in diffs {
+            let block = "```diff\n\(file.text)```\n"
+            let cost = PromptBuilder.estimatedTokens(block)
+            if cost <= diffLeft { diffSection += block; diffLeft -= cost; left -= cost } else { omitted.append(file.path) }
+        }
+        if !omitted.isEmpty { diffSection += "(the diff of \(omitted.joined(separator: ", ")) is too large to show; the code around its changes is below)\n" }
+        for item in evidence.dropFirst(namedWithLines.count) { place(item) }
+
+        var text = ""
+        if !diffSection.isEmpty { text += "## Your uncommitted changes (diff against HEAD)\n" + diffSection + "\n" }
+        if !codeSection.isEmpty { text += "## Relevant code\n" + codeSection }
+        let relevant = evidence.map(\.path).filter { read($0) != nil }
+        text += RepositoryMap(files: repositoryFiles).render(relevant: relevant, outlines: outlines, budgetTokens: mapReserve + max(0, left))
+        return (text, shown)
+    }
+
+    private static let named = "named by the failing tests"
+
+    private func orderedEvidence() -> [Evidence] {
+        var items: [Evidence] = []
+        func add(_ path: String, _ lines: [Int], _ reason: String) {
+            guard repositoryFiles.contains(path) || read(path) != nil else { return }
+            if let index = items.firstIndex(where: { $0.path == path }) {
+                items[index].lines += lines.filter { !items[index].lines.contains($0) }
+            } else {
+                items.append(Evidence(path: path, lines: lines, reason: reason))
+            }
+        }
+        let namedPaths = Set(locations.map(\.path))
+        for location in locations { if let line = location.line { add(location.path, [line], Self.named) } }
+        for file in changes.files where !RelatedFiles.isProse(file.path) || namedPaths.contains(file.path) {
+            add(file.path, file.changedLines, "changed in your uncommitted work")
+        }
+        for location in locations where location.line == nil { add(location.path, [], Self.named) }
+        let sources = items.compactMap { read($0.path) }
+        let excluded = Set(items.map(\.path))
+        let names = RelatedFiles.importedNames(in: sources)
+        for path in RelatedFiles(repositoryFiles: repositoryFiles).related(to: sources, excluding: excluded) {
+            add(path, read(path).map { Self.definitions(of: names, in: $0) } ?? [], "imported by the code above")
+        }
+        return items
+    }
+
+    /// The lines where `content` defines one of `names` (`def f300(`, `func greet(`, `class Calc`).
+    private static func definitions(of names: Set<String>, in content: String) -> [Int] {
+        var found: [Int] = []
+        for (index, line) in SourceExcerpt(content).lines.enumerated() where SourceExcerpt.isDefinition(line) {
+            let words = line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
+            if words.prefix(4).contains(where: { names.contains(String($0)) }) { found.append(index + 1) }
+            if found.count == 8 { break }
+        }
+        return found
+    }
+
+    /// The file whole when it is small, else the parts around its lines; nil when nothing fits.
+    private func block(for item: Evidence, content: String, excerpt: SourceExcerpt, left: Int, budget: Int) -> String? {
+        let lineNote = item.lines.isEmpty ? "" : ", lines \(item.lines.sorted().prefix(8).map(String.init).joined(separator: ", "))"
+        let whole = "### \(item.path) (\(item.reason)\(lineNote))\n```\n\(content)\(content.hasSuffix("\n") ? "" : "\n")```\n\n"
+        let wholeCost = PromptBuilder.estimatedTokens(whole)
+        if wholeCost <= min(left, max(budget / 4, 400)) { return whole }
+        guard !item.lines.isEmpty else { return nil }
+        for enclosing in [true, false] {
+            let ranges = excerpt.ranges(around: item.lines, enclosing: enclosing)
+            let block = "### \(item.path) (\(item.reason)\(lineNote); \(excerpt.lines.count) lines, excerpts)\n"
+                + excerpt.render(ranges, fence: "```") + "\n"
+            if PromptBuilder.estimatedTokens(block) <= left { return block }
+        }
+        return nil
+    }
+}
