@@ -46,6 +46,8 @@ final class RealModelEndToEndTests: XCTestCase {
             "--max-rounds", String(Self.maxRounds),
             "--sandbox", "bwrap",
             "--max-diff-tokens", "256",
+            // scripts/local-model's window, which its server does not report.
+            "--context-tokens", "8192",
             "--edit-format", editFormat,
             "--timeout", "5m",
             "--test-timeout", "60s",
