@@ -11,9 +11,11 @@ struct ApplyCommand: ParsableCommand {
             run's last commit, or --commit) and writes only the files that change. When the run \
             has no commits, or your tree is clean at the commit the run started from (a fresh \
             clone, say), or with --with-snapshot, the snapshot's own changes come over too. Your index \
-            and branch are not touched. Refuses when your tree has local changes unless --force; \
-            with --force your edits are merged, not overwritten, and a backup ref keeps them; so it \
-            does for an ignored file that the run's changes replace. \
+            and branch are not touched. Writes only over files that are as the run found them, so \
+            the rest of the tree may be dirty; refuses, naming them, when files the run changes \
+            were edited since its snapshot, unless --force: then your edits are merged, not \
+            overwritten, and a backup ref keeps them; so it does for an ignored file that the \
+            run's changes replace. \
             Refuses on conflicts before writing anything. You can also simply \
             `git cherry-pick` the run's commits.
             """
@@ -25,7 +27,7 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Apply up to this commit of the run instead of its last one.", valueName: "id"))
     var commit: String?
 
-    @Flag(help: "Merge into a working tree with local changes (they are kept, and backed up).")
+    @Flag(help: "Merge into files you edited since the run's snapshot (your edits are kept, and backed up).")
     var force = false
 
     @Flag(help: "Also bring the uncommitted changes the run's snapshot recorded, not only its commits.")

@@ -100,13 +100,6 @@ public final class ScratchCheckout {
 extension Repository {
     /// The blob id at `path` in `tree`, or nil when the tree has no such file.
     public func blobID(at path: String, in tree: ObjectID) throws -> ObjectID? {
-        var oid = try tree.raw
-        var treeObject: OpaquePointer?
-        try check(git_tree_lookup(&treeObject, pointer, &oid), "reading tree \(tree.short)")
-        defer { git_tree_free(treeObject) }
-        var entry: OpaquePointer?
-        guard try checkFound(git_tree_entry_bypath(&entry, treeObject, path), "looking up \(path)") else { return nil }
-        defer { git_tree_entry_free(entry) }
-        return ObjectID(git_tree_entry_id(entry)!.pointee)
+        try treeEntry(at: path, in: tree)?.id
     }
 }

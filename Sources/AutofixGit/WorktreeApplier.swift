@@ -16,8 +16,9 @@ public struct ApplyOutcome: Sendable {
 /// now, theirs = the run's commit, base = the run's snapshot (so only the accepted commits come
 /// over) — or the commit the run started from when the snapshot's own changes are wanted too: a
 /// run with no commits, a clean tree at that commit (e.g. a fresh clone), or when asked.
-/// Local edits are merged, never overwritten; conflicts make it refuse before anything is
-/// written. The index is not touched.
+/// Without `force` it writes only over files that are as the run found them; with it, local edits
+/// to those files are merged, never overwritten, and kept on a backup ref. Conflicts make it
+/// refuse before anything is written. The index is not touched.
 public struct WorktreeApplier {
     public static let backupPrefix = "refs/autofix-backup/"
     let repository: Repository
@@ -35,16 +36,18 @@ public struct WorktreeApplier {
         }
         let head = try repository.head()
         let current = try WorkingTreeCapture(repository: repository).capture()
-        let headTree = try head.commit.map { try repository.commit($0).tree }
-        let dirty = current.tree != headTree || current.indexTree != headTree
-        if dirty && !force {
-            throw GitError.refusal(.dirtyWorkingTree, "your working tree or index has local changes",
-                           hint: "commit or stash them first, or pass --force to merge the run's changes into them (a backup ref keeps them either way)")
-        }
         let runBaseTree = try run.base.map { try repository.commit($0).tree } ?? repository.emptyTree()
         let withSnapshot = includingSnapshot || run.commits.isEmpty || current.tree == runBaseTree
-        let merged = try mergeTrees(base: withSnapshot ? runBaseTree : run.snapshot.tree, ours: current.tree,
-                                    theirs: try repository.commit(theirs).tree)
+        let from = withSnapshot ? runBaseTree : run.snapshot.tree
+        let theirTree = try repository.commit(theirs).tree
+        // Only the files the run changes matter: when each is as the run found it, the rest of the
+        // tree may be as dirty as it likes, and nothing of the user's is overwritten.
+        let edited = try EditedSinceRun(repository: repository, from: from, to: theirTree, current: current.tree).paths()
+        if !edited.isEmpty && !force {
+            throw GitError.refusal(.dirtyWorkingTree, "files the run changes were edited since its snapshot: \(Self.list(edited))",
+                           hint: "commit or stash those edits first, or pass --force to merge the run's changes into them (a backup ref keeps them either way)")
+        }
+        let merged = try mergeTrees(base: from, ours: current.tree, theirs: theirTree)
         let changes = try repository.changes(from: current.tree, to: merged)
         guard !changes.isEmpty else { return ApplyOutcome(changes: [], backupRef: nil, replacedIgnored: []) }
         let workTree = try repository.requireWorkingDirectory()
@@ -52,7 +55,7 @@ public struct WorktreeApplier {
             .paths(replacedBy: changes)
 
         var backupRef: String?
-        if dirty || !inTheWay.isEmpty {
+        if !edited.isEmpty || !inTheWay.isEmpty {
             let backupTree = inTheWay.isEmpty ? current.tree
                 : try TreeBuilder(repository: repository).tree(ofTree: current.tree, replacing: inTheWay, in: workTree)
             let backup = try repository.createCommit(
@@ -63,6 +66,11 @@ public struct WorktreeApplier {
         }
         try checkout(merged, baseline: current.tree)
         return ApplyOutcome(changes: changes, backupRef: backupRef, replacedIgnored: inTheWay)
+    }
+
+    private static func list(_ paths: [String], shown: Int = 10) -> String {
+        let named = paths.prefix(shown).joined(separator: ", ")
+        return paths.count > shown ? "\(named) and \(paths.count - shown) more" : named
     }
 
     private func mergeTrees(base: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> ObjectID {

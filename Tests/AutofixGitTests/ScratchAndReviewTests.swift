@@ -125,6 +125,36 @@ final class ScratchAndReviewTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: repo.file(".git/index")), indexBefore, "apply never writes the index")
     }
 
+    /// The tree a run came from is dirty by nature: staged, unstaged and untracked work, and more
+    /// made after the run. Only the files the run changes have to be as the run found them.
+    func testApplyIntoTheDirtyTreeTheRunCameFromNeedsNoForce() throws {
+        let repo = try makeRepo()
+        try repo.write("README.md", "hello, staged\n")
+        try repo.git("add", "README.md")
+        try repo.write("Sources/app.swift", "let a = 1\nlet b = 20\nlet c = 3\n")
+        try repo.write("notes.txt", "untracked work\n")
+        let (snapshot, _) = try makeRun(repo) { dir in
+            try "let a = 42\nlet b = 20\nlet c = 3\n".write(to: dir.appendingPathComponent("Sources/app.swift"), atomically: true, encoding: .utf8)
+            return ["Sources/app.swift"]
+        }
+        try repo.write("venv/bin/python", "#!/bin/sh\n", executable: true)
+        try repo.write("README.md", "hello, staged, then edited\n")
+        let indexBefore = try Data(contentsOf: repo.file(".git/index"))
+        let repository = try Repository.discover(from: repo.url)
+        let run = try RunCatalog(repository: repository).summary(of: snapshot.run)
+
+        let outcome = try WorktreeApplier(repository: repository).apply(run)
+
+        XCTAssertEqual(outcome.changes.map(\.path), ["Sources/app.swift"])
+        XCTAssertNil(outcome.backupRef, "nothing of the user's was overwritten, so there is nothing to back up")
+        XCTAssertEqual(try repo.read("Sources/app.swift"), "let a = 42\nlet b = 20\nlet c = 3\n")
+        XCTAssertEqual(try repo.read("README.md"), "hello, staged, then edited\n")
+        XCTAssertEqual(try repo.read("notes.txt"), "untracked work\n")
+        XCTAssertEqual(try repo.read("venv/bin/python"), "#!/bin/sh\n")
+        XCTAssertEqual(try Data(contentsOf: repo.file(".git/index")), indexBefore, "apply never writes the index")
+        XCTAssertEqual(try repo.git("diff", "--cached", "--name-only"), "README.md\n", "the staged change is still staged")
+    }
+
     func testApplyRefusesADirtyTreeUnlessForcedAndThenMergesLocalEdits() throws {
         let repo = try makeRepo()
         let (snapshot, _) = try makeRun(repo) { dir in
@@ -136,6 +166,7 @@ final class ScratchAndReviewTests: XCTestCase {
         let run = try RunCatalog(repository: repository).summary(of: snapshot.run)
         XCTAssertThrowsError(try WorktreeApplier(repository: repository).apply(run)) { error in
             XCTAssertEqual((error as? GitError)?.code, .dirtyWorkingTree)
+            XCTAssertEqual((error as? GitError)?.message, "files the run changes were edited since its snapshot: Sources/app.swift")
         }
         XCTAssertEqual(try repo.read("Sources/app.swift"), "let a = 1\nlet b = 2\nlet c = 300\n")
 

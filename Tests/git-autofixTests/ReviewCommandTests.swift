@@ -77,11 +77,17 @@ final class ReviewCommandTests: XCTestCase {
         XCTAssertTrue(needsYes.stderr.contains("--yes"), needsYes.stderr)
         XCTAssertNotEqual(try repo.git("for-each-ref", "refs/autofix"), "", "nothing deleted without confirmation")
 
+        // A run whose snapshot changed src/lib.py, and a later edit of that same file.
+        _ = try AutofixCLI.run(["drop", "--all", "--yes"], in: repo.url)
         try repo.write("src/lib.py", "def answer():\n    return 43\n")
+        _ = try AutofixCLI.run(["snapshot"], in: repo.url)
+        try repo.git("checkout", "--", "src/lib.py")
+        try repo.write("src/lib.py", "def answer():\n    return 44\n")
         let dirty = try AutofixCLI.run(["apply", try runID(repo)], in: repo.url)
         XCTAssertEqual(dirty.status, 2, dirty.stderr)
-        XCTAssertTrue(dirty.stderr.contains("local changes"), dirty.stderr)
+        XCTAssertTrue(dirty.stderr.contains("edited since its snapshot: src/lib.py"), dirty.stderr)
         XCTAssertTrue(dirty.stderr.contains("--force"), dirty.stderr)
+        XCTAssertEqual(try repo.read("src/lib.py"), "def answer():\n    return 44\n")
 
         let both = try AutofixCLI.run(["drop", "--all", "x"], in: repo.url)
         XCTAssertEqual(both.status, 64, "argument-parser's usage exit code for invalid combinations")
