@@ -2,8 +2,10 @@
 import PackageDescription
 
 // One module per concern (see DESIGN.md). Only AutofixGit imports CGit2 (and CZlib, to write
-// packs) and only AutofixModel imports CCurl; the compiler enforces that because no other target
-// depends on them.
+// packs) and only AutofixModel imports CCurl, both with `internal import`, so the compiler rejects
+// a libgit2, zlib or libcurl type in their public API. SwiftPM still hands those module maps to
+// every target built on top, so it does not stop a higher target from naming `import CGit2`
+// itself: none does, and none should.
 let package = Package(
     name: "git-autofix",
     products: [

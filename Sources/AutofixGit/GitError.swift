@@ -1,5 +1,5 @@
 import AutofixSupport
-import CGit2
+internal import CGit2
 
 /// A failure in repository work. libgit2 failures copy `git_error_last()` the moment the call
 /// returns, before any other libgit2 call can overwrite it.

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// An object database backend that keeps the objects written through it in memory, in the

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// Writes the tree of an index in one pass over its sorted entries, the way git's cache-tree

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// A file of the work tree the snapshot stored that is large enough to tell the user about:

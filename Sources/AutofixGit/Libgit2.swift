@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// libgit2 must be initialised once per process before any call; this does it lazily, once.

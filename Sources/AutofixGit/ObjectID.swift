@@ -1,10 +1,10 @@
-import CGit2
+internal import CGit2
 
 /// A git object id, kept as its hex form (40 or 64 digits) so it is cheap to compare and print.
 public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Codable {
     public let hex: String
 
-    public init(_ oid: git_oid) {
+    init(_ oid: git_oid) {
         var copy = oid
         var buffer = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
         // Returns the buffer it was given; it fails only for a nil buffer.

@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 import Foundation
 
 /// Writes objects as one pack (version 2) and its index (version 2) into a pack directory, in

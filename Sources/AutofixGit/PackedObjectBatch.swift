@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// Collects the objects written through one repository handle in memory and then stores them in

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// A private copy of the repository's index, loaded so libgit2 can trust its cached stat data,

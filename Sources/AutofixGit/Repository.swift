@@ -1,5 +1,5 @@
 import AutofixSupport
-import CGit2
+internal import CGit2
 import Foundation
 
 /// An open repository. Owns the `git_repository*` and frees it when released.

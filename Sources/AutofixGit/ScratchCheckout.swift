@@ -1,5 +1,5 @@
 import AutofixSupport
-import CGit2
+internal import CGit2
 import Foundation
 
 /// A throwaway directory holding the files of one commit, where patches are applied and tests

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// Builds the tree of `base` with some paths replaced by what a directory holds now: how the

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// What is on disk, captured as trees without writing the work tree, the index or any ref.

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// Finds the few paths that can differ between the index and the work tree without reading any

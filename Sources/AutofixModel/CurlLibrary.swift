@@ -1,4 +1,4 @@
-import CCurl
+internal import CCurl
 
 /// The linked libcurl, for `doctor` and bug reports.
 public enum CurlLibrary {

@@ -1,5 +1,5 @@
 import AutofixSupport
-import CCurl
+internal import CCurl
 import Foundation
 
 /// One HTTP request over libcurl, run on a thread of its own with a private multi handle, so

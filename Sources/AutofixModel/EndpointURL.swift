@@ -1,4 +1,4 @@
-import CCurl
+internal import CCurl
 
 /// Checking and showing endpoint URLs. The endpoint comes from configuration a user may have
 /// copied from anywhere, so it is checked before any request (only http and https, a host, no

@@ -1,5 +1,5 @@
 import AutofixSupport
-import CCurl
+internal import CCurl
 import Foundation
 
 /// The result of `probe`: one 1-token request, as `git autofix doctor` reports it.

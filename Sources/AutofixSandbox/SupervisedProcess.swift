@@ -1,5 +1,5 @@
 import AutofixSupport
-import CSystem
+internal import CSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc

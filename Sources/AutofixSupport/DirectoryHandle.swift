@@ -1,4 +1,4 @@
-import CSystem
+internal import CSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -74,7 +74,7 @@ public final class DirectoryHandle {
     }
 
     /// A real subdirectory `name`, made when missing; whatever else stands there is removed first.
-    public func makeSubdirectory(_ name: String, mode: mode_t = 0o755) throws -> DirectoryHandle {
+    public func makeSubdirectory(_ name: String, mode: Glibc.mode_t = 0o755) throws -> DirectoryHandle {
         if let existing = subdirectory(name) { return existing }
         if status(name) != nil { try remove(name) }
         guard mkdirat(fd, name, mode) == 0 else { throw SystemCallError("mkdir", path: path + "/" + name) }
@@ -102,7 +102,7 @@ public final class DirectoryHandle {
 
     /// Writes `name` as a new file (a temporary file renamed over it), so whatever stood there
     /// before, a hard link or a symlink included, is replaced and never written through.
-    public func replaceFile(_ name: String, mode: mode_t, modified: timespec? = nil,
+    public func replaceFile(_ name: String, mode: Glibc.mode_t, modified: timespec? = nil,
                             contents write: (Int32) throws -> Void) throws {
         let temporary = ".autofix-\(name.prefix(40))-\(UInt32.random(in: 0...UInt32.max))"
         let file = openat(fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
