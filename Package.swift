@@ -48,6 +48,7 @@ let package = Package(
         .executableTarget(name: "autofix-bench", dependencies: ["AutofixCore", "AutofixTestSupport"]),
 
         .target(name: "AutofixTestSupport", dependencies: ["AutofixSupport"], path: "Tests/AutofixTestSupport"),
+        .testTarget(name: "AutofixSupportTests", dependencies: ["AutofixSupport", "AutofixTestSupport"]),
         .testTarget(name: "AutofixGitTests", dependencies: ["AutofixGit", "AutofixTestSupport"]),
         .testTarget(name: "AutofixModelTests", dependencies: ["AutofixModel", "AutofixTestSupport"]),
         .testTarget(name: "AutofixPatchTests", dependencies: ["AutofixPatch", "AutofixTestSupport"]),

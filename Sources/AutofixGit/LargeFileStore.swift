@@ -1,4 +1,5 @@
 internal import CGit2
+import AutofixSupport
 import Foundation
 
 /// A file of the work tree the snapshot stored that is large enough to tell the user about:
@@ -77,10 +78,11 @@ struct LargeFileStore {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = read(descriptor, buffer, chunk)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else {
-                throw GitError(.other, "could not read \(path): \(String(cString: strerror(errno)))",
+            let count: Int
+            do {
+                count = try SystemCall.read(descriptor, into: buffer, count: chunk, path: path)
+            } catch let failure as SystemCallError {
+                throw GitError(.other, "could not read \(path): \(failure.reason)",
                                hint: "check that the file is readable, then run git autofix again")
             }
             if count == 0 { break }

@@ -1,4 +1,5 @@
 internal import CZlib
+import AutofixSupport
 import Foundation
 
 /// Writes objects as one pack (version 2) and its index (version 2) into a pack directory, in
@@ -119,47 +120,29 @@ struct PackFileWriter {
     }
 
     /// A new read-only file in the pack directory, named the way git names its temporary pack
-    /// files, so `git gc` cleans up one left by a crash.
+    /// files, so `git gc` cleans up one left by a crash. git syncs pack files by default
+    /// (core.fsync): the run ref will point into this pack, so it must be on disk before the ref is.
     private func writeTemporary(_ bytes: [UInt8], prefix: String) throws -> URL {
-        var template = Array(packDirectory.appendingPathComponent(prefix + "XXXXXX").path.utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw failure("create a file in", packDirectory) }
-        let file = URL(fileURLWithPath: String(cString: template))
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if result < 0, errno == EINTR { continue }
-            guard result > 0 else {
-                let error = failure("write", file)
-                unlink(file.path)
-                throw error
-            }
-            written += result
+        do {
+            return try AtomicFileWriter.writeTemporary(bytes, in: packDirectory, prefix: prefix, mode: 0o444, durability: .synced)
+        } catch let failure as SystemCallError {
+            throw Self.gitError(failure)
         }
-        fchmod(descriptor, 0o444)
-        // git syncs pack files by default (core.fsync): the run ref will point into this pack,
-        // so it must be on disk before the ref is.
-        guard fsync(descriptor) == 0 else {
-            let error = failure("write", file)
-            unlink(file.path)
-            throw error
-        }
-        return file
     }
 
     /// On failure, removes the temporary file and `other` (the pack's partner) too.
     private func moveIntoPlace(_ temporary: URL, to destination: URL, orRemove other: URL) throws {
-        guard rename(temporary.path, destination.path) == 0 else {
-            let error = failure("move a pack into", packDirectory)
+        do {
+            try SystemCall.retrying("rename", path: destination.path) { rename(temporary.path, destination.path) }
+        } catch let failure as SystemCallError {
             unlink(temporary.path)
             unlink(other.path)
-            throw error
+            throw Self.gitError(failure)
         }
     }
 
-    private func failure(_ action: String, _ location: URL) -> GitError {
-        GitError(.other, "could not \(action) \(location.path): \(String(cString: strerror(errno)))",
+    private static func gitError(_ failure: SystemCallError) -> GitError {
+        GitError(.other, "could not write \(failure.path) (\(failure.call)): \(failure.reason)",
                  hint: "check that the repository's object directory is writable and the disk is not full")
     }
 }

@@ -1,4 +1,5 @@
 internal import CGit2
+import AutofixSupport
 import Foundation
 
 /// A private copy of the repository's index, loaded so libgit2 can trust its cached stat data,
@@ -55,40 +56,33 @@ final class PrivateIndex {
     private static func copyKeepingTimes(from source: URL, to destination: URL) throws -> timespec? {
         let input = open(source.path, O_RDONLY | O_CLOEXEC)
         if input < 0, errno == ENOENT { return nil }
-        guard input >= 0 else { throw copyFailure(reading: source) }
-        defer { close(input) }
-        var info = stat()
-        guard fstat(input, &info) == 0 else { throw copyFailure(reading: source) }
-        let output = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard output >= 0 else { throw copyFailure(writing: destination) }
-        defer { close(output) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw copyFailure(reading: source) }
-            if count == 0 { break }
-            var written = 0
-            while written < count {
-                let result = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
-                if result < 0, errno == EINTR { continue }
-                guard result > 0 else { throw copyFailure(writing: destination) }
-                written += result
+        do {
+            guard input >= 0 else { throw SystemCallError("open", path: source.path) }
+            defer { close(input) }
+            var info = stat()
+            try SystemCall.retrying("stat", path: source.path) { fstat(input, &info) }
+            let output = try SystemCall.retrying("create", path: destination.path) {
+                open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             }
+            defer { close(output) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let count = try buffer.withUnsafeMutableBytes {
+                    try SystemCall.read(input, into: $0.baseAddress!, count: $0.count, path: source.path)
+                }
+                if count == 0 { break }
+                try buffer.withUnsafeBytes { try SystemCall.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<count]), path: destination.path) }
+            }
+            var times = [info.st_atim, info.st_mtim]
+            _ = futimens(output, &times)
+            return info.st_mtim
+        } catch let failure as SystemCallError where failure.path == source.path {
+            throw GitError(.other, "could not read the index \(source.path): \(failure.reason)",
+                           hint: "check that the file is readable by you")
+        } catch let failure as SystemCallError {
+            throw GitError(.other, "could not write a private copy of the index to \(destination.path): \(failure.reason)",
+                           hint: "check that the temporary directory is writable (TMPDIR)")
         }
-        var times = [info.st_atim, info.st_mtim]
-        _ = futimens(output, &times)
-        return info.st_mtim
-    }
-
-    private static func copyFailure(reading source: URL) -> GitError {
-        GitError(.other, "could not read the index \(source.path): \(String(cString: strerror(errno)))",
-                 hint: "check that the file is readable by you")
-    }
-
-    private static func copyFailure(writing destination: URL) -> GitError {
-        GitError(.other, "could not write a private copy of the index to \(destination.path): \(String(cString: strerror(errno)))",
-                 hint: "check that the temporary directory is writable (TMPDIR)")
     }
 
     /// Whether the entry at `path` is marked skip-worktree: outside a sparse checkout's cone,

@@ -142,7 +142,9 @@ public struct RunStatusStore {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let encoder = RecordJSON.encoder()
         encoder.outputFormatting.insert(.prettyPrinted)
-        try encoder.encode(status).write(to: folder.appendingPathComponent("status.json"), options: .atomic)
+        // No fsync, as before: the record is bookkeeping next to the run, not history.
+        try AtomicFileWriter.write(encoder.encode(status), to: folder.appendingPathComponent("status.json"), mode: 0o644,
+                                   durability: .unsynced)
     }
 
     /// The ids of every run with a record.

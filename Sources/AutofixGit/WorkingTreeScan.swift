@@ -1,4 +1,5 @@
 internal import CGit2
+import AutofixSupport
 import Foundation
 
 /// Finds the few paths that can differ between the index and the work tree without reading any
@@ -44,7 +45,7 @@ struct WorkingTreeScan {
     private func changedTrackedPaths(_ entries: IndexEntries) throws -> [String] {
         let root = open(workdir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard root >= 0 else {
-            throw GitError(.other, "could not open the working tree \(workdir.path): \(String(cString: strerror(errno)))",
+            throw GitError(.other, "could not open the working tree \(workdir.path): \(SystemCallError("open", path: workdir.path).reason)",
                            hint: "check that the directory exists and is readable")
         }
         defer { close(root) }
@@ -196,7 +197,7 @@ struct UntrackedWalk {
         guard unsupported == nil else { return }
         let full = directory.isEmpty ? workdir.path : workdir.path + "/" + directory
         guard let handle = opendir(full) else {
-            unsupported = "could not read \(full): \(String(cString: strerror(errno)))"
+            unsupported = "could not read \(full): \(SystemCallError("opendir", path: full).reason)"
             return
         }
         var children: [(name: String, type: UInt8)] = []

@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// What applying one file patch did.
@@ -351,8 +352,10 @@ struct WritePlan {
                 written.append(write.path)
             }
             for path in removals {
-                guard unlink(root.appendingPathComponent(path).path) == 0 else {
-                    throw PatchError(.io, path: path, message: "Cannot remove \(path): \(String(cString: strerror(errno))).",
+                do {
+                    try SystemCall.retrying("unlink", path: path) { unlink(root.appendingPathComponent(path).path) }
+                } catch let failure as SystemCallError {
+                    throw PatchError(.io, path: path, message: "Cannot remove \(path): \(failure.reason).",
                                      feedback: "Not applied: \(path) could not be removed.")
                 }
             }
@@ -378,31 +381,16 @@ enum AtomicFile {
             throw PatchError(.io, path: path, message: "Cannot create \(directory.path): \(error.localizedDescription).",
                              feedback: "Not applied: the directory for \(path) could not be created.")
         }
-        var template = Array((directory.path + "/.\(path).autofix-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ioError(url, "create a temporary file") }
-        let tempPath = String(cString: template)
-        var ok = false
-        defer { if !ok { unlink(tempPath) } }
-        let written = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let result = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if result < 0 { if errno == EINTR { continue }; return false }
-                offset += result
-            }
-            return true
+        do {
+            // The host's checkout is scratch: a crash loses nothing a later round needs.
+            try AtomicFileWriter.write(data, to: url, mode: mode, durability: .unsynced)
+        } catch let failure as SystemCallError {
+            throw ioError(url, failure)
         }
-        let modeSet = fchmod(fd, mode) == 0
-        let closed = close(fd) == 0
-        guard written, modeSet, closed else { throw ioError(url, "write") }
-        guard rename(tempPath, url.path) == 0 else { throw ioError(url, "replace") }
-        ok = true
     }
 
-    private static func ioError(_ url: URL, _ action: String) -> PatchError {
-        let reason = String(cString: strerror(errno))
-        return PatchError(.io, path: url.lastPathComponent, message: "Cannot \(action) \(url.path): \(reason).",
-                          feedback: "Not applied: writing \(url.lastPathComponent) failed (\(reason)).")
+    private static func ioError(_ url: URL, _ failure: SystemCallError) -> PatchError {
+        PatchError(.io, path: url.lastPathComponent, message: "Cannot write \(url.path): \(failure.reason).",
+                   feedback: "Not applied: writing \(url.lastPathComponent) failed (\(failure.reason)).")
     }
 }

@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -149,10 +150,12 @@ final class ResourceGroup {
     }
 
     private func write(_ file: String, _ value: String, in dir: URL) -> Bool {
-        let fd = open(dir.appendingPathComponent(file).path, O_WRONLY)
+        let path = dir.appendingPathComponent(file).path
+        let fd = open(path, O_WRONLY)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        return value.withCString { Glibc.write(fd, $0, strlen($0)) } >= 0
+        // A cgroup file takes its value in one write; the kernel's refusal (EINVAL, EBUSY) is the answer.
+        return (try? SystemCall.writeAll(fd, Array(value.utf8), path: path)) != nil
     }
 }
 

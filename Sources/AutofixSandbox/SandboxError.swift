@@ -38,7 +38,7 @@ public struct SandboxError: AutofixError, Equatable {
         case .workDirectoryMissing(let path):
             return "the checkout \(path) does not exist"
         case .spawnFailed(let program, let errno):
-            return "could not start \(program): \(String(cString: strerror(errno)))"
+            return "could not start \(program): \(SystemCallError("spawn", path: program, code: errno).reason)"
         }
     }
 

@@ -4,25 +4,6 @@ import Foundation
 import Glibc
 #endif
 
-/// A failed system call: which call, on what, and errno's text. Copied the moment the call fails.
-public struct SystemCallError: AutofixError, Equatable {
-    public let call: String
-    public let path: String
-    public let code: Int32
-
-    public init(_ call: String, path: String, code: Int32 = errno) {
-        self.call = call
-        self.path = path
-        self.code = code
-    }
-
-    public var message: String { "\(call) \(path): \(String(cString: strerror(code)))" }
-    public var hint: String? {
-        code == ENOSPC ? "free some disk space in the temporary directory (TMPDIR)" : nil
-    }
-    public var category: ExitCategory { .sandbox }
-}
-
 /// An open directory that every operation goes through by name, one component at a time, without
 /// following symbolic links: a directory that sandboxed code could have changed can be read,
 /// rewritten and removed without ever reaching outside it. Nothing here opens a path with a `/`.
@@ -205,20 +186,8 @@ public func copyContents(of source: Int32, to destination: Int32, path: String) 
     }
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     while true {
-        let count = read(source, &buffer, buffer.count)
+        let count = try buffer.withUnsafeMutableBytes { try SystemCall.read(source, into: $0.baseAddress!, count: $0.count, path: path) }
         if count == 0 { return }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw SystemCallError("read", path: path)
-        }
-        var offset = 0
-        while offset < count {
-            let written = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + offset, count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw SystemCallError("write", path: path)
-            }
-            offset += written
-        }
+        try buffer.withUnsafeBytes { try SystemCall.writeAll(destination, UnsafeRawBufferPointer(rebasing: $0[0..<count]), path: path) }
     }
 }

@@ -1,3 +1,4 @@
+import AutofixSupport
 import AutofixTestSupport
 import Foundation
 #if canImport(Glibc)
@@ -174,17 +175,9 @@ final class SyntheticRepository {
         // Plain open/write/close: Foundation's createFile writes atomically with an fsync per
         // file, which makes generating 100k files take minutes for no benefit here.
         let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw BenchError("could not write \(file.path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw SystemCallError("open", path: file.path) }
         defer { close(descriptor) }
-        try contents.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0, errno == EINTR { continue }
-                guard written > 0 else { throw BenchError("could not write \(file.path): \(String(cString: strerror(errno)))") }
-                offset += written
-            }
-        }
+        try SystemCall.writeAll(descriptor, contents, path: file.path)
     }
 
     /// A small source file, 10 to 29 lines, different for every index.

@@ -33,7 +33,7 @@ public final class RunTranscript {
 
     public func saveTestOutput(_ output: String, round: Int) {
         let name = round == 0 ? "baseline-tests.log" : "round-\(round)-tests.log"
-        try? output.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        try? AtomicFileWriter.write(Array(output.utf8), to: directory.appendingPathComponent(name), mode: 0o644, durability: .unsynced)
     }
 }
 
