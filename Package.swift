@@ -6,6 +6,11 @@ import PackageDescription
 // a libgit2, zlib or libcurl type in their public API. SwiftPM still hands those module maps to
 // every target built on top, so it does not stop a higher target from naming `import CGit2`
 // itself: none does, and none should.
+//
+// The libraries are in Swift 6 mode (data races are compile errors); the executables and tests
+// still build in Swift 5 mode.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
 let package = Package(
     name: "git-autofix",
     products: [
@@ -23,18 +28,19 @@ let package = Package(
 
         // Calls Swift's Glibc module does not import (they need _GNU_SOURCE), kept in C.
         .target(name: "CSystem"),
-        .target(name: "AutofixSupport", dependencies: ["CSystem"]),
-        .target(name: "AutofixGit", dependencies: ["CGit2", "CZlib", "AutofixSupport"]),
-        .target(name: "AutofixModel", dependencies: ["CCurl", "AutofixSupport"]),
-        .target(name: "AutofixPatch", dependencies: ["AutofixSupport"]),
-        .target(name: "AutofixSandbox", dependencies: ["AutofixSupport", "CSystem"]),
-        .target(name: "AutofixTestReport", dependencies: ["AutofixSupport"]),
+        .target(name: "AutofixSupport", dependencies: ["CSystem"], swiftSettings: swift6),
+        .target(name: "AutofixGit", dependencies: ["CGit2", "CZlib", "AutofixSupport"], swiftSettings: swift6),
+        .target(name: "AutofixModel", dependencies: ["CCurl", "AutofixSupport"], swiftSettings: swift6),
+        .target(name: "AutofixPatch", dependencies: ["AutofixSupport"], swiftSettings: swift6),
+        .target(name: "AutofixSandbox", dependencies: ["AutofixSupport", "CSystem"], swiftSettings: swift6),
+        .target(name: "AutofixTestReport", dependencies: ["AutofixSupport"], swiftSettings: swift6),
         .target(
             name: "AutofixCore",
             dependencies: [
                 "AutofixSupport", "AutofixGit", "AutofixModel", "AutofixPatch",
                 "AutofixSandbox", "AutofixTestReport",
-            ]
+            ],
+            swiftSettings: swift6
         ),
         // The commands (parsing and rendering), a library so that the tests can call into them.
         .target(

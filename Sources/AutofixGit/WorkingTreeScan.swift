@@ -54,8 +54,8 @@ struct WorkingTreeScan {
         // Stat calls are mostly kernel time: one thread per core, but not for small trees.
         let workers = count < 2_000 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
         var flags = [Bool](repeating: false, count: count)
-        flags.withUnsafeMutableBufferPointer { changed in
-            let changed = changed
+        flags.withUnsafeMutableBufferPointer { buffer in
+            let changed = WorkerFlags(buffer: buffer)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var position = worker * count / workers
                 let end = (worker + 1) * count / workers
@@ -71,9 +71,9 @@ struct WorkingTreeScan {
                     }
                     let (descriptor, name) = directory.locate(entry.path)
                     if fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
-                        changed[position] = true
+                        changed.buffer[position] = true
                     } else {
-                        changed[position] = !StatMatch.isUnchanged(entry, info, indexTime: indexTime)
+                        changed.buffer[position] = !StatMatch.isUnchanged(entry, info, indexTime: indexTime)
                     }
                     position += 1
                 }
@@ -81,6 +81,12 @@ struct WorkingTreeScan {
         }
         return flags.indices.filter { flags[$0] }.map { String(cString: entries[$0].path) }
     }
+}
+
+// Unchecked: each stat worker writes only the positions of its own range, and the buffer
+// outlives `concurrentPerform`, which returns only after every worker is done.
+private struct WorkerFlags: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Bool>
 }
 
 /// The directory of the entries being checked, kept open while consecutive entries share it
@@ -155,8 +161,9 @@ enum StatMatch {
 }
 
 /// The index's entries by position, looked up once. The pointers stay valid while the index is
-/// not modified, which holds for the whole scan.
-struct IndexEntries {
+/// not modified, which holds for the whole scan; that is also why the stat workers may share
+/// them (the `@unchecked Sendable`).
+struct IndexEntries: @unchecked Sendable {
     private let entries: [UnsafePointer<git_index_entry>]
 
     init(index: PrivateIndex) {

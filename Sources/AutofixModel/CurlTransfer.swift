@@ -4,7 +4,9 @@ import Foundation
 
 /// One HTTP request over libcurl, run on a thread of its own with a private multi handle, so
 /// that cancelling wakes the poll at once (`curl_multi_wakeup`) instead of waiting for the next
-/// progress callback, and so an idle timeout can be measured between any two bytes.
+/// progress callback, and so an idle timeout can be measured between any two bytes. Unchecked
+/// Sendable: what `cancel()` touches from other threads is behind `lock`, the rest is the
+/// transfer thread's own.
 final class CurlTransfer: @unchecked Sendable {
     struct Request {
         var method: String

@@ -18,7 +18,7 @@ public struct ProbeResult: Sendable, Equatable {
 ///
 /// Retries connection refused, 429 and 5xx with backoff, but only before any text reached the
 /// consumer: after partial output a failure is reported, never papered over.
-public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
+public final class OpenAICompatibleClient: ChatModel, Sendable {
     public let endpoint: ModelEndpoint
     private let observer: (@Sendable (ModelClientEvent) -> Void)?
     let retryPolicy: RetryPolicy
@@ -387,7 +387,9 @@ public final class OpenAICompatibleClient: ChatModel, @unchecked Sendable {
 }
 
 /// The consumer's side of a stream with a time limit: hands on the events of the underlying
-/// stream until it ends, or until the limit ends it first.
+/// stream until it ends, or until the limit ends it first. Unchecked Sendable: an
+/// AsyncThrowingStream's consumer calls its closure for one element at a time, so the state
+/// here is never touched by two tasks at once.
 private final class DeadlineIterator: @unchecked Sendable {
     private var iterator: AsyncThrowingStream<ModelEvent, Error>.AsyncIterator?
 

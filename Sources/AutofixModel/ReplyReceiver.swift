@@ -1,7 +1,8 @@
 import Foundation
 
 /// Collects a response body read whole, up to `limit` bytes (an error body: up to `errorLimit`).
-/// A body that goes past it stops the transfer at once and sets `exceededLimit`.
+/// A body that goes past it stops the transfer at once and sets `exceededLimit`. Unchecked
+/// Sendable: filled on the transfer's thread while it runs, read only after `run()` returned.
 final class BodyCollector: @unchecked Sendable {
     let limit: Int
     let errorLimit: Int
@@ -26,7 +27,8 @@ final class BodyCollector: @unchecked Sendable {
 }
 
 /// The receiving side of one streamed attempt. Runs on the transfer's thread while the transfer
-/// runs, and is read by the client after `run()` returned, so it needs no lock.
+/// runs, and is read by the client after `run()` returned, so it needs no lock (hence the
+/// unchecked Sendable).
 final class ReplyReceiver: @unchecked Sendable {
     private let continuation: AsyncThrowingStream<ModelEvent, Error>.Continuation
     private let start: DispatchTime

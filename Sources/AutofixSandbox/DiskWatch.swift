@@ -7,7 +7,8 @@ import Glibc
 /// Enforces the disk limit of one test run on the directory the sandbox may write. Checking the
 /// filesystem's free space is one system call, so it runs often; only when the filesystem has
 /// lost more than the room left under the limit is the directory itself measured (a walk that
-/// follows no link), at most once a second.
+/// follows no link), at most once a second. Unchecked Sendable: `check()` runs only on the
+/// supervising thread, and `exceeded` is read after that thread handed back its result.
 final class DiskWatch: @unchecked Sendable {
     private let directory: String
     private let limit: UInt64

@@ -8,7 +8,7 @@ import Glibc
 /// a delegated cgroup v2 subtree). It enforces the memory and process limits on the whole tree,
 /// tells whether they were hit, and proves afterwards that nothing is left running. Without one
 /// the runner falls back to per-process rlimits.
-final class ResourceGroup {
+final class ResourceGroup: Sendable {
     /// One directory per controller hierarchy (v1) or a single one (v2).
     private let directories: [String: URL]
     private let unified: Bool

@@ -19,7 +19,8 @@ struct ProcessEnd {
 
 /// Starts a program in its own process group behind a gate: the program is a tiny `/bin/sh`
 /// that waits on fd 3 before it `exec`s the real command, so the caller can put it into a cgroup
-/// and set rlimits before anything the command forks exists.
+/// and set rlimits before anything the command forks exists. Unchecked Sendable: the kill state
+/// is behind `lock`; the descriptors are used only by the thread that supervises.
 final class SupervisedProcess: @unchecked Sendable {
     let pid: pid_t
     private let gate: Int32

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A value shared between threads, reached only inside `withLock`.
+/// A value shared between threads, reached only inside `withLock`. Unchecked Sendable: the lock
+/// guards every access to `value`.
 public final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value

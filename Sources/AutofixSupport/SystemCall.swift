@@ -104,7 +104,7 @@ public enum AtomicFileWriter {
         var template = Array(directory.appendingPathComponent(prefix + "XXXXXX").path.utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw SystemCallError("create a temporary file in", path: directory.path) }
-        let temporary = URL(fileURLWithPath: String(cString: template))
+        let temporary = URL(fileURLWithPath: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         do {
             try fill(fd, with: data, path: temporary.path, mode: mode, durability: durability)
         } catch {

@@ -62,7 +62,7 @@ struct UnfinishedTest {
 }
 
 /// One output format: recognises its own output and turns it into results.
-protocol TestOutputFormat {
+protocol TestOutputFormat: Sendable {
     static func detect(_ lines: [String]) -> Bool
     static func parse(_ lines: [String], context: ParseContext) -> ParsedOutput
 }
