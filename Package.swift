@@ -51,9 +51,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "git-autofix", dependencies: ["AutofixCommands"]),
-        .executableTarget(name: "autofix-bench", dependencies: ["AutofixCore", "AutofixTestSupport"]),
+        .executableTarget(name: "autofix-bench", dependencies: ["AutofixCore", "AutofixBenchSupport"]),
+        // What the benchmarks and the tests both need, kept under Sources so the bench builds no test code.
+        .target(name: "AutofixBenchSupport", dependencies: ["AutofixSupport"]),
 
-        .target(name: "AutofixTestSupport", dependencies: ["AutofixSupport"], path: "Tests/AutofixTestSupport"),
+        .target(name: "AutofixTestSupport", dependencies: ["AutofixSupport", "AutofixBenchSupport"], path: "Tests/AutofixTestSupport"),
         .testTarget(name: "AutofixSupportTests", dependencies: ["AutofixSupport", "AutofixTestSupport"]),
         .testTarget(name: "AutofixGitTests", dependencies: ["AutofixGit", "AutofixTestSupport"]),
         .testTarget(name: "AutofixModelTests", dependencies: ["AutofixModel", "AutofixTestSupport"]),

@@ -1,5 +1,5 @@
 import AutofixCore
-import AutofixTestSupport
+import AutofixBenchSupport
 import Foundation
 
 /// A plain-text table with right-aligned numbers, printable as-is into BENCHMARKS.md.

@@ -1,5 +1,5 @@
 import AutofixCore
-import AutofixTestSupport
+import AutofixBenchSupport
 import Foundation
 
 /// The repair loop's own cost, with the model and the tests taken out: a generated 10k-file

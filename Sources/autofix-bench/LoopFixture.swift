@@ -1,5 +1,5 @@
 import AutofixCore
-import AutofixTestSupport
+import AutofixBenchSupport
 import Foundation
 
 /// The repository and scripted replies the repair-loop benchmark plays: a generated repository

@@ -1,5 +1,5 @@
 import AutofixCore
-import AutofixTestSupport
+import AutofixBenchSupport
 import Foundation
 
 /// One `RepairLoop.run()` in this process against a fresh scripted server, timed from its events.

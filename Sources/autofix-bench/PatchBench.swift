@@ -1,5 +1,5 @@
 import AutofixCore
-import AutofixTestSupport
+import AutofixBenchSupport
 import Foundation
 
 /// PatchApplier against `git apply` on the per-file diffs of a real history of ~300 commits, exact

@@ -1,5 +1,5 @@
 import AutofixCore
-import AutofixTestSupport
+import AutofixBenchSupport
 import Foundation
 
 /// Snapshot cost against the git CLI doing the same work without touching the real index:

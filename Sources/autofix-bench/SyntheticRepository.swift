@@ -1,5 +1,5 @@
 import AutofixSupport
-import AutofixTestSupport
+import AutofixBenchSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// A real HTTP/1.1 server on 127.0.0.1 (ephemeral port) that answers each request with the next
@@ -532,9 +533,9 @@ public final class ScriptedSSEServer: @unchecked Sendable {
 public struct ServerError: Error, CustomStringConvertible {
     public let call: String
     public let code: Int32
-    init(_ call: String, _ code: Int32) {
+    public init(_ call: String, _ code: Int32) {
         self.call = call
         self.code = code
     }
-    public var description: String { "\(call) failed: \(String(cString: strerror(code)))" }
+    public var description: String { "\(call) failed: \(SystemCallError(call, path: "", code: code).reason)" }
 }
