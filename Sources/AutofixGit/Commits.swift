@@ -121,7 +121,11 @@ extension Repository {
         var reference: OpaquePointer?
         try check(git_reference_lookup(&reference, pointer, name), "reading \(name)")
         defer { git_reference_free(reference) }
-        let current = ObjectID(git_reference_target(reference)!.pointee)
+        guard let target = git_reference_target(reference) else {
+            throw GitError(.invalid, "\(name) is a symbolic ref, not the commit id it was expected to hold",
+                           hint: "remove it with `git symbolic-ref --delete \(name)` if it is not yours")
+        }
+        let current = ObjectID(target.pointee)
         guard current == expected else {
             throw GitError(.modified, "\(name) moved to \(current.short) while it was being deleted",
                            hint: "run the command again")

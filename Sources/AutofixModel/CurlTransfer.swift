@@ -49,9 +49,8 @@ final class CurlTransfer: @unchecked Sendable {
     /// returns false to stop the transfer.
     typealias BodyHandler = (_ status: Int, _ contentType: String?, _ bytes: UnsafeRawBufferPointer) -> Bool
 
-    private static let globalInit: Void = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-    }()
+    /// libcurl's one-time set-up, done once per process; its result decides every transfer.
+    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
     private let request: Request
     private let onBody: BodyHandler
@@ -97,20 +96,36 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func perform() -> Result {
+        guard CurlTransfer.globalInit == CURLE_OK else {
+            result.code = CurlTransfer.globalInit
+            result.detail = "libcurl could not initialise: \(String(cString: curl_easy_strerror(CurlTransfer.globalInit)))"
+            return result
+        }
         guard let easy = curl_easy_init(), let newMulti = curl_multi_init() else {
             result.code = CURLE_FAILED_INIT
             result.detail = "libcurl could not start a transfer"
             return result
         }
         var headerList: UnsafeMutablePointer<curl_slist>?
-        for header in request.headers { headerList = curl_slist_append(headerList, header) }
+        var headersComplete = true
+        for header in request.headers {
+            // On failure (out of memory) the list so far is left as it was.
+            guard let longer = curl_slist_append(headerList, header) else {
+                headersComplete = false
+                break
+            }
+            headerList = longer
+        }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer {
             curl_slist_free_all(headerList)
             errorBuffer.deallocate()
         }
-        if let refused = configure(easy, headerList: headerList, errorBuffer: errorBuffer) {
+        // A request without its headers (the API key, the content type) must not be sent.
+        let refused = headersComplete ? configure(easy, headerList: headerList, errorBuffer: errorBuffer)
+            : (option: "CURLOPT_HTTPHEADER", code: CURLE_OUT_OF_MEMORY)
+        if let refused {
             result.code = refused.code
             result.detail = "libcurl refused \(refused.option): \(String(cString: curl_easy_strerror(refused.code)))"
             curl_easy_cleanup(easy)
@@ -118,7 +133,14 @@ final class CurlTransfer: @unchecked Sendable {
             return result
         }
 
-        curl_multi_add_handle(newMulti, easy)
+        let added = curl_multi_add_handle(newMulti, easy)
+        guard added == CURLM_OK else {
+            result.code = CURLE_FAILED_INIT
+            result.detail = String(cString: curl_multi_strerror(added))
+            curl_easy_cleanup(easy)
+            curl_multi_cleanup(newMulti)
+            return result
+        }
         lock.lock()
         multi = newMulti
         lock.unlock()
@@ -148,7 +170,12 @@ final class CurlTransfer: @unchecked Sendable {
             }
             // libcurl shortens the wait itself when its own timers (connect, total) are due.
             let waitMilliseconds = Int32(min(max(idleLeft * 1000, 1), 60_000))
-            curl_multi_poll(newMulti, nil, 0, waitMilliseconds, nil)
+            let polled = curl_multi_poll(newMulti, nil, 0, waitMilliseconds, nil)
+            if polled != CURLM_OK {
+                result.code = CURLE_FAILED_INIT
+                result.detail = String(cString: curl_multi_strerror(polled))
+                break
+            }
         }
         if finished {
             var pending: Int32 = 0
@@ -161,8 +188,9 @@ final class CurlTransfer: @unchecked Sendable {
             }
         }
         var connectMicros: curl_off_t = 0
-        autofix_curl_getinfo_offset(easy, CURLINFO_CONNECT_TIME_T, &connectMicros)
-        result.connected = result.connected || connectMicros > 0
+        if autofix_curl_getinfo_offset(easy, CURLINFO_CONNECT_TIME_T, &connectMicros) == CURLE_OK {
+            result.connected = result.connected || connectMicros > 0
+        }
 
         curl_multi_remove_handle(newMulti, easy)
         curl_easy_cleanup(easy)

@@ -131,4 +131,20 @@ final class Libgit2FailureTests: XCTestCase {
         XCTAssertEqual(tree, try repository.commit(head).tree)
         XCTAssertNil(git_error_last())
     }
+
+    /// A ref that someone replaced with a symbolic one has no id to compare: `drop` must refuse
+    /// it with a message, not crash on the missing target.
+    func testDeletingARefThatTurnedSymbolicIsAnErrorAndLeavesIt() throws {
+        let repo = try makeRepo()
+        let repository = try Repository.discover(from: repo.url)
+        let head = try XCTUnwrap(ObjectID(hex: try repo.revParse("HEAD")))
+        try repo.git("symbolic-ref", "refs/autofix/main/run", "refs/heads/main")
+
+        XCTAssertThrowsError(try repository.deleteReference("refs/autofix/main/run", expected: head)) { error in
+            XCTAssertEqual((error as? GitError)?.code, .invalid, "\(error)")
+        }
+        XCTAssertEqual(try repo.git("symbolic-ref", "refs/autofix/main/run").trimmingCharacters(in: .whitespacesAndNewlines),
+                       "refs/heads/main")
+        XCTAssertNil(git_error_last())
+    }
 }
