@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "AutofixGit", dependencies: ["CGit2", "CZlib", "AutofixSupport"], swiftSettings: swift6),
         .target(name: "AutofixModel", dependencies: ["CCurl", "AutofixSupport"], swiftSettings: swift6),
         .target(name: "AutofixPatch", dependencies: ["AutofixSupport"], swiftSettings: swift6),
-        .target(name: "AutofixSandbox", dependencies: ["AutofixSupport", "CSystem"], swiftSettings: swift6),
+        .target(name: "AutofixSandbox", dependencies: ["AutofixSupport"], swiftSettings: swift6),
         .target(name: "AutofixTestReport", dependencies: ["AutofixSupport"], swiftSettings: swift6),
         .target(
             name: "AutofixCore",

@@ -25,21 +25,15 @@ public struct BubblewrapSandbox: Sandbox {
     /// with the fix, and not later as a mysteriously failing test.
     static func checkNamespaces(program: String) throws {
         try checkedNamespaces.check(program) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = ["--unshare-all", "--unshare-user", "--uid", "\(sandboxUID)", "--gid", "\(sandboxUID)",
-                                 "--disable-userns", "--cap-drop", "ALL", "--die-with-parent"]
-                + systemBinds() + ["--", "/bin/sh", "-c", "true"]
-            process.environment = ["PATH": SandboxEnvironment.standardPath]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw SandboxError(.namespacesUnavailable(detail: message.trimmingCharacters(in: .whitespacesAndNewlines)))
+            var probe = ProcessSpec(
+                [program, "--unshare-all", "--unshare-user", "--uid", "\(sandboxUID)", "--gid", "\(sandboxUID)",
+                 "--disable-userns", "--cap-drop", "ALL", "--die-with-parent"]
+                    + systemBinds() + ["--", "/bin/sh", "-c", "true"],
+                environment: ["PATH": SandboxEnvironment.standardPath])
+            probe.stdout = .discard
+            let result = try ProcessLauncher.run(probe, outputBytes: 64 * 1024)
+            guard result.succeeded else {
+                throw SandboxError(.namespacesUnavailable(detail: result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
             }
         }
     }

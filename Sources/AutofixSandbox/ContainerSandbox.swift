@@ -125,24 +125,12 @@ struct EngineCommand: Sendable {
     }
 
     private func output(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = clientEnvironment
-        let pipe = Pipe()
-        let errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let detail = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let said = String(decoding: detail.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try ProcessLauncher.run(ProcessSpec([program] + arguments, environment: clientEnvironment), outputBytes: 1 << 20)
+        guard result.succeeded else {
+            let said = String(decoding: result.stderr.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw SandboxError(.containerEngineFailed(kind, detail: "`\(kind.rawValue) \(arguments.first ?? "")` failed: \(said)"))
         }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

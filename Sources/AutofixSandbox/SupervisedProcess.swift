@@ -1,5 +1,4 @@
 import AutofixSupport
-internal import CSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -35,58 +34,30 @@ final class SupervisedProcess: @unchecked Sendable {
     /// `rlimits` are `ulimit` options for the gated shell (e.g. `["-d", "1024"]`), inherited by
     /// everything the command starts.
     init(arguments: [String], environment: [String: String], directory: String, rlimits: [(option: String, value: UInt64)] = []) throws {
-        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0], gatePipe: [Int32] = [0, 0]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, pipe(&gatePipe) == 0 else {
-            throw SandboxError(.spawnFailed(program: arguments[0], errno: errno))
-        }
+        var gatePipe: [Int32] = [0, 0]
+        guard pipe(&gatePipe) == 0 else { throw SandboxError(.spawnFailed(program: arguments[0], errno: errno)) }
         // Our ends must not leak into programs other threads start.
-        for fd in outPipe + errPipe + gatePipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        posix_spawn_file_actions_adddup2(&actions, gatePipe[0], 3)
-        // Nothing else the caller or this process holds open (a terminal, a socket, a file the
-        // user opened with `exec 7>file`) reaches the command; the gate closes 3 itself.
-        let closing = autofix_spawn_addclosefrom(&actions, 4)
-        guard closing == 0 else { throw SandboxError(.spawnFailed(program: arguments[0], errno: closing)) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        var noMask = sigset_t()
-        sigemptyset(&noMask)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setsigmask(&attributes, &noMask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
+        for fd in gatePipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let limitScript = rlimits.map { "ulimit \($0.option) \($0.value) && " }.joined()
-        let argv = ["/bin/sh", "-c", limitScript + SupervisedProcess.gateScript, "autofix-gate", directory] + arguments
-        let envp = environment.map { "\($0.key)=\($0.value)" }.sorted()
-        var cArgv = argv.map { strdup($0) } + [nil]
-        var cEnvp = envp.map { strdup($0) } + [nil]
-        defer {
-            cArgv.forEach { free($0) }
-            cEnvp.forEach { free($0) }
+        var spec = ProcessSpec(["/bin/sh", "-c", limitScript + SupervisedProcess.gateScript, "autofix-gate", directory] + arguments,
+                               environment: environment)
+        spec.newProcessGroup = true
+        // The gate's read end becomes fd 3, which the gate closes itself; nothing else the caller
+        // or this process holds open (a terminal, a socket, a file the user opened with
+        // `exec 7>file`) reaches the command.
+        spec.passedDescriptors = [gatePipe[0]]
+        let launched: LaunchedProcess
+        do {
+            launched = try ProcessLauncher.spawn(spec)
+        } catch let failure as SystemCallError {
+            close(gatePipe[0]); close(gatePipe[1])
+            throw SandboxError(.spawnFailed(program: arguments[0], errno: failure.code))
         }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, "/bin/sh", &actions, &attributes, &cArgv, &cEnvp)
-        close(outPipe[1])
-        close(errPipe[1])
         close(gatePipe[0])
-        guard status == 0 else {
-            close(outPipe[0]); close(errPipe[0]); close(gatePipe[1])
-            throw SandboxError(.spawnFailed(program: arguments[0], errno: status))
-        }
-        pid = child
+        pid = launched.pid
         gate = gatePipe[1]
-        stdoutFD = outPipe[0]
-        stderrFD = errPipe[0]
+        stdoutFD = launched.stdout!
+        stderrFD = launched.stderr!
     }
 
     /// Lets the command start.

@@ -31,54 +31,22 @@ struct BenchProcess {
     /// A file to read standard input from (default: /dev/null).
     var input: URL?
 
-    /// Runs the program (found on PATH when not absolute) and waits for it. Output goes to
-    /// files rather than pipes so a chatty child can never block on a full pipe.
+    /// Runs the program (found on PATH when not absolute) and waits for it, timed from spawn
+    /// to exit.
     func run() throws -> Result {
-        let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("autofix-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outPath = scratch.appendingPathComponent("stdout").path
-        let errPath = scratch.appendingPathComponent("stderr").path
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, input?.path ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        if let directory {
-            guard let addChdir = BenchProcess.addChdir else {
-                throw BenchError("this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29 or later has it)")
-            }
-            _ = addChdir(&actions, directory.path)
-        }
-
-        let program = try executablePath(arguments[0])
-        let argv = ([program] + arguments.dropFirst()).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-
-        var pid = pid_t()
+        var spec = ProcessSpec(arguments, environment: environment, directory: directory?.path)
+        if let input { spec.input = .file(input.path) }
         let start = BenchClock.now()
-        let spawned = posix_spawn(&pid, program, &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw BenchError("could not start \(program): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { throw BenchError("waiting for \(program) failed: \(String(cString: strerror(errno)))") }
+        let output: ProcessOutput
+        do {
+            output = try ProcessLauncher.run(spec, outputBytes: 256 << 20)
+        } catch let failure as SystemCallError {
+            throw BenchError("could not start \(arguments[0]): \(failure.message)")
         }
         let seconds = BenchClock.seconds(since: start)
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(
-            arguments: arguments, status: exitStatus, seconds: seconds, cpuSeconds: CPUTime.seconds(usage),
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+            arguments: arguments, status: output.termination.shellStatus, seconds: seconds, cpuSeconds: output.cpuSeconds,
+            stdout: output.stdoutText, stderr: output.stderrText)
     }
 
     /// Like `run`, but throws with the child's output when it fails.
@@ -108,13 +76,6 @@ struct BenchProcess {
         }
         return (result, kibibytes)
     }
-
-    /// glibc declares `posix_spawn_file_actions_addchdir_np` only under _GNU_SOURCE, which the
-    /// Swift Glibc module does not define, so look it up at run time.
-    private static let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
-    }()
 
     private func executablePath(_ name: String) throws -> String {
         if name.contains("/") { return name }

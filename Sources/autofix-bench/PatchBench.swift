@@ -319,27 +319,18 @@ enum PatchBench {
     }
 }
 
-/// Starts a program with posix_spawn and waits with waitpid: Foundation's Process polls for the
+/// Starts a program with posix_spawn and waits with wait4: Foundation's Process polls for the
 /// child's exit in 50 ms steps on Linux, which would be measured instead of git.
 enum Spawn {
     static func run(_ arguments: [String]) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let environment = Hermetic.environment.map { "\($0.key)=\($0.value)" }
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
-        guard result == 0 else {
-            throw UsageError("cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        var spec = ProcessSpec(arguments, environment: Hermetic.environment)
+        spec.stdout = .discard
+        spec.stderr = .discard
+        do {
+            return try ProcessLauncher.run(spec).termination.shellStatus
+        } catch let failure as SystemCallError {
+            throw UsageError("cannot start \(arguments[0]): \(failure.reason)")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status >> 8) & 0xFF
     }
 }
 

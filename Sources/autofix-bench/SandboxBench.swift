@@ -49,14 +49,10 @@ enum SandboxBench {
     }
 
     private static func imageExists() -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["podman", "image", "exists", podmanImage]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        var spec = ProcessSpec(["podman", "image", "exists", podmanImage], environment: ProcessInfo.processInfo.environment)
+        spec.stdout = .discard
+        spec.stderr = .discard
+        return (try? ProcessLauncher.run(spec))?.succeeded == true
     }
 
     private static func blocking<T>(_ body: @escaping () async throws -> T) throws -> T {

@@ -65,12 +65,10 @@ enum SandboxViewBench {
     }
 
     private static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SandboxBenchFailure("\(arguments.joined(separator: " ")) failed") }
+        var spec = ProcessSpec(arguments, environment: ProcessInfo.processInfo.environment)
+        spec.stdout = .inherit
+        spec.stderr = .inherit
+        guard try ProcessLauncher.run(spec).succeeded else { throw SandboxBenchFailure("\(arguments.joined(separator: " ")) failed") }
     }
 
     private static func median(_ values: [Double]) -> Double {
