@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// A TCP socket bound to 127.0.0.1 on a free port chosen by the kernel (not yet listening), for
@@ -6,7 +7,7 @@ public enum LoopbackSocket {
     public struct Failure: Error, CustomStringConvertible {
         public let call: String
         public let code: Int32
-        public var description: String { "\(call) failed: \(String(cString: strerror(code)))" }
+        public var description: String { "\(call) failed: \(SystemCallError(call, path: "", code: code).reason)" }
     }
 
     /// Returns the socket and its port.
