@@ -53,6 +53,7 @@ struct ApplyCommand: ParsableCommand {
                     terminal.out("Replaced your ignored file \(file) with the run's; yours is kept: git show \(ShellWord.quoted("\(backup):\(file)"))")
                 }
             }
+            try catalog.markApplied(summary)
             terminal.out("Applied run \(summary.name.id) to the working tree (not staged). Review with `git diff`.")
         }
     }

@@ -7,15 +7,17 @@ struct DropCommand: ParsableCommand {
         commandName: "drop",
         abstract: "Delete runs and their refs.",
         discussion: """
-            Asks first on a terminal; pass --yes in scripts. Reports what it removed. Refuses to \
-            drop a run that is still running unless --force.
+            Asks first on a terminal; pass --yes in scripts. Reports what it removed: each run's \
+            ref, the notes on its commits and its record. --all also removes the backup refs \
+            that `apply` made (refs/autofix-backup/*). Refuses to drop a run that is still \
+            running unless --force.
             """
     )
 
     @Argument(help: "The runs to delete: full ref, run id, or a unique prefix.")
     var runs: [String] = []
 
-    @Flag(help: "Delete every run.")
+    @Flag(help: "Delete every run, and the backup refs `apply` made.")
     var all = false
 
     @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
@@ -36,8 +38,9 @@ struct DropCommand: ParsableCommand {
             AbandonedRunsText.clean(repository)
             let catalog = RunCatalog(repository: repository)
             let names = all ? try catalog.runs().map(\.name) : try runs.map { try catalog.resolve($0) }
+            let backups = all ? try catalog.backupRefs() : []
             let terminal = Terminal.current
-            guard !names.isEmpty else {
+            guard !names.isEmpty || !backups.isEmpty else {
                 terminal.out("No runs to drop.")
                 return
             }
@@ -47,7 +50,8 @@ struct DropCommand: ParsableCommand {
                     throw UsageError("drop deletes \(names.count) run(s) and needs confirmation",
                                      hint: "pass --yes to confirm when not on a terminal")
                 }
-                guard terminal.confirm("Delete \(names.count) run(s): \(names.map(\.id).joined(separator: ", "))?") else {
+                let backupText = backups.isEmpty ? "" : " and \(backups.count) backup ref(s) of apply"
+                guard terminal.confirm("Delete \(names.count) run(s): \(names.map(\.id).joined(separator: ", "))\(backupText)?") else {
                     terminal.out("Nothing deleted.")
                     return
                 }
@@ -55,6 +59,10 @@ struct DropCommand: ParsableCommand {
             for name in names {
                 let run = try catalog.drop(name)
                 terminal.out("Dropped \(name.ref.terminalSafeLine) (was \(run.tip.short), \(run.commits.count) commit\(run.commits.count == 1 ? "" : "s"))")
+            }
+            for backup in backups {
+                try catalog.dropBackup(backup)
+                terminal.out("Dropped \(backup.name.terminalSafeLine) (was \(backup.target.short))")
             }
         }
     }

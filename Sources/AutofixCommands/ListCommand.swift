@@ -6,8 +6,16 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List runs, newest first.",
-        discussion: "Shows each run's id, branch, base commit, age, accepted commits and status."
+        discussion: """
+            Shows each run's id, branch, base commit, age, accepted commits and status (and \
+            whether `git autofix apply` brought it in). Runs that kept no commit (tests already \
+            passing, nothing accepted, errors; not snapshots) are left out unless --all, which also lists the \
+            backup refs that `apply --force` made.
+            """
     )
+
+    @Flag(help: "Also list runs that kept no commit, and apply's backup refs.")
+    var all = false
 
     @Flag(help: "Print one JSON object per run, one per line.")
     var json = false
@@ -16,22 +24,41 @@ struct ListCommand: ParsableCommand {
         try reportingErrors {
             let repository = try currentRepository()
             AbandonedRunsText.clean(repository)
-            let runs = try RunCatalog(repository: repository).runs()
+            let catalog = RunCatalog(repository: repository)
+            let everyRun = try catalog.runs()
+            let runs = all ? everyRun : everyRun.filter { !Self.producedNothing($0) }
+            let hidden = everyRun.count - runs.count
+            let backups = all ? try catalog.backupRefs() : []
             let terminal = Terminal.current
             if json {
                 runs.forEach { terminal.json(RunJSON($0)) }
                 return
             }
-            guard !runs.isEmpty else {
+            if everyRun.isEmpty && backups.isEmpty {
                 terminal.out("No runs yet. `git autofix` starts one; `git autofix snapshot` records the working tree.")
                 return
             }
             for run in runs {
                 let base = run.base?.short ?? "(unborn)"
                 let commits = run.commits.count == 1 ? "1 commit" : "\(run.commits.count) commits"
-                terminal.out("\(terminal.paint(run.name.id.terminalSafeLine, .yellow))  \(run.name.branch.terminalSafeLine)  base \(base)  \(Self.age(run.created))  \(commits)  \(run.statusText.terminalSafeLine)")
+                let applied = run.record?.applied == nil ? "" : ", applied"
+                terminal.out("\(terminal.paint(run.name.id.terminalSafeLine, .yellow))  \(run.name.branch.terminalSafeLine)  base \(base)  \(Self.age(run.created))  \(commits)  \(run.statusText.terminalSafeLine)\(applied)")
+            }
+            for backup in backups {
+                terminal.out("\(backup.name.terminalSafeLine)  (the work tree before an `apply`; `git autofix drop --all` removes it)")
+            }
+            if hidden > 0 {
+                terminal.out("(\(hidden) run\(hidden == 1 ? "" : "s") that kept no commit not shown; --all lists \(hidden == 1 ? "it" : "them"))")
             }
         }
+    }
+
+    /// A repair that ended without a commit (tests already passing, nothing accepted, an
+    /// error). A snapshot of its own is kept: it is the user's safety net. A run still going has
+    /// nothing yet, but is news.
+    static func producedNothing(_ run: RunSummary) -> Bool {
+        guard let record = run.record, run.commits.isEmpty else { return false }
+        return record.status != RunStatus.running && record.status != RunStatus.snapshot
     }
 
     static func age(_ date: Date, now: Date = Date()) -> String {
@@ -60,6 +87,8 @@ struct RunJSON: Encodable {
     let tip: String
     let created: Date
     let status: String
+    /// When `git autofix apply` last brought the run in; nil when it never did.
+    let applied: Date?
     let commits: [Commit]
 
     init(_ run: RunSummary) {
@@ -71,6 +100,7 @@ struct RunJSON: Encodable {
         tip = run.tip.hex
         created = run.created
         status = run.record?.status ?? run.statusText
+        applied = run.record?.applied
         commits = run.commits.map { Commit(id: $0.id.hex, summary: $0.summary, trailers: $0.trailers) }
     }
 }

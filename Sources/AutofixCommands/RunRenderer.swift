@@ -128,16 +128,25 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         }
         if outcome.commits.isEmpty {
             terminal.out("No commit was accepted. Your working tree was not touched.")
-            terminal.out("  transcript:  git autofix show \(outcome.run)    remove the run: git autofix drop \(outcome.run)")
+            terminal.out("  what each round did:  git autofix show \(outcome.run) --rounds")
+            terminal.out("  remove the run:       git autofix drop \(outcome.run)")
             return
         }
         let ref = ShellWord.quoted(outcome.ref.terminalSafeLine)
         terminal.out("\(outcome.commits.count) commit\(outcome.commits.count == 1 ? "" : "s") on \(ref). Your working tree was not touched. Review:")
         terminal.out("  git autofix show \(outcome.run)")
         terminal.out("  git log -p \(String(outcome.snapshot.prefix(10)))..\(ref)")
+        terminal.out("  git autofix show \(outcome.run) --rounds   # what each round did")
         terminal.out("Take it:")
-        terminal.out("  git autofix apply \(outcome.run)        # into your working tree")
-        terminal.out("  git cherry-pick \(String(outcome.snapshot.prefix(10)))..\(ref)   # as commits on your branch")
+        let cherryPick = "git cherry-pick \(String(outcome.snapshot.prefix(10)))..\(ref)"
+        if outcome.hadLocalChanges {
+            terminal.out("  git autofix apply \(outcome.run)        # into your working tree, beside your uncommitted changes")
+            terminal.out("As commits, once you have committed your own changes (cherry-pick refuses a dirty tree):")
+            terminal.out("  \(cherryPick)")
+        } else {
+            terminal.out("  git autofix apply \(outcome.run)        # into your working tree")
+            terminal.out("  \(cherryPick)   # as commits on your branch")
+        }
         terminal.out("Or drop it:")
         terminal.out("  git autofix drop \(outcome.run)")
     }

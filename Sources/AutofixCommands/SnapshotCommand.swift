@@ -21,7 +21,7 @@ struct SnapshotCommand: ParsableCommand {
         try reportingErrors {
             let repository = try currentRepository()
             let snapshot = try Snapshotter(repository: repository).snapshot()
-            try RunStatusStore(repository: repository).write(RunStatus(status: "snapshot"), for: snapshot.run.id)
+            try RunStatusStore(repository: repository).write(RunStatus(status: RunStatus.snapshot), for: snapshot.run.id)
             let terminal = Terminal.current
             if json {
                 terminal.json(SnapshotJSON(snapshot))

@@ -93,6 +93,8 @@ public struct RunStatus: Codable, Sendable, Equatable {
     public var scratchRoot: String?
     /// While running: where the run's cgroups are made (named after its process id).
     public var cgroupParents: [String]?
+    /// When `git autofix apply` last brought the run into the work tree.
+    public var applied: Date?
 
     public init(status: String, testCommand: String? = nil, model: String? = nil,
                 failingBefore: Int? = nil, failingAfter: Int? = nil, rounds: Int? = nil) {
@@ -105,6 +107,8 @@ public struct RunStatus: Codable, Sendable, Equatable {
     }
 
     public static let running = "running"
+    /// Written by `git autofix snapshot`: a run of its own, with no repair.
+    public static let snapshot = "snapshot"
     public static let interrupted = "interrupted"
 
     /// The process of a run that says it is running, when that process is still alive.
@@ -165,8 +169,27 @@ extension RunCatalog {
     public func drop(_ name: RunName) throws -> RunSummary {
         let run = try summary(of: name)
         try repository.deleteReference(name.ref, expected: run.tip)
-        for commit in run.commits { try repository.removeNote(on: commit.id) }
+        // A run that kept no commit has its note on the snapshot.
+        for commit in run.commits.map(\.id) + [run.snapshot.id] { try repository.removeNote(on: commit) }
         RunStatusStore(repository: repository).remove(name.id)
         return run
+    }
+
+    /// The refs `git autofix apply` made to keep the work tree it merged into.
+    public func backupRefs() throws -> [(name: String, target: ObjectID)] {
+        try repository.references(withPrefix: WorktreeApplier.backupPrefix).sorted { $0.name < $1.name }
+    }
+
+    /// Deletes one of `backupRefs()`, unless it moved since.
+    public func dropBackup(_ ref: (name: String, target: ObjectID)) throws {
+        try repository.deleteReference(ref.name, expected: ref.target)
+    }
+
+    /// Records that `apply` brought the run into the work tree, for `list`.
+    public func markApplied(_ run: RunSummary, at date: Date = Date()) throws {
+        let store = RunStatusStore(repository: repository)
+        var record = store.read(run.name.id) ?? RunStatus(status: run.statusText)
+        record.applied = date
+        try store.write(record, for: run.name.id)
     }
 }

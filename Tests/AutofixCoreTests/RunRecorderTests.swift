@@ -79,7 +79,8 @@ final class RunRecorderTests: XCTestCase {
         state.rounds = 1
         let outcome = RunOutcome(status: .failing, stopReason: "the model declined: no", run: state.snapshot.run.id,
                                  ref: state.snapshot.run.ref, snapshot: state.snapshot.commit.hex, commits: [], rounds: 1,
-                                 failingBefore: 0, failingAfter: 0, seconds: 1, promptTokens: nil, completionTokens: nil)
+                                 failingBefore: 0, failingAfter: 0, seconds: 1, promptTokens: nil, completionTokens: nil,
+                                 hadLocalChanges: false)
         try made.recorder.finish(outcome, state: state)
         let ended = try XCTUnwrap(status(made))
         XCTAssertEqual(ended.status, "failing")

@@ -391,7 +391,8 @@ public final class RepairLoop {
                    failingBefore: state.baselineFailingCounted ?? state.baseline?.failingCount ?? 0, failingAfter: state.accepted?.failingCount ?? 0,
                    seconds: Date().timeIntervalSince(state.started),
                    promptTokens: state.usageReported ? state.promptTokens : nil,
-                   completionTokens: state.usageReported ? state.completionTokens : nil)
+                   completionTokens: state.usageReported ? state.completionTokens : nil,
+                   hadLocalChanges: !state.snapshot.capture.isClean || state.snapshot.stagedCommit != nil)
     }
 }
 

@@ -108,4 +108,7 @@ public struct RunOutcome: Codable, Sendable {
     /// Token totals, nil when the server never reported usage (llama.cpp's server does not).
     public let promptTokens: Int?
     public let completionTokens: Int?
+    /// The work tree had uncommitted changes when the run started (and, since a run never
+    /// writes it, still has them): `git cherry-pick` of the run's commits would refuse there.
+    public let hadLocalChanges: Bool
 }

@@ -43,18 +43,55 @@ private struct TranscriptLine<Value: Encodable>: Encodable {
 }
 
 /// One round as the transcript keeps it.
-struct RoundTranscript: Encodable {
-    struct PatchRecord: Encodable {
-        let path: String?
-        let result: String
-        let detail: String?
+public struct RoundTranscript: Codable, Sendable {
+    public struct PatchRecord: Codable, Sendable {
+        public let path: String?
+        public let result: String
+        public let detail: String?
     }
 
-    let round: Int
-    let promptMessages: Int
-    let promptCharacters: Int
-    let reply: String
-    let patches: [PatchRecord]
-    let tests: TestSummary?
-    let result: RoundResult
+    public let round: Int
+    public let promptMessages: Int
+    public let promptCharacters: Int
+    public let reply: String
+    public let patches: [PatchRecord]
+    public let tests: TestSummary?
+    public let result: RoundResult
+}
+
+/// Reads back what `RunTranscript` wrote, for `git autofix show --rounds`. Lines it cannot read
+/// (a run killed mid-write, a later version's kinds) are skipped, not fatal.
+public struct RunTranscriptReader {
+    public let file: URL
+
+    public init(directory: URL) {
+        file = directory.appendingPathComponent("transcript.jsonl")
+    }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: file.path) }
+
+    public func rounds() throws -> [RoundTranscript] {
+        guard exists else { return [] }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try Data(contentsOf: file).split(separator: UInt8(ascii: "\n")).compactMap { line in
+            (try? decoder.decode(RoundLine.self, from: Data(line)))?.value
+        }
+    }
+
+    private struct RoundLine: Decodable {
+        let kind: String
+        let value: RoundTranscript
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try container.decode(String.self, forKey: .kind)
+            guard kind == "round" else {
+                throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "not a round")
+            }
+            value = try container.decode(RoundTranscript.self, forKey: .value)
+        }
+
+        private enum CodingKeys: String, CodingKey { case kind, value }
+    }
 }

@@ -1,0 +1,54 @@
+import AutofixCore
+import Foundation
+
+/// How `show` prints the rounds a run's transcript kept. Everything in it came from the model or
+/// the tests, so every line is made safe for the terminal.
+enum RoundsText {
+    static func line(_ round: RoundTranscript, terminal: Terminal) -> String {
+        let result = round.result
+        let failing = result.failingAfter.map { "failing \(result.failingBefore) → \($0)" } ?? "failing \(result.failingBefore), no test run"
+        let verdict: String
+        switch result.verdict {
+        case .accepted: verdict = terminal.paint("accepted", .green)
+        case .rejected: verdict = terminal.paint("rolled back", .yellow)
+        case .patchFailed: verdict = terminal.paint("patch failed", .red)
+        case .noEdit: verdict = terminal.paint("no edit", .yellow)
+        }
+        let commit = result.commit.map { ", commit \(String($0.prefix(10)))" } ?? ""
+        return "  round \(result.round): \(verdict), \(failing)\(commit) (\(DurationText.format(result.seconds)))"
+    }
+
+    static func detail(_ round: RoundTranscript, run: String) -> String {
+        let result = round.result
+        var lines = ["    reason: \(result.reason.terminalSafeLine)"]
+        for patch in round.patches {
+            let detail = patch.detail.map { ": \($0.terminalSafeLine)" } ?? ""
+            lines.append("    patch \(patch.path?.terminalSafeLine ?? "(no path)"): \(patch.result.terminalSafeLine)\(detail)")
+        }
+        if let tests = round.tests {
+            lines.append("    tests (\(tests.framework.terminalSafeLine)): \(tests.failing) failing, \(tests.passing) passing\(tests.timedOut ? ", timed out" : "") in \(DurationText.format(tests.seconds))")
+            for name in tests.failingTests.prefix(10) { lines.append("      \(name.terminalSafeLine)") }
+            if tests.failingTests.count > 10 { lines.append("      … and \(tests.failingTests.count - 10) more") }
+        }
+        if !result.newlyFailing.isEmpty {
+            lines.append("    newly failing: \(result.newlyFailing.map(\.terminalSafeLine).joined(separator: ", "))")
+        }
+        var timing = "    model \(DurationText.format(result.modelSeconds))"
+        if let first = result.timeToFirstToken { timing += " (first token after \(DurationText.format(first)))" }
+        if let tests = result.testSeconds { timing += ", tests \(DurationText.format(tests))" }
+        if let prompt = result.promptTokens, let completion = result.completionTokens {
+            timing += ", tokens \(prompt) prompt, \(completion) completion"
+        }
+        lines.append(timing)
+        lines.append("    reply: git autofix show \(ShellWord.quoted(run.terminalSafeLine)) --reply \(result.round)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func reply(_ number: Int, in rounds: [RoundTranscript], run: String) throws -> String {
+        guard let round = rounds.first(where: { $0.round == number }) else {
+            let played = rounds.isEmpty ? "it has no rounds on record" : "its rounds are 1 to \(rounds.map(\.round).max() ?? 0)"
+            throw UsageError("run \(run) has no round \(number): \(played)", hint: "`git autofix show \(run) --rounds` lists them")
+        }
+        return round.reply.hasSuffix("\n") ? round.reply : round.reply + "\n"
+    }
+}
