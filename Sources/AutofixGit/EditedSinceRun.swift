@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// The files a run changes (between `from` and `to`) that are no longer in the work tree as the

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 
 extension Repository {
     /// Whether the work tree or index differs from HEAD (untracked files count, ignored ones do
