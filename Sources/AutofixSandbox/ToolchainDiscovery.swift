@@ -184,23 +184,13 @@ public struct ToolchainDiscovery: Sendable {
         } else {
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: manager[0])
-        process.arguments = Array(manager.dropFirst())
-        process.currentDirectoryURL = checkout
         var environment = self.environment
         environment["PATH"] = hostPath
         if manager[0].hasSuffix("/pyenv") { environment["PYENV_ROOT"] = root }
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let found = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        var spec = ProcessSpec(manager, environment: environment, directory: checkout.path)
+        spec.stderr = .discard
+        guard let result = try? ProcessLauncher.run(spec, outputBytes: 64 << 10), result.succeeded else { return nil }
+        let found = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
         return found.hasPrefix("/") && !found.contains("/shims/") ? found : nil
     }
 

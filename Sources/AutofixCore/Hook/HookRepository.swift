@@ -59,18 +59,9 @@ struct GitCommandLineRepository: HookRepository {
 /// Runs the git command for one answer: trimmed standard output, or nil when git fails.
 public enum GitCommandLine {
     public static func output(_ arguments: [String], in directory: URL) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        var spec = ProcessSpec(["git"] + arguments, environment: ProcessInfo.processInfo.environment, directory: directory.path)
+        spec.stderr = .discard
+        guard let result = try? ProcessLauncher.run(spec), result.succeeded else { return nil }
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
