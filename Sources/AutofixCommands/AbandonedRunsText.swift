@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixGit
 
 /// Says which runs were found dead and cleaned up, on stderr so that --json output stays JSON.
 enum AbandonedRunsText {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import AutofixCore
+import AutofixGit
+import AutofixSupport
 import Foundation
 
 /// Runs a command body, turning our errors into a message on stderr and the documented exit code.

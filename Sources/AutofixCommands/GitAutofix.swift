@@ -1,5 +1,6 @@
 import ArgumentParser
 import AutofixCore
+import AutofixSupport
 
 /// The root command; the `git-autofix` executable only calls its `main()`.
 public struct GitAutofix: AsyncParsableCommand {

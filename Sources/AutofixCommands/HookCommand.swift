@@ -1,5 +1,7 @@
 import ArgumentParser
 import AutofixCore
+import AutofixSupport
+import AutofixTestReport
 import Foundation
 
 struct HookCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixSupport
 import Foundation
 
 /// How `show` prints the rounds a run's transcript kept. Everything in it came from the model or

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AutofixCore
+import AutofixSupport
 import Foundation
 
 /// `git autofix [options]`: the repair loop. It is the default subcommand, so `git autofix`

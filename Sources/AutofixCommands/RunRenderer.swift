@@ -1,4 +1,6 @@
 import AutofixCore
+import AutofixGit
+import AutofixSupport
 import Foundation
 
 protocol RunRenderer: Sendable {

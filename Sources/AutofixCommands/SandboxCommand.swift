@@ -1,5 +1,8 @@
 import ArgumentParser
 import AutofixCore
+import AutofixGit
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 extension SandboxBackendKind: ExpressibleByArgument {}

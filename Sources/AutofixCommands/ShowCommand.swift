@@ -1,5 +1,7 @@
 import ArgumentParser
 import AutofixCore
+import AutofixGit
+import AutofixSupport
 import Foundation
 
 struct ShowCommand: ParsableCommand {

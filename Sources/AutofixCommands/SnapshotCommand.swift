@@ -1,5 +1,6 @@
 import ArgumentParser
 import AutofixCore
+import AutofixGit
 import Foundation
 
 struct SnapshotCommand: ParsableCommand {

@@ -1,4 +1,6 @@
 import AutofixCore
+import AutofixGit
+import AutofixSupport
 import Foundation
 
 /// Where the command line writes, and whether it may use color: only on a terminal, never with

@@ -1,5 +1,6 @@
-import AutofixCore
 import AutofixBenchSupport
+import AutofixCore
+import AutofixGit
 import Foundation
 
 /// A plain-text table with right-aligned numbers, printable as-is into BENCHMARKS.md.

@@ -1,5 +1,6 @@
-import AutofixCore
 import AutofixBenchSupport
+import AutofixCore
+import AutofixSandbox
 import Foundation
 
 /// The repair loop's own cost, with the model and the tests taken out: a generated 10k-file

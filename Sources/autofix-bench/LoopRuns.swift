@@ -1,5 +1,7 @@
-import AutofixCore
 import AutofixBenchSupport
+import AutofixCore
+import AutofixGit
+import AutofixModel
 import Foundation
 
 /// One `RepairLoop.run()` in this process against a fresh scripted server, timed from its events.

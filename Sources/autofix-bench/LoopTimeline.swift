@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixModel
 import Foundation
 
 /// Everything one in-process repair run did, with monotonic times (`BenchClock`): the loop's own

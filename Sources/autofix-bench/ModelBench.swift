@@ -1,5 +1,6 @@
-import AutofixCore
 import AutofixBenchSupport
+import AutofixCore
+import AutofixModel
 import Dispatch
 import Foundation
 

@@ -1,5 +1,7 @@
-import AutofixCore
 import AutofixBenchSupport
+import AutofixCore
+import AutofixPatch
+import AutofixSupport
 import Foundation
 
 /// PatchApplier against `git apply` on the per-file diffs of a real history of ~300 commits, exact

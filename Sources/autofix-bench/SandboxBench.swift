@@ -1,4 +1,6 @@
 import AutofixCore
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// Start-up cost of one `true` in each available backend, side by side in one run: what a

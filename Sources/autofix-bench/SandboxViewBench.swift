@@ -1,4 +1,6 @@
 import AutofixCore
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// What bringing the sandbox's view to the host's checkout costs before a test run, against the

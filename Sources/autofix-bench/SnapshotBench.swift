@@ -1,5 +1,6 @@
-import AutofixCore
 import AutofixBenchSupport
+import AutofixCore
+import AutofixGit
 import Foundation
 
 /// Snapshot cost against the git CLI doing the same work without touching the real index:

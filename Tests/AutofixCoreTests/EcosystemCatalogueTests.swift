@@ -1,4 +1,6 @@
 import AutofixCore
+import AutofixPatch
+import AutofixSandbox
 import AutofixTestSupport
 import XCTest
 

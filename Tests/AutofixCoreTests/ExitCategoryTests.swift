@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixSupport
 import XCTest
 
 final class ExitCategoryTests: XCTestCase {

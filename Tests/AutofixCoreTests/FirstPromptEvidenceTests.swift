@@ -1,4 +1,5 @@
 @testable import AutofixCore
+import AutofixGit
 import AutofixTestSupport
 import XCTest
 

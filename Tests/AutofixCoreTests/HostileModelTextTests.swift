@@ -1,4 +1,5 @@
 @testable import AutofixCore
+import AutofixPatch
 import XCTest
 
 /// The model's words that git autofix stores or prints as its own (a commit subject, the stop

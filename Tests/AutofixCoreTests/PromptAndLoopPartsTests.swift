@@ -1,4 +1,5 @@
 @testable import AutofixCore
+import AutofixPatch
 import AutofixTestReport
 import XCTest
 

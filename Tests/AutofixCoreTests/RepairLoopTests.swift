@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixGit
 import AutofixTestSupport
 import XCTest
 

@@ -1,4 +1,6 @@
 @testable import AutofixCore
+import AutofixModel
+import AutofixPatch
 import AutofixTestSupport
 import XCTest
 

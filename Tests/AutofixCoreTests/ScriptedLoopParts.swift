@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixModel
 import Foundation
 
 /// What a scripted part was asked for that its script did not cover: the test names the call.

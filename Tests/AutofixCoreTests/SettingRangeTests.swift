@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixSupport
 import AutofixTestSupport
 import XCTest
 

@@ -1,3 +1,5 @@
+import AutofixSupport
+import Foundation
 /// A duration from a flag, else from git config; a bad value is a usage error naming where it came from.
 enum ConfiguredDuration {
     static func seconds(flag: String?, flagName: String, key: String, config: (String) throws -> String?) throws -> Double? {

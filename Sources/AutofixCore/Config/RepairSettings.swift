@@ -1,3 +1,7 @@
+import AutofixModel
+import AutofixPatch
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// Everything a repair run needs to know, resolved from flags > environment > git config

@@ -1,3 +1,5 @@
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// Where and how tests run, resolved from flags > git config (`autofix.sandbox*`, `autofix.image`,

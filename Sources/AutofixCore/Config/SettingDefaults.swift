@@ -1,3 +1,7 @@
+import AutofixModel
+import AutofixPatch
+import AutofixSandbox
+import Foundation
 /// What a setting is when no flag, environment variable or git config gives it, and the bounds a
 /// given value must keep. The model client's own request defaults are the same reference
 /// deployment's, so they are taken from there rather than written twice.

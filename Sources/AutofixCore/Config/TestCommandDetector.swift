@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Guesses the test command of a project from the files at its root.

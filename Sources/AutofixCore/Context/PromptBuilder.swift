@@ -1,3 +1,4 @@
+import AutofixPatch
 import Foundation
 
 /// Builds what the model reads. The first two messages (rules, repository context and the first

@@ -1,3 +1,7 @@
+import AutofixGit
+import AutofixModel
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// Runs the checks in order; each one is independent, so one failure never hides the others.

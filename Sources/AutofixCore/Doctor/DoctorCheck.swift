@@ -1,3 +1,5 @@
+import AutofixSupport
+import Foundation
 /// One line of doctor's report: a verdict, what was found, and the fix for a problem.
 public struct DoctorCheck: Encodable, Sendable {
     public enum Verdict: String, Encodable, Sendable { case ok = "OK", warn = "WARN", fail = "FAIL", skip = "SKIP" }

@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Why a hook command could not do what it was asked, with what to do instead.

@@ -1,3 +1,5 @@
+import AutofixGit
+import AutofixSupport
 import Foundation
 
 /// What the hook commands need of a repository: where its work tree and git directories are,

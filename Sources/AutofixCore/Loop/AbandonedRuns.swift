@@ -1,3 +1,6 @@
+import AutofixGit
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// Runs whose process died without ending them (killed with SIGKILL, a crash, a reboot): their

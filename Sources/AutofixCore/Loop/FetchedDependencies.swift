@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Dependencies that a package manager has already fetched into the user's work tree, copied

@@ -1,3 +1,5 @@
+import AutofixTestReport
+import Foundation
 /// Why a change whose tests ran was rolled back: the round's reason, and what the model is told.
 enum Rejection: Equatable {
     /// Tests that passed before fail now.

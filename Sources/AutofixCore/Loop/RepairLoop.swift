@@ -1,3 +1,8 @@
+import AutofixGit
+import AutofixModel
+import AutofixPatch
+import AutofixSupport
+import AutofixTestReport
 import Foundation
 
 /// The streamed repair loop: snapshot, scratch checkout, baseline tests, then rounds of

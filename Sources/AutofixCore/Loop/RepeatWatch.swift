@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// Notices a run going round in circles, so that it stops instead of spending its rounds: the

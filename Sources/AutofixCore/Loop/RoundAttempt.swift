@@ -1,3 +1,7 @@
+import AutofixGit
+import AutofixModel
+import AutofixPatch
+import AutofixTestReport
 import Foundation
 
 /// One round's reply as it streams in: each file patch is applied to the scratch checkout the

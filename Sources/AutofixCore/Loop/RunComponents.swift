@@ -1,3 +1,6 @@
+import AutofixModel
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// The real model client and sandboxed test runner for a run, made from its settings. Fails

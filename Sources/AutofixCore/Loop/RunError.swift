@@ -1,3 +1,5 @@
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// Problems that stop a run before the model is asked anything.

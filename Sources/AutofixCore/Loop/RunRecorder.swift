@@ -1,3 +1,7 @@
+import AutofixGit
+import AutofixModel
+import AutofixSandbox
+import AutofixSupport
 import Foundation
 
 /// Everything a run leaves besides its commits, kept in one place. The loop hands it each event

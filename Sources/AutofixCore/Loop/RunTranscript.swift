@@ -1,3 +1,4 @@
+import AutofixSupport
 import Foundation
 
 /// The run's record on disk: `<git common dir>/autofix/runs/<run-id>/` holds `transcript.jsonl`

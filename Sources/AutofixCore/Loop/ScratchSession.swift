@@ -1,6 +1,9 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import AutofixSupport
+import AutofixSandbox
+import AutofixGit
 #endif
 
 /// The private place where one run (or one `git autofix sandbox` command) works: a fresh
