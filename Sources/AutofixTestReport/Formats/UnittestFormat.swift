@@ -35,23 +35,65 @@ enum UnittestFormat: TestOutputFormat {
             } else if line.contains(": "), let groups = sectionHeader.match(line), let kind = groups[0],
                       let method = groups[1], let location = groups[2] {
                 var cursor = index + 1
-                if cursor < lines.count, lines[cursor] == rule { cursor += 1 }
+                // A test's docstring (or a doctest's "Doctest: name") may sit between the header and its rule.
+                var described = 0
+                while cursor < lines.count, lines[cursor] != rule, lines[cursor] != separator, described < 3 {
+                    cursor += 1
+                    described += 1
+                }
+                if cursor < lines.count, lines[cursor] == rule { cursor += 1 } else { cursor = index + 1 }
                 var body: [String] = []
-                while cursor < lines.count, lines[cursor] != separator, lines[cursor] != rule {
+                // A failing doctest's report has rules of its own; only the one before "Ran N tests" ends the last section.
+                while cursor < lines.count, lines[cursor] != separator,
+                      lines[cursor] != rule || cursor + 1 < lines.count && !lines[cursor + 1].hasPrefix("Ran ") {
                     body.append(lines[cursor])
                     cursor += 1
                 }
                 let text = body.joined(separator: "\n")
-                let message = body.last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty })?
-                    .trimmingCharacters(in: .whitespaces)
                 output.add(TestCaseResult(
                     id: id(method: method, location: location), status: kind == "ERROR" ? .errored : .failed,
-                    message: message, locations: LocationScanner.scan(text, context: context)), detailsWin: true)
+                    message: UnittestFailureBody.message(body), locations: LocationScanner.scan(text, context: context)),
+                    detailsWin: true)
                 index = cursor
                 continue
             }
             index += 1
         }
         return output
+    }
+}
+
+/// What a failure section says went wrong: the exception that ended the traceback (for an
+/// assertion its `AssertionError: ...` line, not the diff printed under it), and for a failing
+/// doctest the example with what it expected and what it got.
+enum UnittestFailureBody {
+    private static let continuationLines = 5
+
+    static func message(_ body: [String]) -> String? {
+        guard let start = exceptionLine(body) else {
+            return body.last(where: { !$0.trimmed.isEmpty })?.trimmed
+        }
+        var message = [body[start]]
+        for line in body[(start + 1)...] {
+            if line.trimmed.isEmpty || line.hasPrefix("-----") || message.count > continuationLines { break }
+            message.append(line)
+        }
+        if let example = body.firstIndex(of: "Failed example:") {
+            message = [body[start]] + body[example...].filter { !$0.trimmed.isEmpty && !$0.hasPrefix("-----") && !$0.hasPrefix("File \"") }
+        }
+        return message.joined(separator: "\n")
+    }
+
+    /// The last unindented line after a traceback's frames: the exception as Python printed it.
+    private static func exceptionLine(_ body: [String]) -> Int? {
+        var found: Int?
+        var inTraceback = false
+        for (index, line) in body.enumerated() {
+            if line == "Traceback (most recent call last):" { inTraceback = true; continue }
+            guard inTraceback, let first = line.first, first != " " else { continue }
+            found = index
+            inTraceback = false
+        }
+        return found
     }
 }
