@@ -20,6 +20,9 @@ enum TAPFormat: TestOutputFormat {
         var output = ParsedOutput(framework: "tap")
         var subtests: [(indent: Int, name: String, reported: Bool)] = []
         var pending: (result: TestCaseResult, indent: Int, yaml: [String], isSuite: Bool)?
+        // What a test file printed to stderr before node reported it (node prefixes it with "# ").
+        var fileOutput: [String] = []
+        var pendingFileOutput: [String] = []
         var inYAML = false
         var topLevelPlan: Int?
         var topLevelResults = 0
@@ -34,6 +37,9 @@ enum TAPFormat: TestOutputFormat {
             if fields["type"] == "suite" { current.isSuite = true }
             if current.isSuite { return }
             describe(&current.result, fields: fields, context: context)
+            if current.result.isSynthetic, current.result.isFailing {
+                NodeFileError.describe(&current.result, output: pendingFileOutput, context: context)
+            }
             if current.result.isSynthetic, let summary = crash.summary {
                 current.result.message = [current.result.message, summary].compactMap { $0 }.joined(separator: "\n")
                 current.result.locations += crash.locations
@@ -66,6 +72,7 @@ enum TAPFormat: TestOutputFormat {
             }
             if line.hasPrefix("# tests "), let total = nodeTotalLine.match(line)?[0].flatMap({ Int($0) }) { nodeTotal = total; continue }
             if line.trimmed.hasPrefix("duration_ms") { output.framework = "node" }
+            if line.hasPrefix("# ") { fileOutput.append(String(line.dropFirst(2))); continue }
             let content = line.drop { $0 == " " }
             guard content.hasPrefix("ok") || content.hasPrefix("not ok"), let groups = resultLine.match(line), let word = groups[1] else { continue }
             flush()
@@ -90,6 +97,8 @@ enum TAPFormat: TestOutputFormat {
             seen[result.id] = count
             if count > 1 { result.id += " #\(count)" }
             pending = (result, indent, [], false)
+            pendingFileOutput = fileOutput
+            fileOutput = []
         }
         flush()
         output.declaredTotal = nodeTotal ?? topLevelPlan
@@ -133,6 +142,31 @@ enum TAPFormat: TestOutputFormat {
         if let expected = fields["expected"], let actual = fields["actual"] {
             result.assertion = "expected \(expected), actual \(actual)" + (fields["operator"].map { " (\($0))" } ?? "")
         }
+    }
+}
+
+/// Why node failed a whole test file: the error the file printed before any test ran (a module
+/// that cannot be found, a syntax error), with its code, e.g. `Error [ERR_MODULE_NOT_FOUND]: ...`.
+enum NodeFileError {
+    private static let errorLine = Pattern("^\\s*(?:Uncaught )?(?:[A-Z]\\w*)?(?:Error|Exception)(?: \\[[A-Z0-9_]+\\])?: ")
+
+    static func describe(_ result: inout TestCaseResult, output: [String], context: ParseContext) {
+        guard let error = output.first(where: { errorLine.matches($0) }) else { return }
+        let text = error.trimmed.split(separator: " ").map { word in
+            word.hasPrefix("/") || word.hasPrefix("'/") ? relative(String(word), context: context) : String(word)
+        }.joined(separator: " ")
+        result.message = [text, result.message].compactMap { $0 }.joined(separator: "\n")
+        for location in LocationScanner.scan(output.joined(separator: "\n"), context: context)
+        where !result.locations.contains(location) {
+            result.locations.append(location)
+        }
+    }
+
+    private static func relative(_ word: String, context: ParseContext) -> String {
+        let quoted = word.hasPrefix("'")
+        let path = quoted ? String(word.dropFirst().prefix { $0 != "'" }) : word
+        let rest = quoted ? String(word.dropFirst(path.count + 1)) : ""
+        return (quoted ? "'" : "") + context.relativePath(path) + rest
     }
 }
 
