@@ -21,7 +21,8 @@ public struct FailureDigest: Sendable {
 
     public static func make(report: TestReport, output: String, repositoryRoot: URL?, tokenBudget: Int = 2000) -> FailureDigest {
         let files = repositoryRoot.map { RepositoryFiles(root: $0) }
-        let groups = FailureGroup.fold(report.failing, files: files)
+        let runRoot = files.flatMap { RunRoot.infer(from: report.failing, files: $0) }
+        let groups = FailureGroup.fold(report.failing, files: files, runRoot: runRoot)
         let budget = max(tokenBudget, 50) * 4
         var text = header(report)
 
@@ -50,7 +51,8 @@ public struct FailureDigest: Sendable {
         let needsLog = report.isExitCodeFallback || groups.contains(where: \.isStandIn) || !explained && !groups.isEmpty
         let remaining = budget - text.count
         if needsLog, remaining > 120 {
-            text += "\nOutput (head and tail):\n" + LogExcerpt.headAndTail(of: output, characters: remaining - 30)
+            text += "\nOutput (head and tail):\n" + LogExcerpt.headAndTail(of: runRoot.map { $0.strip(LogExcerpt.withoutNoise(output)) } ?? LogExcerpt.withoutNoise(output),
+                                                                   characters: remaining - 30)
         }
         if text.count > budget { text = String(text.prefix(budget - 1)) + "…" }
 
@@ -98,10 +100,14 @@ struct FailureGroup {
 
     private static let digits = Pattern("\\d+")
 
-    static func fold(_ failing: [TestCaseResult], files: RepositoryFiles?) -> [FailureGroup] {
+    static func fold(_ failing: [TestCaseResult], files: RepositoryFiles?, runRoot: RunRoot?) -> [FailureGroup] {
         var groups: [FailureGroup] = []
         var keys: [String] = []
-        for test in failing {
+        for var test in failing {
+            if let runRoot {
+                test.id = runRoot.strip(test.id)
+                test.message = test.message.map(runRoot.strip)
+            }
             let locations = relevantLocations(test.locations, files: files)
             let shape = digits.replacing(in: test.message?.split(separator: "\n").first.map(String.init) ?? "", with: "#")
             let key = "\(test.status)|\(shape)|\(locations.map(\.description).joined(separator: ","))"
@@ -153,8 +159,37 @@ struct FailureGroup {
     }
 }
 
+/// Where the tests ran, when that is not the repository root the digest was given (the sandbox's
+/// copy of the checkout): the part of a printed absolute path before the repository file it names.
+/// Removed from ids and messages, so the model reads paths it can write patches against.
+struct RunRoot {
+    let prefix: String
+
+    static func infer(from failing: [TestCaseResult], files: RepositoryFiles) -> RunRoot? {
+        var counts: [String: Int] = [:]
+        for location in failing.flatMap(\.locations) where location.path.hasPrefix("/") {
+            guard let relative = files.resolve(location.path), location.path.hasSuffix("/" + relative) else { continue }
+            counts[String(location.path.dropLast(relative.count)), default: 0] += 1
+        }
+        guard let best = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }), best.key.count > 1 else { return nil }
+        return RunRoot(prefix: best.key)
+    }
+
+    func strip(_ text: String) -> String {
+        text.replacingOccurrences(of: "file://" + prefix, with: "").replacingOccurrences(of: prefix, with: "")
+    }
+}
+
 /// The start and end of a long log, with a marker for what was cut between them.
 enum LogExcerpt {
+    /// Lines that never explain a failure: build progress, and the toolchain saying it cannot use
+    /// a cache under the sandbox's home directory.
+    private static let noise = Pattern("^(?:\\[\\d+/\\d+\\] |Building for [a-z]+\\.\\.\\.$|warning: .* is not accessible or not writable, disabling user-level cache features\\.$)")
+
+    static func withoutNoise(_ output: String) -> String {
+        OutputText.lines(output).filter { !noise.matches($0) }.joined(separator: "\n")
+    }
+
     static func headAndTail(of output: String, characters: Int) -> String {
         let lines = OutputText.lines(output)
         if output.utf8.count <= characters { return lines.joined(separator: "\n") + "\n" }
