@@ -29,10 +29,10 @@ struct PromptContext {
         let evidence = orderedEvidence()
         let namedWithLines = evidence.prefix { !$0.lines.isEmpty && $0.reason == Self.named }
 
-        func place(_ item: Evidence) {
+        func place(_ item: Evidence, reserve: Int = 0) {
             guard let content = read(item.path) else { return }
             let excerpt = SourceExcerpt(content)
-            if let block = block(for: item, content: content, excerpt: excerpt, left: left, budget: budgetTokens) {
+            if let block = block(for: item, content: content, excerpt: excerpt, left: left, reserve: reserve, budget: budgetTokens) {
                 codeSection += block
                 left -= PromptBuilder.estimatedTokens(block)
                 shown.append(item.path)
@@ -40,7 +40,11 @@ struct PromptContext {
             if !shown.contains(item.path) || excerpt.lines.count > 200 { outlines[item.path] = excerpt.outline() }
         }
 
-        for item in namedWithLines { place(item) }
+        // A small file is shown whole only if the excerpts of the other named places still fit after it.
+        let excerptCosts = namedWithLines.map { item in read(item.path).map { excerptCost(of: item, content: $0) } ?? 0 }
+        for (index, item) in namedWithLines.enumerated() {
+            place(item, reserve: excerptCosts.dropFirst(index + 1).reduce(0, +))
+        }
         let namedPaths = Set(locations.map(\.path))
         let diffs = changes.files.filter { !RelatedFiles.isProse($0.path) || namedPaths.contains($0.path) }
         var diffLeft = min(left, budgetTokens / 4)
@@ -99,12 +103,19 @@ struct PromptContext {
         return found
     }
 
+    /// What the enclosing excerpts of `item` take.
+    private func excerptCost(of item: Evidence, content: String) -> Int {
+        let excerpt = SourceExcerpt(content)
+        return PromptBuilder.estimatedTokens("### \(item.path) (\(item.reason), lines ; \(excerpt.lines.count) lines, excerpts)\n"
+            + excerpt.render(excerpt.ranges(around: item.lines, enclosing: true), fence: "```") + "\n")
+    }
+
     /// The file whole when it is small, else the parts around its lines; nil when nothing fits.
-    private func block(for item: Evidence, content: String, excerpt: SourceExcerpt, left: Int, budget: Int) -> String? {
+    private func block(for item: Evidence, content: String, excerpt: SourceExcerpt, left: Int, reserve: Int = 0, budget: Int) -> String? {
         let lineNote = item.lines.isEmpty ? "" : ", lines \(item.lines.sorted().prefix(8).map(String.init).joined(separator: ", "))"
         let whole = "### \(item.path) (\(item.reason)\(lineNote))\n```\n\(content)\(content.hasSuffix("\n") ? "" : "\n")```\n\n"
         let wholeCost = PromptBuilder.estimatedTokens(whole)
-        if wholeCost <= min(left, max(budget / 4, 400)) { return whole }
+        if wholeCost <= min(left - reserve, max(budget / 4, 400)) { return whole }
         guard !item.lines.isEmpty else { return nil }
         for enclosing in [true, false] {
             let ranges = excerpt.ranges(around: item.lines, enclosing: enclosing)
