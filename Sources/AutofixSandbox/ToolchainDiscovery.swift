@@ -11,6 +11,11 @@ public struct ToolchainDiscovery: Sendable {
     /// Prefixes that are bound anyway (or must never be bound whole).
     static let systemPrefixes = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"]
 
+    /// A path every backend shows already (or never binds).
+    public static func isSystemPath(_ path: String) -> Bool {
+        systemPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
     let hostPath: String
     let home: String?
     /// The host's environment: an activated virtualenv, version managers' homes.
@@ -96,7 +101,7 @@ public struct ToolchainDiscovery: Sendable {
     }
 
     /// The program a `#!` line starts, found as the kernel (or `env`) would find it.
-    func interpreter(of path: String) -> String? {
+    public func interpreter(of path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 256)) ?? Data()
@@ -126,7 +131,7 @@ public struct ToolchainDiscovery: Sendable {
     /// The executable `name` runs: a path relative to the checkout (or to the project, for what
     /// the checkout lacks, which is then mounted into it), or found on PATH, with version-manager
     /// shims replaced by what they would run.
-    func locate(_ name: String, checkout: URL, project: URL? = nil) -> String? {
+    public func locate(_ name: String, checkout: URL, project: URL? = nil) -> String? {
         var ignored = Toolchains()
         return locate(name, checkout: checkout, project: project, into: &ignored)
     }

@@ -54,6 +54,7 @@ final class RepairLoopTests: XCTestCase {
     }
 
     private func play(_ repo: TestRepository, _ model: ScriptedModel, _ tests: ScriptedTests,
+                      hostEnvironment: [String: String] = Hermetic.environment,
                       adjust: (inout RepairSettings) -> Void = { _ in }) async throws -> Played {
         var flags = RepairFlags()
         flags.test = testCommand
@@ -68,6 +69,7 @@ final class RepairLoopTests: XCTestCase {
                               events: { events.append($0) })
         let scratchParent = try TemporaryDirectory(prefix: "autofix-loop-scratch")
         loop.scratchParent = scratchParent.url
+        loop.hostEnvironment = hostEnvironment
         let outcome = try await loop.run()
 
         // Wherever the story goes, the tests ran in the session's sandbox view, never in the
@@ -408,6 +410,139 @@ extension RepairLoopTests {
                        + "raise --test-timeout or give a faster test command")
         XCTAssertEqual(model.requests.count, 2)
         XCTAssertEqual(played.baseline?.note, "still running when it stopped: test_calc.py::test_mul")
+    }
+
+    // MARK: the environment, not the code
+
+    /// Plays a run whose baseline printed `output`: it must stop before the model is asked, with
+    /// a sandbox error (exit 4).
+    private func stopsBeforeRoundOne(_ output: [String], exitCode: Int32, hostEnvironment: [String: String] = Hermetic.environment,
+                                     file: StaticString = #filePath, line: UInt = #line) async throws -> RunError? {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([SampleProjects.pythonCalculatorFix])
+        do {
+            let played = try await play(repo, model, ScriptedTests([.output(output, exitCode: exitCode)]), hostEnvironment: hostEnvironment)
+            XCTFail("the run played \(played.rounds.count) round(s): \(played.outcome.stopReason)", file: file, line: line)
+            return nil
+        } catch let error as RunError {
+            XCTAssertEqual(model.requests.count, 0, "no tokens are spent on the environment", file: file, line: line)
+            XCTAssertEqual(error.category, .sandbox, file: file, line: line)
+            XCTAssertEqual(error.category.rawValue, 4, file: file, line: line)
+            return error
+        }
+    }
+
+    private func environment(_ extra: [String: String]) -> [String: String] {
+        Hermetic.environment.merging(extra) { _, new in new }
+    }
+
+    private func makeExecutable(_ url: URL, _ text: String = "#!/bin/sh\nexit 0\n") throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+    }
+
+    func testACommandMissingHereTooStopsTheRunWithoutABindThatCannotHelp() async throws {
+        let error = try await stopsBeforeRoundOne(["/bin/sh: 1: no-such-runner: not found"], exitCode: 127)
+        XCTAssertTrue(error?.message.contains("could not start in the none sandbox (exit 127: command not found)") ?? false, "\(String(describing: error))")
+        let hint = try XCTUnwrap(error?.hint)
+        XCTAssertTrue(hint.hasPrefix("`no-such-runner` is not found on this machine either: install it"), hint)
+        XCTAssertFalse(hint.contains("sandboxBind"), "binding cannot show what does not exist: \(hint)")
+    }
+
+    func testAProgramTheHostHasButTheSandboxDoesNotShowIsNamedWithTheBindThatShowsIt() async throws {
+        let tools = try TemporaryDirectory(prefix: "autofix-tools")
+        try makeExecutable(tools.file("runner/bin/fancy-runner"))
+        let host = environment(["PATH": tools.file("runner/bin").path + ":" + (Hermetic.environment["PATH"] ?? "")])
+        let error = try await stopsBeforeRoundOne(["sh: 1: fancy-runner: not found"], exitCode: 127, hostEnvironment: host)
+        XCTAssertEqual(error?.hint, "`fancy-runner` is \(tools.file("runner/bin/fancy-runner").path) here, which the sandbox does not show: "
+                       + "git config --add autofix.sandboxBind \(tools.file("runner").path); try it with `git autofix sandbox -- \(testCommand)`")
+    }
+
+    private var rustupCannotChoose: [String] { [
+        "error: rustup could not choose a version of cargo to run, because one wasn't specified explicitly, and no default is configured.",
+        "help: run 'rustup default stable' to download the latest stable release of Rust and set it as your default toolchain.",
+    ] }
+
+    func testRustupThatCannotChooseAToolchainInTheSandboxNamesItsHomeAndRUSTUP_HOME() async throws {
+        let rustup = try TemporaryDirectory(prefix: "autofix-rustup")
+        try FileManager.default.createDirectory(at: rustup.file("toolchains/stable-x86_64-unknown-linux-gnu/bin"), withIntermediateDirectories: true)
+        try "default_toolchain = \"stable-x86_64-unknown-linux-gnu\"\n".write(to: rustup.file("settings.toml"), atomically: true, encoding: .utf8)
+        let error = try await stopsBeforeRoundOne(rustupCannotChoose, exitCode: 1, hostEnvironment: environment(["RUSTUP_HOME": rustup.path]))
+        XCTAssertTrue(error?.message.hasPrefix("rustup could not start a toolchain in the sandbox: error: rustup could not choose") ?? false,
+                      "\(String(describing: error))")
+        XCTAssertEqual(error?.hint, "rustup's toolchains are in \(rustup.path), which the sandbox does not see: "
+                       + "git config --add autofix.sandboxBind \(rustup.path); export RUSTUP_HOME=\(rustup.path) and git config --add autofix.sandboxEnv RUSTUP_HOME")
+    }
+
+    func testRustupWithoutAToolchainOnTheHostEitherSaysToInstallOne() async throws {
+        let rustup = try TemporaryDirectory(prefix: "autofix-rustup")
+        let error = try await stopsBeforeRoundOne(rustupCannotChoose, exitCode: 1, hostEnvironment: environment(["RUSTUP_HOME": rustup.path]))
+        XCTAssertEqual(error?.hint, "no rustup toolchain is installed on this machine either: rustup default stable")
+    }
+
+    func testPyenvWithoutTheVersionInTheSandboxNamesItsRoot() async throws {
+        let pyenv = try TemporaryDirectory(prefix: "autofix-pyenv")
+        try FileManager.default.createDirectory(at: pyenv.file("versions/3.11.7/bin"), withIntermediateDirectories: true)
+        let missing = ["pyenv: version `3.11.7' is not installed (set by /work/.python-version)"]
+        let error = try await stopsBeforeRoundOne(missing, exitCode: 1, hostEnvironment: environment(["PYENV_ROOT": pyenv.path]))
+        XCTAssertEqual(error?.hint, "pyenv's Python 3.11.7 is in \(pyenv.path), which the sandbox does not see: "
+                       + "git config --add autofix.sandboxBind \(pyenv.path); export PYENV_ROOT=\(pyenv.path) and git config --add autofix.sandboxEnv PYENV_ROOT")
+
+        let elsewhere = try TemporaryDirectory(prefix: "autofix-pyenv")
+        let notInstalled = try await stopsBeforeRoundOne(missing, exitCode: 1, hostEnvironment: environment(["PYENV_ROOT": elsewhere.path]))
+        XCTAssertEqual(notInstalled?.hint, "Python 3.11.7 is not installed on this machine either: pyenv install 3.11.7")
+    }
+
+    func testAScriptWhoseInterpreterIsMissingStopsTheRun() async throws {
+        let nowhere = try await stopsBeforeRoundOne(["/usr/bin/env: 'python3.99': No such file or directory"], exitCode: 127)
+        XCTAssertTrue(nowhere?.message.contains("the interpreter `python3.99` of a script the tests run is not in the sandbox") ?? false,
+                      "\(String(describing: nowhere))")
+        XCTAssertTrue(nowhere?.hint?.hasPrefix("`python3.99` does not exist on this machine either") ?? false, "\(String(describing: nowhere))")
+        XCTAssertFalse(nowhere?.hint?.contains("sandboxBind") ?? true)
+
+        let python = try TemporaryDirectory(prefix: "autofix-python")
+        try makeExecutable(python.file("bin/python"))
+        let bad = "/bin/sh: .venv/bin/pytest: \(python.file("bin/python").path): bad interpreter: No such file or directory"
+        let hidden = try await stopsBeforeRoundOne([bad], exitCode: 126)
+        XCTAssertEqual(hidden?.hint, "`\(python.file("bin/python").path)` is \(python.file("bin/python").path) here, which the sandbox does not show: "
+                       + "git config --add autofix.sandboxBind \(python.path)")
+    }
+
+    private func collectionFails(importing module: String) -> ScriptedTests.Run {
+        .output(["============================= test session starts ==============================",
+                 "collected 0 items / 1 error", "",
+                 "==================================== ERRORS ====================================",
+                 "________________________ ERROR collecting test_calc.py _________________________",
+                 "test_calc.py:1: in <module>", "    import \(module)",
+                 "E   ModuleNotFoundError: No module named '\(module)'",
+                 "=========================== short test summary info ============================",
+                 "ERROR test_calc.py",
+                 "!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!",
+                 "1 error in 0.05s"], exitCode: 2)
+    }
+
+    func testAModuleTheHostsPythonImportsFromPYTHONPATHStopsTheRunWithWhatToSet() async throws {
+        let site = try TemporaryDirectory(prefix: "autofix-site")
+        try "VALUE = 1\n".write(to: site.file("hostonlyhelper.py"), atomically: true, encoding: .utf8)
+        let run = collectionFails(importing: "hostonlyhelper")
+        let error = try await stopsBeforeRoundOne(run.execution.output.split(separator: "\n").map(String.init), exitCode: 2,
+                                                  hostEnvironment: environment(["PYTHONPATH": site.path]))
+        XCTAssertTrue(error?.message.hasPrefix("the tests could not import `hostonlyhelper` in the sandbox (ModuleNotFoundError), but ") ?? false,
+                      "\(String(describing: error))")
+        XCTAssertTrue(error?.message.hasSuffix("imports it from \(site.path)") ?? false, "\(String(describing: error))")
+        XCTAssertEqual(error?.hint, "it is on your PYTHONPATH, which the sandbox does not get: "
+                       + "git config --add autofix.sandboxEnv PYTHONPATH; git config --add autofix.sandboxBind \(site.path)")
+    }
+
+    func testAModuleNoPythonHereImportsIsTheCodesToFix() async throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let model = ScriptedModel([SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([collectionFails(importing: "no_such_module_anywhere"), allPass])
+
+        let played = try await play(repo, model, tests)
+        XCTAssertEqual(model.requests.count, 1, "the model was asked")
+        XCTAssertEqual(played.rounds.map(\.verdict), [.accepted])
     }
 }
 

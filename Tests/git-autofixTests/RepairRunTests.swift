@@ -8,9 +8,9 @@ final class RepairRunTests: XCTestCase {
     private let pytest = "python3 -m pytest -q"
 
     private func autofix(_ repo: TestRepository, _ server: ScriptedSSEServer, _ extra: [String] = [],
-                         test: String? = nil) throws -> Shell.Output {
+                         test: String? = nil, environment: [String: String] = [:]) throws -> Shell.Output {
         try AutofixCLI.run(["run", "--endpoint", server.baseURL, "--model", "test-model", "--test", test ?? pytest,
-                            "--sandbox", "bwrap", "--test-timeout", "2m"] + extra, in: repo.url)
+                            "--sandbox", "bwrap", "--test-timeout", "2m"] + extra, in: repo.url, environment: environment)
     }
 
     private func stateOfUserFiles(_ repo: TestRepository) throws -> [String: String] {
@@ -334,6 +334,32 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(output.stderr.contains("could not start"), output.stderr)
         XCTAssertTrue(output.stderr.contains("git autofix sandbox --"), output.stderr)
         XCTAssertTrue(server.recordedRequests.isEmpty, "no tokens are spent on a broken setup")
+    }
+
+    func testAModuleOnlyOnTheHostsPYTHONPATHStopsBeforeRoundOneWithTheSettingsThatMakeItRun() throws {
+        let site = try TemporaryDirectory(prefix: "autofix-site")
+        try "OFFSET = 0\n".write(to: site.file("hostonlyhelper.py"), atomically: true, encoding: .utf8)
+        let repo = try SampleProjects.pythonCalculator()
+        try repo.write("conftest.py", "import hostonlyhelper\n")
+        try repo.commitAll("the tests need a helper installed on this machine")
+        let server = try ScriptedSSEServer(replies: [chat(SampleProjects.pythonCalculatorFix)])
+        defer { server.stop() }
+        let host = ["PYTHONPATH": site.path]
+
+        let stopped = try autofix(repo, server, environment: host)
+        XCTAssertEqual(stopped.status, 4, stopped.stdout + stopped.stderr)
+        XCTAssertTrue(stopped.stderr.contains("the tests could not import `hostonlyhelper` in the sandbox (ModuleNotFoundError)"), stopped.stderr)
+        let settings = "git config --add autofix.sandboxEnv PYTHONPATH; git config --add autofix.sandboxBind \(site.path)"
+        XCTAssertTrue(stopped.stderr.contains(settings), stopped.stderr)
+        XCTAssertFalse(stopped.stdout.contains("round 1"), stopped.stdout)
+        XCTAssertTrue(server.recordedRequests.isEmpty, "no tokens are spent on the environment")
+
+        // What the hint says is what the sandbox lacked.
+        try repo.git("config", "--add", "autofix.sandboxEnv", "PYTHONPATH")
+        try repo.git("config", "--add", "autofix.sandboxBind", site.path)
+        let fixed = try autofix(repo, server, environment: host)
+        XCTAssertEqual(fixed.status, 0, fixed.stdout + fixed.stderr)
+        XCTAssertEqual(server.recordedRequests.count, 1, "the run went on to round 1")
     }
 
     func testRunningWithoutASandboxNeedsConfirmation() throws {

@@ -22,6 +22,8 @@ public final class RepairLoop {
     public var keepScratch = false
     /// What cancelled the run, for its stop reason ("Ctrl-C", "SIGTERM").
     public var interruptedBy: () -> String = { "Ctrl-C" }
+    /// The user's environment, where a baseline that failed for the environment's sake is looked into.
+    public var hostEnvironment = ProcessInfo.processInfo.environment
 
     public init(repository: Repository, settings: RepairSettings, model: ChatModel, tests: TestExecutor,
                 events: @escaping (RunEvent) -> Void) {
@@ -103,9 +105,10 @@ public final class RepairLoop {
         state.baseline = baseline.report
         state.accepted = baseline.report
         recorder.record(.baseline(baseline.summary))
-        if baseline.report.isExitCodeFallback, let code = baseline.summary.exitCode, code == 126 || code == 127 {
-            throw RunError.testCommandNotRunnable(command: settings.testCommand, sandbox: settings.sandbox, exitCode: code,
-                                                  output: baseline.output)
+        // A model cannot fix the sandbox's environment: say what to set instead of playing rounds against it.
+        if let failure = EnvironmentDiagnosis(settings: settings, environment: hostEnvironment, project: repository.workingDirectory)
+            .diagnose(output: baseline.output, exitCode: baseline.summary.exitCode, report: baseline.report) {
+            throw failure
         }
         if baseline.report.allPassed && settings.issueText == nil {
             return makeOutcome(state, status: .alreadyPassing, reason: "all tests already pass")
@@ -322,12 +325,9 @@ public final class RepairLoop {
         if let budget = settings.timeout {
             timeout = max(1, min(timeout, budget - Date().timeIntervalSince(state.started)))
         }
-        let view = try scratch.prepareTestRun()
-        let execution = try await tests.runTests(in: view, timeout: timeout)
+        let run = try await SessionTestRun.run(tests, in: scratch, timeout: timeout)
+        let (execution, output, report) = (run.execution, run.output, run.report)
         recorder.saveTestOutput(execution.output, round: round)
-        // Paths the tests printed name the view; the host resolves them in its own checkout.
-        let output = execution.output.replacingOccurrences(of: view.path + "/", with: scratch.checkout.directory.path + "/")
-        let report = TestReportParser.parse(output: output, exitCode: execution.exitCode, timedOut: execution.timedOut)
         let running = report.unfinishedTests.isEmpty ? nil
             : "still running when it stopped: " + report.unfinishedTests.prefix(5).joined(separator: ", ")
         let summary = TestSummary(
