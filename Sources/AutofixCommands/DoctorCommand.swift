@@ -8,8 +8,9 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check that everything a run needs works here, and say how to fix what does not.",
         discussion: """
             Checks the libgit2 and libcurl versions, the git command the hook uses, the settings, \
-            the sandbox backend, the endpoint and model, the test command for this repository and \
-            the pre-push hook. Each line is OK, WARN, FAIL or SKIP, with the fix for each problem. \
+            the sandbox backend, the endpoint and model, the test command for this repository (run once \
+            in the sandbox, as a run's baseline runs it, with the test time limit) and the pre-push hook. \
+            Each line is OK, WARN, FAIL or SKIP, with the fix for each problem. \
             Exits 0 when nothing failed, else with the exit status of the first failure's kind.
             """
     )
@@ -17,13 +18,19 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup(title: "What to check instead of the configured settings")
     var modelAndSandbox: ModelAndSandboxOptions
 
+    @OptionGroup var testTimeout: TestTimeoutOption
+
+    @Flag(name: .customLong("no-test-run"), help: "Do not run the test command (doctor runs it once in the sandbox, which takes as long as the tests).")
+    var noTestRun = false
+
     @Flag(help: "Print one JSON object per check, one per line.")
     var json = false
 
     func run() async throws {
         var flags = RepairFlags()
         modelAndSandbox.apply(to: &flags)
-        let checks = await Doctor(flags: flags).run()
+        flags.testTimeout = testTimeout.testTimeout
+        let checks = await Doctor(flags: flags, runsTests: !noTestRun).run()
         let terminal = Terminal.current
         for check in checks {
             if json {

@@ -49,12 +49,14 @@ final class DoctorTests: XCTestCase {
         try repo.write("Package.swift", "// swift-tools-version:5.9\n")
         try repo.commitAll("package")
 
-        let output = try doctor(repo)
+        // The test run has tests of its own below; `swift test` on this stub package would only take long.
+        let output = try doctor(repo, ["--no-test-run"])
         let sandboxWorks = line("sandbox", in: output)?.hasPrefix("OK") ?? false
         XCTAssertEqual(output.status, sandboxWorks ? 0 : 4, output.stdout + output.stderr)
         XCTAssertTrue(line("libgit2", in: output)?.hasPrefix("OK") ?? false, output.stdout)
         XCTAssertTrue(line("git", in: output)?.hasPrefix("OK") ?? false, output.stdout)
         XCTAssertEqual(line("test command", in: output), "OK    test command   swift test (detected from Package.swift)")
+        XCTAssertEqual(line("test run", in: output), "SKIP  test run       not run (--no-test-run)")
         XCTAssertEqual(line("settings", in: output), "OK    settings       endpoint \(server!.baseURL), model tiny, sandbox bwrap")
         XCTAssertTrue(line("pre-push hook", in: output)?.hasPrefix("WARN") ?? false, output.stdout)
         XCTAssertTrue(output.stdout.contains("fix: git autofix hook install"), output.stdout)
@@ -71,11 +73,11 @@ final class DoctorTests: XCTestCase {
                       || (sandbox.hasPrefix("FAIL") && output.stdout.contains("fix:")), output.stdout)
 
         XCTAssertEqual(try AutofixCLI.run(["hook", "install", "--script", SourceTree.prePushScript.path], in: repo.url).status, 0)
-        let installed = try doctor(repo)
+        let installed = try doctor(repo, ["--no-test-run"])
         XCTAssertTrue(line("pre-push hook", in: installed)?.hasPrefix("WARN") ?? false,
                       "installed but autofix.testCommand unset: \(installed.stdout)")
         try repo.git("config", "autofix.testCommand", "swift test --parallel")
-        let configured = try doctor(repo)
+        let configured = try doctor(repo, ["--no-test-run"])
         XCTAssertTrue(line("pre-push hook", in: configured)?.hasPrefix("OK") ?? false, configured.stdout)
         XCTAssertEqual(line("test command", in: configured), "OK    test command   swift test --parallel (git config autofix.testCommand)")
     }
@@ -117,6 +119,52 @@ final class DoctorTests: XCTestCase {
         let warned = try checks(try doctor(missingProgram, ["--json"]))
         XCTAssertEqual(warned["test command"]?["status"] as? String, "WARN")
         XCTAssertTrue((warned["test command"]?["detail"] as? String)?.contains("`no-such-test-runner` is not on PATH") ?? false, "\(warned)")
+    }
+
+    func testTheTestRunReportsTheFrameworkAndTheCountsItSawInTheSandbox() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        try repo.git("config", "autofix.testCommand", "python3 -m pytest -v")
+        let failing = try doctor(repo)
+        XCTAssertEqual(failing.status, 0, "failing tests are what a run is for: \(failing.stdout)")
+        let run = try XCTUnwrap(line("test run", in: failing), failing.stdout)
+        XCTAssertTrue(run.hasPrefix("OK    test run       pytest: 2 failing, 1 passing in "), run)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "", "the trial leaves no run ref behind")
+
+        try repo.write("calc.py", "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n")
+        let passing = try XCTUnwrap(try checks(try doctor(repo, ["--json"]))["test run"])
+        XCTAssertEqual(passing["status"] as? String, "OK", "\(passing)")
+        XCTAssertTrue((passing["detail"] as? String)?.hasPrefix("pytest: 0 failing, 3 passing in ") ?? false,
+                      "the working tree as it is, uncommitted edits included: \(passing)")
+        let seen = try XCTUnwrap(passing["test_run"] as? [String: Any], "\(passing)")
+        XCTAssertEqual(seen["framework"] as? String, "pytest")
+        XCTAssertEqual(seen["failing"] as? Int, 0)
+        XCTAssertEqual(seen["passing"] as? Int, 3)
+        XCTAssertEqual(seen["exit_code"] as? Int, 0)
+        XCTAssertEqual(seen["timed_out"] as? Bool, false)
+        XCTAssertNotNil(seen["seconds"] as? Double, "\(seen)")
+    }
+
+    func testATestCommandThatDoesNotExistFailsTheTestRunWithTheSandboxExitCode() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        try repo.git("config", "autofix.testCommand", "no-such-test-runner --all")
+        let output = try doctor(repo, ["--json"])
+        XCTAssertEqual(output.status, 4, output.stdout)
+        let run = try XCTUnwrap(try checks(output)["test run"])
+        XCTAssertEqual(run["status"] as? String, "FAIL")
+        XCTAssertEqual(run["exit_code"] as? Int, 4)
+        XCTAssertTrue((run["detail"] as? String)?.contains("could not start in the bwrap sandbox (exit 127: command not found)") ?? false, "\(run)")
+        let fix = try XCTUnwrap(run["fix"] as? String, "\(run)")
+        XCTAssertTrue(fix.hasPrefix("`no-such-test-runner` is not found on this machine either"), fix)
+        XCTAssertFalse(fix.contains("sandboxBind"), "no bind can show what does not exist: \(fix)")
+    }
+
+    func testATestRunThatHitsTheTestTimeLimitSaysSoAndHowToSkipIt() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        try repo.git("config", "autofix.testCommand", "sleep 60")
+        let output = try doctor(repo, ["--test-timeout", "1s"])
+        let run = try XCTUnwrap(line("test run", in: output), output.stdout)
+        XCTAssertTrue(run.hasPrefix("WARN  test run       stopped by the test time limit of 1"), run)
+        XCTAssertTrue(output.stdout.contains("--no-test-run skips this check"), output.stdout)
     }
 
     func testOutsideARepositoryOnlyTheMachineIsChecked() throws {

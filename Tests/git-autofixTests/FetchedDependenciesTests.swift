@@ -52,8 +52,9 @@ final class FetchedDependenciesTests: XCTestCase {
             """)
         try repo.commitAll("package")
         func testCommandCheck() throws -> [String: Any] {
-            let output = try AutofixCLI.run(["doctor", "--json", "--sandbox", "none", "--endpoint", try ScriptedSSEServer.unusedLoopbackURL()],
-                                            in: repo.url)
+            // Unconfined, the test run would reach for the network: this test is about the test command's line.
+            let output = try AutofixCLI.run(["doctor", "--json", "--sandbox", "none", "--no-test-run",
+                                             "--endpoint", try ScriptedSSEServer.unusedLoopbackURL()], in: repo.url)
             let checks = output.stdout.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             }

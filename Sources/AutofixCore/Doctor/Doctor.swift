@@ -12,10 +12,14 @@ public struct Doctor {
     let flags: RepairFlags
     var environment: [String: String]
     var directory: URL
+    /// Run the test command once in the sandbox (`--no-test-run` turns it off).
+    var runsTests: Bool
 
     public init(flags: RepairFlags, environment: [String: String] = ProcessInfo.processInfo.environment,
-                directory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)) {
+                directory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
+                runsTests: Bool = true) {
         self.flags = flags
+        self.runsTests = runsTests
         self.environment = environment
         self.directory = directory
     }
@@ -34,10 +38,13 @@ public struct Doctor {
         let resolver = resolver(flags: flags, repository: repository)
         let settings = repository.map { resolveSettings(in: $0) }
         if let settings { checks.append(settings.check) }
-        checks.append(await sandboxCheck(resolver))
+        let sandbox = await sandboxCheck(resolver)
+        checks.append(sandbox)
         checks += await endpointChecks(settings?.value, resolver)
         if let repository {
-            checks.append(testCommand(in: repository))
+            let command = testCommand(in: repository)
+            checks.append(command)
+            checks.append(await testRun(in: repository, settings: settings?.value, command: command, sandbox: sandbox))
             checks.append(hook(in: repository))
         }
         return checks
@@ -210,6 +217,20 @@ public struct Doctor {
                          fix: "\(fetch)   (in \(root.path), once)")
         }
         return .ok("test command", "\(command) (\(source))")
+    }
+
+    /// The test command once, as a run's baseline, when the checks before it leave it a chance.
+    func testRun(in repository: Repository, settings: RepairSettings?, command: DoctorCheck, sandbox: DoctorCheck) async -> DoctorCheck {
+        guard runsTests else { return .skip(TestRunCheck.name, "not run (--no-test-run)") }
+        guard command.verdict != .fail else { return .skip(TestRunCheck.name, "not run: no test command") }
+        guard let settings else { return .skip(TestRunCheck.name, "not run: the settings are not usable") }
+        guard sandbox.verdict != .fail else { return .skip(TestRunCheck.name, "not run: the sandbox does not work") }
+        // A run stops before its tests here too.
+        if let workTree = repository.workingDirectory,
+           FetchedDependencies.fetchCommandIfMissing(in: workTree, testCommand: settings.testCommand) != nil {
+            return .skip(TestRunCheck.name, "not run: the dependencies are not fetched")
+        }
+        return await TestRunCheck(repository: repository, settings: settings, environment: environment).run()
     }
 
     /// The program a shell command line starts with, after any `NAME=value` assignments.

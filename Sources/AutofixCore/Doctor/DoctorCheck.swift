@@ -10,8 +10,10 @@ public struct DoctorCheck: Encodable, Sendable {
     public let fix: String?
     /// The exit status a failure of this check stands for.
     public let category: ExitCategory
+    /// What the test run saw, on the test run's line.
+    public private(set) var testRun: DoctorTestRun? = nil
 
-    enum CodingKeys: String, CodingKey { case name, verdict = "status", detail, fix, exitCode }
+    enum CodingKeys: String, CodingKey { case name, verdict = "status", detail, fix, exitCode, testRun }
 
     // Only a failure has an exit code: the status that failure stands for.
     public func encode(to encoder: Encoder) throws {
@@ -21,6 +23,13 @@ public struct DoctorCheck: Encodable, Sendable {
         try container.encode(detail, forKey: .detail)
         try container.encodeIfPresent(fix, forKey: .fix)
         if verdict == .fail { try container.encode(category.rawValue, forKey: .exitCode) }
+        try container.encodeIfPresent(testRun, forKey: .testRun)
+    }
+
+    func with(_ testRun: DoctorTestRun) -> DoctorCheck {
+        var check = self
+        check.testRun = testRun
+        return check
     }
 
     public static func ok(_ name: String, _ detail: String, _ category: ExitCategory = .success) -> DoctorCheck {
