@@ -87,18 +87,21 @@ final class FirstPromptEvidenceTests: XCTestCase {
 
     func testNoRequestExceedsASmallWindowAndTheFirstMessagesStay() async throws {
         let repo = try largeProject()
-        // Each reply is long and its hunk does not apply, so every round adds a long exchange.
-        let miss = String(repeating: "Thinking about the problem at length. ", count: 150) + """
+        // Each reply is long and its hunk does not apply, so every round adds a long exchange; each
+        // misses another line, or the run would stop at the second as going round in circles.
+        let misses = (1...4).map { round in
+            String(repeating: "Thinking about the problem at length. ", count: 150) + """
 
-            ```diff
-            --- a/pkg/big.py
-            +++ b/pkg/big.py
-            @@ -1,1 +1,1 @@
-            -this line is not in the file
-            +nor is this one
-            ```
-            """
-        let model = ScriptedModel(Array(repeating: miss, count: 4))
+                ```diff
+                --- a/pkg/big.py
+                +++ b/pkg/big.py
+                @@ -1,1 +1,1 @@
+                -line \(round) is not in the file
+                +nor is this one
+                ```
+                """
+        }
+        let model = ScriptedModel(misses)
         _ = try await loop(repo, model, ScriptedTests([failing]), contextTokens: 4_096, maxRounds: 4).run()
 
         let budget = ContextBudget(window: 4_096, source: "configured", maxCompletionTokens: 2048)
