@@ -1,4 +1,5 @@
 import AutofixCore
+import AutofixTestReport
 import Foundation
 
 /// The first message of a run, built as the loop builds it: the failure digest with the loop's

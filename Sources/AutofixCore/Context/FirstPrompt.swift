@@ -1,3 +1,4 @@
+import AutofixPatch
 import AutofixTestReport
 import Foundation
 

@@ -1,3 +1,5 @@
+import AutofixGit
+import AutofixSupport
 import Foundation
 
 /// What doctor's test run saw, for `doctor --json`.

@@ -1,3 +1,6 @@
+import AutofixSandbox
+import AutofixSupport
+import AutofixTestReport
 import Foundation
 
 /// Tells a failure of the sandbox's environment from a failure of the code: the test command

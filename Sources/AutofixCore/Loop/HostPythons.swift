@@ -1,3 +1,4 @@
+import AutofixSandbox
 import Foundation
 
 /// The Pythons of this machine that the test command could mean (the one it runs, an activated

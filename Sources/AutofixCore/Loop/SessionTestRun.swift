@@ -1,3 +1,4 @@
+import AutofixTestReport
 import Foundation
 
 /// One run of the test command in a session's sandbox view, parsed: the baseline, every round
