@@ -5,7 +5,7 @@ public enum TestReportParser {
     /// Output formats tried in this order; every one that recognises the output contributes.
     private static let formats: [TestOutputFormat.Type] = [
         GoTestJSONFormat.self, TAPFormat.self, NodeSpecFormat.self, JestFormat.self, PytestFormat.self,
-        CargoTestFormat.self, GoTestFormat.self, XCTestFormat.self, SwiftTestingFormat.self, UnittestFormat.self,
+        CargoTestFormat.self, GoTestFormat.self, XCTestFormat.self, SwiftTestingFormat.self, SpectreFormat.self, UnittestFormat.self,
     ]
 
     /// - Parameters:
