@@ -48,9 +48,10 @@ let package = Package(
             dependencies: [
                 "AutofixCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: swift6
         ),
-        .executableTarget(name: "git-autofix", dependencies: ["AutofixCommands"]),
+        .executableTarget(name: "git-autofix", dependencies: ["AutofixCommands"], swiftSettings: swift6),
         .executableTarget(name: "autofix-bench", dependencies: ["AutofixCore", "AutofixBenchSupport"]),
         // What the benchmarks and the tests both need, kept under Sources so the bench builds no test code.
         .target(name: "AutofixBenchSupport", dependencies: ["AutofixSupport"]),

@@ -164,7 +164,7 @@ final class InterruptibleTask: @unchecked Sendable {
         }
     }
 
-    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    func run<T: Sendable>(_ operation: sending @escaping () async throws -> T) async throws -> T {
         let task = Task { try await operation() }
         // After SIGHUP the terminal is gone: a write to it must fail, not kill the run mid-clean-up.
         Glibc.signal(SIGPIPE, SIG_IGN)
