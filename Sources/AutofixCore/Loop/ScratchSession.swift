@@ -17,6 +17,11 @@ public final class ScratchSession {
     public let view: SandboxView
     /// What was copied in from the work tree (fetched dependencies), relative paths.
     public let copiedDependencies: [String]
+    private let dependencySource: URL?
+    /// Further views, for test runs that overlap the main view's (a streaming reply's prefixes).
+    private var spareViews: [SandboxView] = []
+    private var madeViews = 1
+    private var mainViewLent = false
     private var removed = false
 
     public static let directoryPrefix = "git-autofix-"
@@ -32,6 +37,7 @@ public final class ScratchSession {
             view = try SandboxView(directory: root.appendingPathComponent("sandbox"))
             try view.update(from: checkout.directory)
             // Copied before any sandboxed code ran, so the host's copy tool may follow what it finds.
+            dependencySource = repository.workingDirectory
             if let workTree = repository.workingDirectory {
                 copiedDependencies = try FetchedDependencies.copy(from: workTree, into: view.directory)
                 view.keep(copiedDependencies)
@@ -50,6 +56,30 @@ public final class ScratchSession {
         return view.directory
     }
 
+    /// A view of its own for a test run while other runs may be going on: the main view when it
+    /// is free, else a spare one given back earlier (its caches warm), else a new directory next
+    /// to the main view. Dependencies are copied from the user's work tree, never from a view.
+    public func borrowView() throws -> SandboxView {
+        if !mainViewLent {
+            mainViewLent = true
+            return view
+        }
+        if let spare = spareViews.popLast() { return spare }
+        madeViews += 1
+        let made = try SandboxView(directory: root.appendingPathComponent("sandbox-\(madeViews)"))
+        // The copy looks for the project's markers in the view.
+        try made.update(from: checkout.directory)
+        if let dependencySource {
+            made.keep(try FetchedDependencies.copy(from: dependencySource, into: made.directory))
+        }
+        return made
+    }
+
+    /// Takes back a view from `borrowView()` once no test runs in it any more.
+    public func giveBack(_ borrowed: SandboxView) {
+        if borrowed === view { mainViewLent = false } else { spareViews.append(borrowed) }
+    }
+
     /// Removes everything, the sandbox's leftovers included, following no link.
     public func remove() {
         guard !removed else { return }
@@ -59,6 +89,6 @@ public final class ScratchSession {
 
     /// Leaves the session on disk for inspection, without setuid or setgid files in it.
     public func keep() throws {
-        try view.clearSetIDBits()
+        for each in [view] + spareViews { try each.clearSetIDBits() }
     }
 }
