@@ -189,7 +189,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         case .patchRejected(let round, let path, let reason):
             line = ["event": "patch_rejected", "round": round, "path": path ?? NSNull(), "reason": reason]
         case .streamCancelled(let round, let reason): line = ["event": "stream_cancelled", "round": round, "reason": reason]
-        case .testsStarted(let round): line = ["event": "tests_started", "round": round]
+        case .testsStarted(let round, let files): line = ["event": "tests_started", "round": round, "files": files]
         case .roundFinished(let result): line = Self.object("round_finished", result)
         case .finished(let outcome): line = Self.object("finished", outcome)
         }

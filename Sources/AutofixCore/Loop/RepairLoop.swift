@@ -192,9 +192,11 @@ public final class RepairLoop {
                                    parser: StreamingDiffParser(format: settings.editFormat), applier: applier(in: scratch),
                                    events: { recorder.record($0) })
         recorder.record(.roundStarted(round: round, promptCharacters: attempt.promptCharacters, promptTokens: attempt.promptTokens))
+        let prefixes = prefixTestRuns(state: state, scratch: scratch)
         do {
-            try await attempt.stream(from: model, request(attempt.prompt, state: state))
+            try await attempt.stream(from: model, request(attempt.prompt, state: state), testing: prefixes)
         } catch {
+            await prefixes.stopAll()
             try? rollBack(attempt.touched, in: scratch, to: state.tip)
             throw error
         }
@@ -202,6 +204,7 @@ public final class RepairLoop {
         conversation.append(assistant: attempt.reply)
 
         if let failure = attempt.failure {
+            await prefixes.stopAll()
             try rollBack(attempt.touched, in: scratch, to: state.tip)
             conversation.append(user: builder.unappliedFeedback(
                 problem: failure, files: readFiles(unique(attempt.touched), in: scratch.checkout.directory)))
@@ -209,12 +212,22 @@ public final class RepairLoop {
                                reply: attempt.reply, patchFailure: failure, tests: nil)
         }
         if attempt.touched.isEmpty {
+            await prefixes.stopAll()
             return PlayedRound(result: record(attempt, noEdit(attempt, state: &state, conversation: &conversation, builder: builder), in: recorder),
                                reply: attempt.reply, patchFailure: nil, tests: nil)
         }
 
-        recorder.record(.testsStarted(round: round))
-        let execution = try await runTests(in: scratch, round: round, state: state, recorder: recorder)
+        // The run that ended the reply early decides, else the one on the complete reply.
+        let deciding = attempt.passedPrefix ?? attempt.appliedFiles.count
+        let execution: Execution
+        do {
+            let run = try await prefixes.decide(deciding)
+            try attempt.keepPrefix(deciding) { try rollBack($0, in: scratch, to: state.tip) }
+            execution = summarize(run, round: round, recorder: recorder)
+        } catch {
+            try? rollBack(attempt.touched, in: scratch, to: state.tip)
+            throw error
+        }
         let before = state.accepted ?? execution.report
         let comparison = ReportComparison(before: before, after: execution.report)
         // Read before the checkout changes: it names the files the failures point at.
@@ -321,11 +334,32 @@ public final class RepairLoop {
     }
 
     private func runTests(in scratch: ScratchSession, round: Int, state: RunState, recorder: RunRecorder) async throws -> Execution {
+        let run = try await SessionTestRun.run(tests, in: scratch, timeout: Self.testTimeout(settings, started: state.started))
+        return summarize(run, round: round, recorder: recorder)
+    }
+
+    /// The time a test run starting now may take: the test time limit, within the run's time budget.
+    private static func testTimeout(_ settings: RepairSettings, started: Date) -> Double {
         var timeout = settings.testTimeout
         if let budget = settings.timeout {
-            timeout = max(1, min(timeout, budget - Date().timeIntervalSince(state.started)))
+            timeout = max(1, min(timeout, budget - Date().timeIntervalSince(started)))
         }
-        let run = try await SessionTestRun.run(tests, in: scratch, timeout: timeout)
+        return timeout
+    }
+
+    /// The test runs of one reply's prefixes. Without a task in words, a run on a prefix that
+    /// makes every test pass, breaking none, ends the reply: the rest cannot improve on it.
+    private func prefixTestRuns(state: RunState, scratch: ScratchSession) -> PrefixTestRuns {
+        let (settings, started, before) = (settings, state.started, state.accepted)
+        var endsReply: (@Sendable (TestReport) -> Bool)?
+        if settings.issueText == nil, let before {
+            endsReply = { report in report.allPassed && ReportComparison(before: before, after: report).isImprovement }
+        }
+        return PrefixTestRuns(scratch: scratch, tests: tests, timeout: { Self.testTimeout(settings, started: started) },
+                              endsReply: endsReply)
+    }
+
+    private func summarize(_ run: SessionTestRun, round: Int, recorder: RunRecorder) -> Execution {
         let (execution, output, report) = (run.execution, run.output, run.report)
         recorder.saveTestOutput(execution.output, round: round)
         let running = report.unfinishedTests.isEmpty ? nil

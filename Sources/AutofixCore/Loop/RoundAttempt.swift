@@ -1,6 +1,7 @@
 import AutofixGit
 import AutofixModel
 import AutofixPatch
+import AutofixSupport
 import AutofixTestReport
 import Foundation
 
@@ -21,6 +22,12 @@ struct RoundAttempt {
     /// Every path a patch wrote or was about to write, applied or not: what a rollback restores.
     private(set) var touched: [String] = []
     private(set) var appliedFiles: [String] = []
+    /// The patches that applied, in order, with the paths each wrote.
+    private var applied: [(patch: FilePatch, touched: [String])] = []
+    /// How many patches the test run that ended the reply early saw; nil when it was read to its end.
+    private(set) var passedPrefix: Int?
+    /// How many patches the latest test run started on.
+    private var testedPatches = 0
     private(set) var patchRecords: [RoundTranscript.PatchRecord] = []
     /// What went wrong with the first edit that could not be used, in words for the model.
     private(set) var failure: String?
@@ -44,26 +51,61 @@ struct RoundAttempt {
     var summaryLine: String? { parser.summaryLine }
 
     /// Reads the reply to `request`, applying each file patch as it completes. Stops reading at
-    /// the first edit that fails: the rest of the reply would be applied on top of a hole.
-    mutating func stream(from model: ChatModel, _ request: ChatRequest) async throws {
-        streaming: for try await event in model.stream(request) {
-            switch event {
-            case .delta(let text):
+    /// the first edit that fails: the rest of the reply would be applied on top of a hole. With
+    /// `prefixes`, the patches applied so far get a test run whenever the reply pauses, and a run
+    /// whose report ends the reply stops the reading there (`passedPrefix`). A patch whose
+    /// successor has already arrived gets none: that run would be obsolete before it began.
+    mutating func stream(from model: ChatModel, _ request: ChatRequest, testing prefixes: PrefixTestRuns? = nil) async throws {
+        let (signals, sink) = AsyncStream<Signal>.makeStream()
+        let waiting = Locked(0)
+        let reader = Task {
+            do {
+                for try await event in model.stream(request) {
+                    waiting.withLock { $0 += 1 }
+                    sink.yield(.model(event))
+                }
+                sink.yield(.ended(nil))
+            } catch {
+                sink.yield(.ended(error))
+            }
+        }
+        // Stopping the reader drops the model's stream, which cancels the transfer.
+        defer { reader.cancel() }
+        let passed: @Sendable (Int) -> Void = { sink.yield(.passed(patches: $0)) }
+        streaming: for await signal in signals {
+            switch signal {
+            case .model(.delta(let text)):
+                waiting.withLock { $0 -= 1 }
                 reply += text
                 emit(.modelText(round: round, text: text))
                 if !apply(parser.feed(text)) { break streaming }
-            case .finished(let info):
+                if waiting.current == 0 { try startTests(prefixes, passed) }
+            case .model(.finished(let info)):
+                waiting.withLock { $0 -= 1 }
                 finish = info
+            case .ended(let error):
+                if let error { throw error }
+                break streaming
+            case .passed(let patches):
+                passedPrefix = patches
+                break streaming
             }
         }
         try Task.checkCancellation()
         if failure != nil {
-            // Leaving the loop above dropped the stream, which cancels the transfer.
             emit(.streamCancelled(round: round, reason: "a patch failed; the rest of the reply was not needed"))
-        } else {
-            apply(parser.finish())
+        } else if passedPrefix != nil {
+            emit(.streamCancelled(round: round, reason: "the tests already passed"))
+        } else if apply(parser.finish()) {
+            try startTests(prefixes, passed)
         }
         modelSeconds = Date().timeIntervalSince(started)
+    }
+
+    private enum Signal: Sendable {
+        case model(ModelEvent)
+        case ended((any Error)?)
+        case passed(patches: Int)
     }
 
     /// Applies `edits` in order; false once one of them failed.
@@ -78,6 +120,29 @@ struct RoundAttempt {
         return true
     }
 
+    /// Starts a test run on the patches applied so far, unless one already runs on them all.
+    private mutating func startTests(_ prefixes: PrefixTestRuns?, _ passed: @escaping @Sendable (Int) -> Void) throws {
+        guard let prefixes, applied.count > testedPatches else { return }
+        testedPatches = applied.count
+        try prefixes.start(patches: applied.count, passed: passed)
+        emit(.testsStarted(round: round, files: appliedFiles))
+    }
+
+    /// Keeps only the first `count` patches, those a passing test run saw: every path the reply
+    /// touched goes back through `restore`, then those patches are applied again as they applied
+    /// the first time.
+    mutating func keepPrefix(_ count: Int, restore: ([String]) throws -> Void) throws {
+        guard count < applied.count else { return }
+        var seen = Set<String>()
+        try restore(touched.filter { seen.insert($0).inserted })
+        let kept = Array(applied.prefix(count))
+        for each in kept { _ = try applier.apply(each.patch) }
+        applied = kept
+        touched = kept.flatMap(\.touched)
+        appliedFiles = Array(appliedFiles.prefix(count))
+        patchRecords = Array(patchRecords.prefix(count))
+    }
+
     /// Applies one edit; returns what went wrong, for the model, or nil.
     private mutating func apply(_ edit: ParsedEdit) -> String? {
         switch edit {
@@ -89,6 +154,7 @@ struct RoundAttempt {
             do {
                 let report = try applier.apply(patch)
                 touched += report.touchedPaths
+                applied.append((patch, report.touchedPaths))
                 appliedFiles.append(patch.displayPath)
                 let strategies = report.hunkStrategies.map { String(describing: $0) }
                 patchRecords.append(.init(path: patch.displayPath, result: "applied", detail: strategies.joined(separator: ",")))

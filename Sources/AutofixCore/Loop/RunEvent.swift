@@ -16,7 +16,8 @@ public enum RunEvent: Sendable {
     case patchApplied(round: Int, path: String, strategies: [String])
     case patchRejected(round: Int, path: String?, reason: String)
     case streamCancelled(round: Int, reason: String)
-    case testsStarted(round: Int)
+    /// A test run on the reply's patches so far: `files`, the files they applied to, in order.
+    case testsStarted(round: Int, files: [String])
     case roundFinished(RoundResult)
     case finished(RunOutcome)
 }
