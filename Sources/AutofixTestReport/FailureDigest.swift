@@ -19,12 +19,15 @@ public struct FailureDigest: Sendable {
     static let framesPerTest = 3
     static let messageCharacters = 400
 
-    public static func make(report: TestReport, output: String, repositoryRoot: URL?, tokenBudget: Int = 2000) -> FailureDigest {
+    /// `stoppedBy` is what the sandbox says it cut short (the memory, process or disk limit): the
+    /// output alone often does not show it, and the model should know.
+    public static func make(report: TestReport, output: String, repositoryRoot: URL?, tokenBudget: Int = 2000,
+                            stoppedBy: String? = nil) -> FailureDigest {
         let files = repositoryRoot.map { RepositoryFiles(root: $0) }
         let runRoot = files.flatMap { RunRoot.infer(from: report.failing, files: $0) }
         let groups = FailureGroup.fold(report.failing, files: files, runRoot: runRoot)
         let budget = max(tokenBudget, 50) * 4
-        var text = header(report)
+        var text = header(report, stoppedBy: stoppedBy)
 
         var shown = 0
         for group in groups {
@@ -74,7 +77,7 @@ public struct FailureDigest: Sendable {
         return FailureDigest(text: text, referencedFiles: referenced, referencedLocations: places)
     }
 
-    private static func header(_ report: TestReport) -> String {
+    private static func header(_ report: TestReport, stoppedBy: String?) -> String {
         var text: String
         if report.isExitCodeFallback {
             text = report.allPassed ? "The test command passed." : "The test command failed."
@@ -85,6 +88,7 @@ public struct FailureDigest: Sendable {
         if report.timedOut { text += " The run hit its time limit." }
         if let end = report.abnormalEnd { text += " The run ended abnormally: \(end)." }
         if let note = report.note { text += " Note: \(note)." }
+        if let stoppedBy, !report.timedOut { text += " The sandbox stopped it: \(stoppedBy)." }
         return text + "\n"
     }
 }

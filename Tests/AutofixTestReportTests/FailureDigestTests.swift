@@ -38,6 +38,16 @@ final class FailureDigestTests: XCTestCase {
         XCTAssertEqual(digest.referencedFiles, ["tests/test_calc.py", "calc/__init__.py"])
     }
 
+    /// A memory or process limit shows in the output as a kill, if at all: the model is told.
+    func testALimitTheSandboxStoppedTheTestsAtReachesTheModel() throws {
+        let output = Fixture.text("pytest-failing.txt")
+        let report = TestReportParser.parse(output: output, exitCode: 1)
+        let digest = FailureDigest.make(report: report, output: output, repositoryRoot: nil,
+                                        stoppedBy: "the tests hit the memory limit")
+        XCTAssertTrue(digest.text.hasPrefix("7 of 10 tests failing (pytest). The sandbox stopped it: the tests hit the memory limit.\n"),
+                      digest.text)
+    }
+
     func testSameFailureInParametrizedTestsIsShownOnce() throws {
         let checkout = try pythonCheckout()
         let output = Fixture.text("pytest-failing-q.txt")

@@ -116,7 +116,7 @@ public final class RepairLoop {
 
         let builder = PromptBuilder(editFormat: settings.editFormat, testCommand: settings.testCommand, budget: state.budget)
         let digest = FailureDigest.make(report: baseline.report, output: baseline.output, repositoryRoot: scratch.checkout.directory,
-                                        tokenBudget: digestTokens(builder.contextTokens / 3))
+                                        tokenBudget: digestTokens(builder.contextTokens / 3), stoppedBy: baseline.limitNote)
         let snapshotTree = try repository.commit(state.snapshot.commit).tree
         let allFiles = try repository.filePaths(in: snapshotTree)
         state.knownFiles = Set(allFiles)
@@ -232,7 +232,7 @@ public final class RepairLoop {
         let comparison = ReportComparison(before: before, after: execution.report)
         // Read before the checkout changes: it names the files the failures point at.
         let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
-                                        tokenBudget: digestTokens(builder.feedbackTokens / 2))
+                                        tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
         let result = accepts(comparison)
             ? try keep(attempt, tested: execution, comparison, digest: digest, state: &state, conversation: &conversation,
                        builder: builder, scratch: scratch)
@@ -331,6 +331,8 @@ public final class RepairLoop {
         let report: TestReport
         let output: String
         let summary: TestSummary
+        /// The limit the sandbox stopped the tests at, said to the model too.
+        let limitNote: String?
     }
 
     private func runTests(in scratch: ScratchSession, round: Int, state: RunState, recorder: RunRecorder) async throws -> Execution {
@@ -369,7 +371,7 @@ public final class RepairLoop {
             failingTests: report.failing.map(\.id).sorted(), exitCode: execution.exitCode, timedOut: execution.timedOut,
             seconds: execution.seconds,
             note: [report.note, execution.limitNote, running].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
-        return Execution(report: report, output: output, summary: summary)
+        return Execution(report: report, output: output, summary: summary, limitNote: execution.limitNote)
     }
 
     private func commitRound(_ round: Int, touched: [String], summary: String?, failing: String,
