@@ -3,12 +3,14 @@ import Foundation
 
 /// What the first prompt shows of the repository, most direct evidence first: the lines the
 /// failures name, the user's uncommitted work (as a diff and as the code around each change),
-/// files the failures name without a line, then what the failing code imports. Large files are
-/// shown as excerpts; prose only when a failure names it; the map gets what is left.
+/// files the failures name without a line, the commits not yet pushed (likewise), then what the
+/// failing code imports. Large files are shown as excerpts; prose only when a failure names it;
+/// the map gets what is left.
 struct PromptContext {
     /// Places the failures point at, most relevant first; repository-relative.
     let locations: [SourceLocation]
     let changes: WorkingChanges
+    var unpushed: UnpushedCommits = .none
     let repositoryFiles: [String]
     let read: (String) -> String?
 
@@ -46,19 +48,32 @@ struct PromptContext {
             place(item, reserve: excerptCosts.dropFirst(index + 1).reduce(0, +))
         }
         let namedPaths = Set(locations.map(\.path))
-        let diffs = changes.files.filter { !RelatedFiles.isProse($0.path) || namedPaths.contains($0.path) }
-        var diffLeft = min(left, budgetTokens / 4)
-        var omitted: [String] = []
-        for file in diffs {
-            let block = "```diff\n\(file.text)```\n"
-            let cost = PromptBuilder.estimatedTokens(block)
-            if cost <= diffLeft { diffSection += block; diffLeft -= cost; left -= cost } else { omitted.append(file.path) }
+        // Each file's diff within `share` tokens; the code around the changes of one too large follows.
+        func diffs(of changes: WorkingChanges, within share: Int) -> String {
+            var room = min(left, share)
+            var section = ""
+            var omitted: [String] = []
+            for file in changes.files where !RelatedFiles.isProse(file.path) || namedPaths.contains(file.path) {
+                let block = "```diff\n\(file.text)```\n"
+                let cost = PromptBuilder.estimatedTokens(block)
+                if cost <= room { section += block; room -= cost; left -= cost } else { omitted.append(file.path) }
+            }
+            if !omitted.isEmpty { section += "(the diff of \(omitted.joined(separator: ", ")) is too large to show; the code around its changes is below)\n" }
+            return section
         }
-        if !omitted.isEmpty { diffSection += "(the diff of \(omitted.joined(separator: ", ")) is too large to show; the code around its changes is below)\n" }
+        diffSection = diffs(of: changes, within: budgetTokens / 4)
+        var unpushedSection = ""
+        if !unpushed.isEmpty {
+            let list = unpushed.subjects.map { "- \($0)\n" }.joined() + (unpushed.more ? "- (and older ones)\n" : "")
+            unpushedSection = "## Your commits not yet pushed to \(unpushed.upstream) (diff against where they meet)\n" + list
+            left -= PromptBuilder.estimatedTokens(unpushedSection)
+            unpushedSection += diffs(of: unpushed.changes, within: budgetTokens / 6)
+        }
         for item in evidence.dropFirst(namedWithLines.count) { place(item) }
 
         var text = ""
         if !diffSection.isEmpty { text += "## Your uncommitted changes (diff against HEAD)\n" + diffSection + "\n" }
+        if !unpushedSection.isEmpty { text += unpushedSection + "\n" }
         if !codeSection.isEmpty { text += "## Relevant code\n" + codeSection }
         let relevant = evidence.map(\.path).filter { read($0) != nil }
         text += RepositoryMap(files: repositoryFiles).render(relevant: relevant, outlines: outlines, budgetTokens: mapReserve + max(0, left))
@@ -83,6 +98,11 @@ struct PromptContext {
             add(file.path, file.changedLines, "changed in your uncommitted work")
         }
         for location in locations where location.line == nil { add(location.path, [], Self.named) }
+        // Their lines are HEAD's; in a file the uncommitted work changed too they would point elsewhere.
+        let uncommitted = Set(changes.files.map(\.path))
+        for file in unpushed.changes.files where !RelatedFiles.isProse(file.path) || namedPaths.contains(file.path) {
+            add(file.path, uncommitted.contains(file.path) ? [] : file.changedLines, "changed in commits not yet pushed")
+        }
         let sources = items.compactMap { read($0.path) }
         let excluded = Set(items.map(\.path))
         let names = RelatedFiles.importedNames(in: sources)

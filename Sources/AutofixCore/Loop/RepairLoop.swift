@@ -125,6 +125,7 @@ public final class RepairLoop {
         let context = PromptContext(
             locations: digest.referencedLocations.filter { state.knownFiles.contains($0.path) },
             changes: try uncommittedChanges(state.snapshot, snapshotTree: snapshotTree),
+            unpushed: try UnpushedCommits(repository: repository, head: state.snapshot.head),
             repositoryFiles: allFiles,
             read: { [knownFiles = state.knownFiles] path in
                 knownFiles.contains(path) ? Self.readText(checkout.appendingPathComponent(path)) : nil
