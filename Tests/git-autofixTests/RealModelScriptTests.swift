@@ -44,6 +44,15 @@ final class RealModelScriptTests: XCTestCase {
         XCTAssertTrue(bystander.isRunning, "stop only signals a process whose command line is the model server")
     }
 
+    func testContextTokensPrintsTheWindowItServesSinceItsServerReportsNone() throws {
+        let cache = try TemporaryDirectory(prefix: "autofix-local-model")
+        let output = try localModel(["context-tokens"], cache: cache)
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(output.stdout, "8192\n", "only the number, for --context-tokens \"$(scripts/local-model context-tokens)\"")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cache.url.appendingPathComponent("git-autofix").path),
+                       "asking for the window prepares nothing")
+    }
+
     func testUnknownCommandPrintsUsage() throws {
         let cache = try TemporaryDirectory(prefix: "autofix-local-model")
         let output = try localModel(["restart"], cache: cache)
