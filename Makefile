@@ -15,7 +15,7 @@ BUILD_FLAGS ?= -c release
 # Install this already built binary instead of building one (packaging, tests).
 BINARY ?=
 
-.PHONY: all build install uninstall test lint-man clean
+.PHONY: all build install uninstall test demo lint-man clean
 
 all: build
 
@@ -44,8 +44,16 @@ uninstall:
 		"$(DESTDIR)$(FISHCOMPDIR)/git-autofix.fish"
 	-rmdir "$(DESTDIR)$(HOOKDIR)" "$(DESTDIR)$(DATADIR)/git-autofix" 2>/dev/null
 
+# The README's test command; .ci/run calls this.
 test:
 	$(SWIFT) test --disable-swift-testing
+
+# git autofix end to end with the local model on a sample repository with a failing test
+# (scripts/demo); everything it starts or makes is gone afterwards, also after Ctrl-C.
+demo: build
+	@bin="$(BINARY)"; \
+	if [ -z "$$bin" ]; then bin="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/git-autofix"; fi; \
+	scripts/demo "$$bin"
 
 lint-man:
 	mandoc -T lint -W warning man/git-autofix.1
