@@ -75,3 +75,22 @@ public struct Snapshotter {
         return parts.joined(separator: ", ")
     }
 }
+
+extension Snapshotter {
+    /// Starts a run from `commit` instead of the work tree: the snapshot is that commit's tree
+    /// on top of it, so neither the work tree nor the index is read. The run ref is named after
+    /// `branch`, the branch the commit belongs to.
+    public func snapshot(of commit: ObjectID, branch: String, runID: String = RunName.newID()) throws -> Snapshot {
+        let tree = try repository.commit(commit).tree
+        let run = RunName(branch: branch, id: runID)
+        let message = Trailers.message(
+            subject: "autofix: snapshot of \(commit.short) on \(branch)",
+            trailers: [(Snapshotter.snapshotTrailer, runID), (Snapshotter.indexTreeTrailer, tree.hex)])
+        let snapshot = try repository.createCommit(tree: tree, parents: [commit], message: message)
+        try repository.updateReference(run.ref, to: snapshot, expected: nil, message: "git autofix: snapshot of a commit")
+        let capture = CapturedWorkingTree(tree: tree, indexTree: tree, modified: [], added: [], deleted: [],
+                                          warnings: [], largeFiles: [])
+        return Snapshot(run: run, commit: snapshot, base: commit, head: Head(branch: branch, commit: commit),
+                        capture: capture, stagedCommit: nil)
+    }
+}

@@ -24,6 +24,8 @@ public final class RepairLoop {
     public var interruptedBy: () -> String = { "Ctrl-C" }
     /// The user's environment, where a baseline that failed for the environment's sake is looked into.
     public var hostEnvironment = ProcessInfo.processInfo.environment
+    /// What the run repairs: the work tree by default.
+    public var start = RunStart.workingTree
 
     public init(repository: Repository, settings: RepairSettings, model: ChatModel, tests: TestExecutor,
                 events: @escaping (RunEvent) -> Void) {
@@ -48,7 +50,7 @@ public final class RepairLoop {
            let fetch = FetchedDependencies.fetchCommandIfMissing(in: workTree, testCommand: settings.testCommand) {
             throw RunError.dependenciesNotFetched(workTree: workTree, fetch: fetch)
         }
-        let snapshot = try Snapshotter(repository: repository).snapshot()
+        let snapshot = try start.snapshot(in: repository)
         let recorder = try RunRecorder(repository: repository, settings: settings, runID: snapshot.run.id, events: events)
         for warning in snapshot.capture.warnings + snapshot.largeFiles.map(\.warning) { recorder.record(.warning(warning)) }
         var state = RunState(snapshot: snapshot, started: started, budget: budget)
