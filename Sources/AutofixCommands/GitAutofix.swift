@@ -10,6 +10,7 @@ public struct GitAutofix: AsyncParsableCommand {
         version: AutofixVersion.string,
         subcommands: [
             RunCommand.self, SnapshotCommand.self, ListCommand.self, ShowCommand.self, ApplyCommand.self, DropCommand.self,
+            FixupCommand.self,
             SandboxCommand.self,
             HookCommand.self,
             DoctorCommand.self,

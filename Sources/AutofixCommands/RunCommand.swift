@@ -132,6 +132,10 @@ extension RunCommand {
     /// Without a sandbox the model's code runs with the user's own permissions: say so every time,
     /// and go ahead only when the user confirms (on a terminal, or with --yes).
     func confirmUnconfined() throws {
+        try Self.confirmUnconfined(yes: yes)
+    }
+
+    static func confirmUnconfined(yes: Bool) throws {
         let terminal = Terminal.current
         terminal.err(terminal.paint("warning: ", .yellow)
             + "--sandbox none runs the code the model writes with your own permissions, network and files.")

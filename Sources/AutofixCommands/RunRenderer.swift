@@ -113,6 +113,18 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
     }
 
     private func summary(_ outcome: RunOutcome) {
+        printHeadline(outcome)
+        reviewCommands(outcome)
+    }
+
+    /// The outcome's first lines without the commands that follow, for callers that print their own.
+    func headline(_ outcome: RunOutcome) {
+        lock.lock()
+        defer { lock.unlock() }
+        printHeadline(outcome)
+    }
+
+    private func printHeadline(_ outcome: RunOutcome) {
         terminal.out()
         let headline: String
         switch outcome.status {
@@ -128,6 +140,9 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         if let prompt = outcome.promptTokens, let completion = outcome.completionTokens {
             terminal.out("Tokens: \(prompt) prompt, \(completion) completion.")
         }
+    }
+
+    private func reviewCommands(_ outcome: RunOutcome) {
         if outcome.commits.isEmpty {
             terminal.out("No commit was accepted. Your working tree was not touched.")
             terminal.out("  what each round did:  git autofix show \(outcome.run) --rounds")

@@ -49,6 +49,11 @@ public struct RunCatalog {
         for _ in 0..<10_000 {
             if current.trailers[Snapshotter.snapshotTrailer] != nil { break }
             accepted.append(current)
+            // A fixup run's one commit sits on the branch it fixes: what it changed is against its parent.
+            if current.trailers[FixupCommit.fixesTrailer] != nil, let parent = current.parents.first {
+                current = try repository.commit(parent)
+                break
+            }
             guard let parent = current.parents.first else { break }
             current = try repository.commit(parent)
         }
