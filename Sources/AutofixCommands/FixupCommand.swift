@@ -48,6 +48,7 @@ struct FixupCommand: AsyncParsableCommand {
     // The pre-push hook repairs a pushed commit that need not be HEAD, named after the pushed branch.
     @Option(help: .hidden) var tip: String?
     @Option(help: .hidden) var branch: String?
+    @Flag(help: .hidden) var root = false
 
     func run() async throws {
         let interruption = InterruptibleTask()
@@ -70,9 +71,9 @@ struct FixupCommand: AsyncParsableCommand {
             guard let tipCommit else {
                 throw UsageError("there are no commits to test yet", hint: "commit your work, then run git autofix fixup")
             }
-            let upstreamCommit: ObjectID
+            let upstreamCommit: ObjectID?
             do {
-                upstreamCommit = try repository.resolveCommit(upstream ?? "@{upstream}")
+                upstreamCommit = root ? nil : try repository.resolveCommit(upstream ?? "@{upstream}")
             } catch where upstream == nil {
                 throw UsageError("the branch has no upstream to test from",
                                  hint: "name where its commits start: git autofix fixup <upstream>, e.g. origin/main")
@@ -91,11 +92,12 @@ struct FixupCommand: AsyncParsableCommand {
                 },
                 progress: { FixupText.progress($0, to: terminal) })
             fixup.interruptedBy = { interruption.cause }
-            terminal.out("Testing \(range.commits.count) commit\(range.commits.count == 1 ? "" : "s") after \(upstreamCommit.short) with: \(settings.testCommand.terminalSafeLine)")
+            let after = upstreamCommit.map { " after \($0.short)" } ?? " from the root commit"
+            terminal.out("Testing \(range.commits.count) commit\(range.commits.count == 1 ? "" : "s")\(after) with: \(settings.testCommand.terminalSafeLine)")
             let outcome = try await interruption.run {
                 try await fixup.run(range, head: tipCommit, branch: branch ?? head.refComponent)
             }
-            return (outcome, upstream.map(ShellWord.quoted) ?? upstreamCommit.short)
+            return (outcome, upstream.map(ShellWord.quoted) ?? upstreamCommit?.short ?? "--root")
         }
         try FixupText.result(outcome, upstream: upstreamText, to: terminal, interruption: interruption)
     }

@@ -1,8 +1,9 @@
 import AutofixTestSupport
 import XCTest
 
-/// What the hook does after a failure in `fix` mode and on a terminal: it runs `git autofix`
-/// on the pushed commit in a clean checkout, and the push stays blocked.
+/// What the hook does after a failure in `fix` mode and on a terminal: it runs `git autofix
+/// fixup` on the pushed commits in the user's repository (which fixup never writes), and the
+/// push stays blocked.
 final class HookRepairTests: XCTestCase {
     /// A `git-autofix` placed first on PATH that writes down how the hook called it: which
     /// commit its checkout was at, whether that checkout was clean, and which of git's variables
@@ -40,7 +41,7 @@ final class HookRepairTests: XCTestCase {
         }
     }
 
-    func testFixModeRunsGitAutofixOnThePushedCommitAndKeepsThePushBlocked() throws {
+    func testFixModeRunsFixupOnThePushedCommitInTheUsersRepositoryAndKeepsThePushBlocked() throws {
         let fixture = try PushFixture()
         let recorder = try RecordingAutofix()
         try fixture.local.git("config", "autofix.prePush", "fix")
@@ -49,15 +50,13 @@ final class HookRepairTests: XCTestCase {
 
         let push = try fixture.push("origin", "main", environment: recorder.environment)
         XCTAssertNotEqual(push.status, 0, push.stderr)
-        XCTAssertTrue(push.stderr.contains("running git autofix on refs/heads/main"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("running git autofix fixup on refs/heads/main (\(pushed.prefix(7))"), push.stderr)
         XCTAssertTrue(push.stderr.contains("git autofix exited with status 3"), push.stderr)
         XCTAssertTrue(push.stderr.contains("push blocked"), push.stderr)
 
         let record = recorder.lines()
-        XCTAssertTrue(record.contains("args: --test echo \"$(git rev-parse HEAD) $(pwd -P)\" >>'\(fixture.testedLog.path)' && sh test.sh --yes"), "\(record)")
-        XCTAssertTrue(record.contains("head: \(pushed)"), "\(record)")
-        XCTAssertTrue(record.contains("changes: 0"), "runs on the pushed commit, not the dirty tree: \(record)")
-        XCTAssertFalse(record.contains("pwd: \(fixture.localPhysicalPath)"), "\(record)")
+        XCTAssertTrue(record.contains("args: fixup --tip \(pushed) --branch main --test echo \"$(git rev-parse HEAD) $(pwd -P)\" >>'\(fixture.testedLog.path)' && sh test.sh --yes --root"), "\(record)")
+        XCTAssertTrue(record.contains("pwd: \(fixture.localPhysicalPath)"), "the user's repository, so the run shows it: \(record)")
         XCTAssertTrue(record.contains("GIT_DIR: unset"), "\(record)")
         XCTAssertTrue(record.contains("GIT_INDEX_FILE: unset"), "\(record)")
         XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
@@ -74,8 +73,8 @@ final class HookRepairTests: XCTestCase {
         let push = try fixture.push("origin", "main", environment: recorder.environment)
         XCTAssertNotEqual(push.status, 0, push.stderr)
         let record = recorder.lines()
-        XCTAssertTrue(record.contains("pwd: \(fixture.localPhysicalPath)"), "so the run is named after the branch: \(record)")
-        XCTAssertTrue(record.contains("head: \(pushed)"), "\(record)")
+        XCTAssertTrue(record.contains("pwd: \(fixture.localPhysicalPath)"), "\(record)")
+        XCTAssertTrue(record.contains { $0.hasPrefix("args: fixup --tip \(pushed) --branch main ") }, "\(record)")
         XCTAssertTrue(record.contains("GIT_DIR: unset"), "\(record)")
         XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
     }
@@ -93,7 +92,8 @@ final class HookRepairTests: XCTestCase {
         ]
         let push = try fixture.push("origin", "main", environment: environment)
         XCTAssertNotEqual(push.status, 0, push.stderr)
-        XCTAssertTrue(push.stderr.contains("running git autofix on refs/heads/main"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("running git autofix fixup on refs/heads/main"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("First failing commit: \(pushed.prefix(10)) failing"), push.stderr)
         XCTAssertTrue(push.stderr.contains("push blocked"), push.stderr)
         XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
         XCTAssertTrue(push.stderr.contains("git autofix exited with status"), push.stderr)
@@ -132,6 +132,66 @@ final class HookRepairTests: XCTestCase {
         let record = recorder.lines()
         XCTAssertTrue(record.contains("head: \(pushed)"), "\(record)")
         XCTAssertFalse(record.contains { $0.hasPrefix("args:") && $0.contains("--yes") }, "on a terminal it may ask: \(record)")
+        XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
+    }
+
+    func testFixModeLeavesAFixupCommitThatCherryPicksAndAutosquashesIntoEveryCommitGreen() throws {
+        let fixture = try PushFixture()
+        let local = fixture.local
+        try local.git("config", "autofix.prePush", "fix")
+        try local.git("config", "autofix.testCommand", "sh test.sh")
+        try local.write("test.sh", FixupTests.test)
+        try local.write("answer.txt", "42\n")
+        let upstream = try local.commitAll("start")
+        XCTAssertEqual(try fixture.push("origin", "main").status, 0)
+        try local.write("notes.txt", "notes\n")
+        try local.commitAll("add notes")
+        try local.write("answer.txt", "41\n")
+        try local.write("CHANGES.txt", "the answer changed\n")
+        let broken = try local.commitAll("change the answer")
+        try local.write("docs.txt", "docs\n")
+        let head = try local.commitAll("document it")
+        let server = try ScriptedSSEServer(replies: [ScriptedSSEServer.chatStream([FixupTests.fix])])
+        defer { server.stop() }
+        let environment = ["PATH": BuiltProducts.directory.path + ":" + Hermetic.environment["PATH"]!, "AUTOFIX_ENDPOINT": server.baseURL]
+
+        let push = try fixture.push("origin", "main", environment: environment)
+        XCTAssertNotEqual(push.status, 0, push.stderr)
+        XCTAssertTrue(push.stderr.contains("First failing commit: \(broken.prefix(10)) change the answer"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("repository:   \(fixture.localPhysicalPath)"), "the user's repository: \(push.stderr)")
+        XCTAssertFalse(push.stderr.contains("git-autofix-pre-push"), push.stderr)
+        XCTAssertEqual(try fixture.remote.commit(at: "refs/heads/main"), upstream, "the push stayed blocked")
+        let ref = try local.git("for-each-ref", "--format=%(refname)", "refs/autofix/main/").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try local.git("log", "-1", "--format=%s%n%P", ref), "fixup! change the answer\n\(head)\n")
+
+        let lines = push.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let cherryPick = try XCTUnwrap(lines.first { $0.hasPrefix("git cherry-pick ") }, push.stderr)
+        let rebase = try XCTUnwrap(lines.first { $0.hasPrefix("git rebase -i --autosquash ") }, push.stderr)
+        try Shell.check(["sh", "-c", cherryPick], in: local.url, environment: Hermetic.environment)
+        var editor = Hermetic.environment
+        editor["GIT_SEQUENCE_EDITOR"] = "true"
+        try Shell.check(["sh", "-c", rebase], in: local.url, environment: editor)
+        XCTAssertEqual(try local.git("log", "--format=%s", "\(upstream)..HEAD"), "document it\nchange the answer\nadd notes\n")
+        let everyCommit = try Shell.run(["git", "rebase", "-q", "--force-rebase", "--exec", "sh test.sh", upstream],
+                                        in: local.url, environment: Hermetic.environment)
+        XCTAssertEqual(everyCommit.status, 0, everyCommit.stdout + everyCommit.stderr)
+        XCTAssertEqual(try fixture.push("origin", "main").status, 0, "the repaired branch pushes")
+    }
+
+    func testATestCommandThatCannotStartIsSaidSoAndNothingIsRepaired() throws {
+        let fixture = try PushFixture()
+        let recorder = try RecordingAutofix()
+        try fixture.local.git("config", "autofix.prePush", "fix")
+        try fixture.local.git("config", "autofix.testCommand", "no-such-test-runner --all")
+        try fixture.commit(passing: true, "first")
+
+        let push = try fixture.push("origin", "main", environment: recorder.environment)
+        XCTAssertNotEqual(push.status, 0, push.stderr)
+        XCTAssertTrue(push.stderr.contains("the test command cannot start on refs/heads/main"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("exit 127"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("tests FAIL"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("push blocked: the test command cannot start"), push.stderr)
+        XCTAssertEqual(recorder.lines(), [], "a model cannot fix a command that does not start")
         XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
     }
 }

@@ -13,7 +13,8 @@ struct FirstFailingCommit<Commit: Equatable> {
     /// Up to this many commits are tested in order rather than bisected.
     static var few: Int { 3 }
 
-    let upstream: Commit
+    /// nil for a range that starts at the root commit, which has no parent to compare with.
+    let upstream: Commit?
     let commits: [Commit]
     let passes: (Commit) async throws -> Bool
 
@@ -21,13 +22,13 @@ struct FirstFailingCommit<Commit: Equatable> {
         guard let last = commits.last else { return .allPass }
         if commits.count <= Self.few {
             for (index, commit) in commits.enumerated() where try await !passes(commit) {
-                if index == 0, try await !passes(upstream) { return .upstreamFails }
+                if index == 0, let upstream, try await !passes(upstream) { return .upstreamFails }
                 return .found(commit)
             }
             return .allPass
         }
         guard try await !passes(last) else { return .allPass }
-        guard try await passes(upstream) else { return .upstreamFails }
+        if let upstream, try await !passes(upstream) { return .upstreamFails }
         // commits[good] passes (-1: the upstream), commits[bad] fails.
         var (good, bad) = (-1, commits.count - 1)
         while bad - good > 1 {

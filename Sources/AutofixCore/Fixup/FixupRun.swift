@@ -53,7 +53,7 @@ public final class FixupRun {
         }
         switch try await search.find() {
         case .allPass: return .allPass
-        case .upstreamFails: return .upstreamFails(range.upstream)
+        case .upstreamFails: return .upstreamFails(range.upstream!)
         case .found(let failing):
             let subject = try repository.commit(failing).summary
             progress(.repairing(failing, subject: subject))
