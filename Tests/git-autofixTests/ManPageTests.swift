@@ -109,7 +109,7 @@ enum HelpTree {
     }
 
     /// Options that belong to git commands quoted in the page, not to git-autofix.
-    static let gitOptions: Set<String> = ["--no-verify", "--local-env-vars", "--hook-type"]
+    static let gitOptions: Set<String> = ["--no-verify", "--local-env-vars", "--hook-type", "--autosquash"]
 
     static func commands(in directory: URL) throws -> [Command] {
         var result: [Command] = []
