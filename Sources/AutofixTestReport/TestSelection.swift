@@ -1,0 +1,100 @@
+import AutofixSupport
+import Foundation
+
+/// The test command narrowed to some of its tests, in the framework's own selection syntax:
+/// pytest node ids, `swift test --filter`, `go test -run`, `cargo test -- --exact`. Nil whenever
+/// the narrowed command might run something else than those tests of the same suite: a
+/// compound shell command, a command that already selects (its own filter, paths, `--`), an
+/// unknown framework, an id the syntax cannot name. Then the whole suite runs.
+public enum TestSelection {
+    public static func command(_ testCommand: String, selecting ids: [String], framework: String) -> String? {
+        guard !ids.isEmpty, let words = simpleWords(testCommand) else { return nil }
+        let selection: [String]
+        switch framework {
+        case "pytest": selection = pytest(words, ids) ?? []
+        case "xctest": selection = swiftTest(words, ids) ?? []
+        case "go": selection = goTest(words, ids) ?? []
+        case "cargo": selection = cargoTest(words, ids) ?? []
+        default: return nil
+        }
+        guard !selection.isEmpty else { return nil }
+        return testCommand.trimmingCharacters(in: .whitespaces) + " " + selection.joined(separator: " ")
+    }
+
+    /// The words of a command that is one plain program call, or nil: shell syntax (lists,
+    /// pipes, redirections, expansions, quotes) could make appended words land elsewhere.
+    private static func simpleWords(_ command: String) -> [String]? {
+        let shellSyntax = CharacterSet(charactersIn: ";&|<>()$`\\'\"*?[]{}~#\n")
+        guard command.rangeOfCharacter(from: shellSyntax) == nil else { return nil }
+        let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        return words.isEmpty ? nil : words
+    }
+
+    /// The arguments after the runner (`pytest`, `python -m pytest`), when they are all flags.
+    private static func arguments(after runner: [String], in words: [String]) -> [String]? {
+        guard let start = (0...max(0, words.count - runner.count)).first(where: {
+            Array(words[$0..<min(words.count, $0 + runner.count)]).enumerated().allSatisfy { index, word in
+                runner[index] == word || (index == 0 && word.hasSuffix("/" + runner[index]))
+            }
+        }) else { return nil }
+        return Array(words[(start + runner.count)...])
+    }
+
+    private static func pytest(_ words: [String], _ ids: [String]) -> [String]? {
+        guard let rest = arguments(after: ["pytest"], in: words),
+              rest.allSatisfy({ $0.hasPrefix("-") && !["-k", "-m", "--lf", "--last-failed", "--ff", "--deselect"].contains($0) }),
+              ids.allSatisfy({ $0.contains("::") }) else { return nil }
+        return ids.map(ShellWord.quoted)
+    }
+
+    /// XCTest ids are `Class.test`; `--filter` matches `Module.Class/test`, several filters adding up.
+    private static func swiftTest(_ words: [String], _ ids: [String]) -> [String]? {
+        guard let rest = arguments(after: ["swift", "test"], in: words),
+              !rest.contains(where: { $0 == "--filter" || $0.hasPrefix("--filter=") || !$0.hasPrefix("-") }) else { return nil }
+        var filters: [String] = []
+        for id in ids {
+            let parts = id.split(separator: ".")
+            guard parts.count == 2, parts.allSatisfy(isIdentifier) else { return nil }
+            filters += ["--filter", ShellWord.quoted("(^|\\.)\(parts[0])/\(parts[1])$")]
+        }
+        return filters
+    }
+
+    /// Go ids are `package.TestName[/subtest]`; `-run` selects top-level names in every package.
+    private static func goTest(_ words: [String], _ ids: [String]) -> [String]? {
+        guard let rest = arguments(after: ["go", "test"], in: words),
+              !rest.contains(where: { $0 == "-run" || $0.hasPrefix("-run=") || $0 == "--" }) else { return nil }
+        var names: [String] = []
+        for id in ids {
+            // The package path has dots and slashes too: the name is the identifier after a dot
+            // that starts like a test and ends the id or its first subtest.
+            guard let range = id.range(of: #"\.(Test|Example|Fuzz)[A-Za-z0-9_]*(?=/|$)"#, options: .regularExpression)
+            else { return nil }
+            let name = String(id[range].dropFirst())
+            if !names.contains(name) { names.append(name) }
+        }
+        return ["-run", ShellWord.quoted("^(" + names.joined(separator: "|") + ")$")]
+    }
+
+    /// Cargo ids are `target::path::to::test`; `--exact` names the path within each binary.
+    private static func cargoTest(_ words: [String], _ ids: [String]) -> [String]? {
+        guard let rest = arguments(after: ["cargo", "test"], in: words), !rest.contains("--"),
+              rest.allSatisfy({ $0.hasPrefix("-") }) else { return nil }
+        var names: [String] = []
+        for id in ids {
+            var path = id
+            if let separator = id.range(of: "::") {
+                let target = id[..<separator.lowerBound]
+                if target.contains(" ") || target.contains("/") { path = String(id[separator.upperBound...]) }
+            }
+            guard path.split(separator: ":", omittingEmptySubsequences: true).allSatisfy(isIdentifier) else { return nil }
+            if !names.contains(path) { names.append(path) }
+        }
+        return ["--", "--exact"] + names
+    }
+
+    private static func isIdentifier<S: StringProtocol>(_ word: S) -> Bool {
+        guard let first = word.unicodeScalars.first, !CharacterSet.decimalDigits.contains(first) else { return false }
+        return word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" }
+    }
+}

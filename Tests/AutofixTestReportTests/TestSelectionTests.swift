@@ -1,0 +1,94 @@
+import AutofixTestReport
+import AutofixTestSupport
+import XCTest
+
+/// The test command narrowed to the tests that failed, in each framework's own syntax, and the
+/// commands it leaves whole because a narrowed one could run something else.
+final class TestSelectionTests: XCTestCase {
+    func testPytestGetsTheNodeIDsAfterItsFlags() {
+        XCTAssertEqual(TestSelection.command("python3 -m pytest -v", selecting: ["tests/test_calc.py::test_mul", "t.py::test_p[1-2]"],
+                                             framework: "pytest"),
+                       "python3 -m pytest -v tests/test_calc.py::test_mul 't.py::test_p[1-2]'")
+        XCTAssertEqual(TestSelection.command("pytest", selecting: ["a.py::T::test_x"], framework: "pytest"), "pytest a.py::T::test_x")
+    }
+
+    func testSwiftTestGetsOneAnchoredFilterPerTest() {
+        XCTAssertEqual(TestSelection.command("swift test --parallel", selecting: ["CalcTests.testAdd"], framework: "xctest"),
+                       "swift test --parallel --filter '(^|\\.)CalcTests/testAdd$'")
+    }
+
+    func testGoTestRunsTheTopLevelNamesOfSubtestsAndPackages() {
+        XCTAssertEqual(TestSelection.command("go test ./...", selecting: ["example.com/m/calc.TestAdd/negative",
+                                                                         "example.com/m/calc.TestAdd/zero", "example.com/m/v2.TestMul"],
+                                             framework: "go"),
+                       "go test ./... -run '^(TestAdd|TestMul)$'")
+    }
+
+    func testCargoTestNamesTheExactPathWithoutItsTarget() {
+        XCTAssertEqual(TestSelection.command("cargo test", selecting: ["unittests src/lib.rs (target/debug/deps/calc-1f)::tests::adds",
+                                                                      "tests::muls"], framework: "cargo"),
+                       "cargo test -- --exact tests::adds tests::muls")
+    }
+
+    func testCommandsThatAlreadySelectOrAreNotOneProgramStayWhole() {
+        let cases: [(String, String, String)] = [
+            ("pytest -k add", "t.py::test_add", "pytest"),
+            ("pytest tests/unit", "t.py::test_add", "pytest"),
+            ("pytest -p no:cacheprovider", "t.py::test_add", "pytest"),
+            ("pytest", "t.py", "pytest"),
+            ("cd src && pytest", "t.py::test_add", "pytest"),
+            ("pytest | tee log", "t.py::test_add", "pytest"),
+            ("PYTHONPATH=$PWD pytest", "t.py::test_add", "pytest"),
+            ("swift test --filter CalcTests", "CalcTests.testAdd", "xctest"),
+            ("swift test", "Calc.Tests.testAdd", "xctest"),
+            ("swift build && swift test", "CalcTests.testAdd", "xctest"),
+            ("go test -run TestAdd ./...", "m.TestAdd", "go"),
+            ("go test ./...", "m.helper", "go"),
+            ("cargo test -- --nocapture", "tests::adds", "cargo"),
+            ("cargo test", "doc-tests calc::src/lib.rs - add", "cargo"),
+            ("make test", "t.py::test_add", "pytest"),
+            ("npx jest", "calc.test.js › adds", "jest"),
+            ("./run-tests", "three times four", "tap"),
+        ]
+        for (command, id, framework) in cases {
+            XCTAssertNil(TestSelection.command(command, selecting: [id], framework: framework), command)
+        }
+        XCTAssertNil(TestSelection.command("pytest", selecting: [], framework: "pytest"))
+    }
+
+    /// The narrowed command, run by the shell as a test command is, runs those tests and no other.
+    func testANarrowedPytestCommandRunsOnlyTheNamedTests() throws {
+        let probe = try Shell.run(["python3", "-m", "pytest", "--version"])
+        try XCTSkipUnless(probe.succeeded, "pytest is not installed")
+        let repository = try TestRepository(prefix: "selection-pytest")
+        try repository.write("pytest.ini", "[pytest]\naddopts = -p no:cacheprovider\n")
+        try repository.write("calc.py", "def add(a, b):\n    return a - b\n")
+        try repository.write("tests/test_calc.py", """
+            import pytest
+            from calc import add
+
+
+            def test_add():
+                assert add(2, 3) == 5
+
+
+            @pytest.mark.parametrize("a", [1, 2])
+            def test_add_zero(a):
+                assert add(a, 0) == a
+
+
+            def test_other():
+                assert add(1, 1) == 0
+
+            """)
+        let command = try XCTUnwrap(TestSelection.command(
+            "python3 -m pytest -v", selecting: ["tests/test_calc.py::test_add", "tests/test_calc.py::test_add_zero[2]"],
+            framework: "pytest"))
+        let output = try Shell.run(["/bin/sh", "-c", command], in: repository.url)
+        let report = TestReportParser.parse(output: output.stdout + output.stderr, exitCode: output.status,
+                                            repositoryRoot: repository.url)
+        XCTAssertEqual(report.framework, "pytest")
+        XCTAssertEqual(report.failingIDs, ["tests/test_calc.py::test_add"], output.stdout)
+        XCTAssertEqual(report.passingIDs, ["tests/test_calc.py::test_add_zero[2]"], output.stdout)
+    }
+}
