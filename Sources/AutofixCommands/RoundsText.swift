@@ -36,7 +36,13 @@ enum RoundsText {
         }
         var timing = "    model \(DurationText.format(result.modelSeconds))"
         if let first = result.timeToFirstToken { timing += " (first token after \(DurationText.format(first)))" }
-        if let tests = result.testSeconds { timing += ", tests \(DurationText.format(tests))" }
+        if let tests = result.testSeconds {
+            timing += ", tests \(DurationText.format(tests))"
+            if let targeted = result.targetedTestSeconds {
+                let full = result.fullTestSeconds.map { ", whole suite \(DurationText.format($0))" } ?? ", whole suite not run"
+                timing += " (failing tests alone \(DurationText.format(targeted))\(full))"
+            }
+        }
         if let prompt = result.promptTokens, let completion = result.completionTokens {
             timing += ", tokens \(prompt) prompt, \(completion) completion"
         }

@@ -66,6 +66,8 @@ final class ScriptedTests: TestExecutor, @unchecked Sendable {
     struct Call {
         let directory: URL
         let timeout: Double
+        /// The narrowed command a targeted run was given; nil for the test command itself.
+        let command: String?
         /// The watched files as the run found them (nil: absent).
         let files: [String: String?]
     }
@@ -84,14 +86,36 @@ final class ScriptedTests: TestExecutor, @unchecked Sendable {
 
     var calls: [Call] { lock.withLock { made } }
 
+    /// On: a round may run a narrowed command first, which takes the next scripted output.
+    var runsSelections = false
+
+    var commands: [String?] { calls.map(\.command) }
+
+    func selecting(_ command: String) -> TestExecutor? {
+        runsSelections ? Selected(scripted: self, command: command) : nil
+    }
+
+    private struct Selected: TestExecutor {
+        let scripted: ScriptedTests
+        let command: String
+
+        func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
+            try await scripted.run(command, in: directory, timeout: timeout)
+        }
+    }
+
     func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
+        try await run(nil, in: directory, timeout: timeout)
+    }
+
+    private func run(_ command: String?, in directory: URL, timeout: Double) async throws -> TestExecution {
         whileRunning?(directory)
         var files: [String: String?] = [:]
         for path in watched {
             files[path] = try? String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8)
         }
         let (number, run) = lock.withLock { () -> (Int, Run?) in
-            made.append(Call(directory: directory, timeout: timeout, files: files))
+            made.append(Call(directory: directory, timeout: timeout, command: command, files: files))
             return (made.count, runs.isEmpty ? nil : runs.removeFirst())
         }
         guard let run else { throw ScriptExhausted(description: "no scripted test output for run \(number)") }

@@ -220,26 +220,34 @@ public final class RepairLoop {
                                reply: attempt.reply, patchFailure: nil, tests: nil)
         }
 
-        // The run that ended the reply early decides, else the one on the complete reply.
-        let deciding = attempt.passedPrefix ?? attempt.appliedFiles.count
-        let execution: Execution
+        // A run on the patches so far that passed everything decides; else the tests that failed
+        // before, alone, when they can judge the complete reply; else the run on the complete reply.
+        let tested: TestedRound
         do {
-            let run = try await prefixes.decide(deciding)
-            try attempt.keepPrefix(deciding) { try rollBack($0, in: scratch, to: state.tip) }
-            execution = summarize(run, round: round, recorder: recorder)
+            if let passed = attempt.passedPrefix {
+                let run = try await prefixes.decide(passed)
+                try attempt.keepPrefix(passed) { try rollBack($0, in: scratch, to: state.tip) }
+                tested = judged(summarize(run, round: round, recorder: recorder), state: state, targetedSeconds: nil)
+            } else if let targeted = targetedExecutor(state: state) {
+                await prefixes.stopAll()
+                tested = try await testRound(round, in: scratch, state: state, recorder: recorder, targeted: targeted)
+            } else {
+                let run = try await prefixes.decide(attempt.appliedFiles.count)
+                tested = judged(summarize(run, round: round, recorder: recorder), state: state, targetedSeconds: nil)
+            }
         } catch {
+            await prefixes.stopAll()
             try? rollBack(attempt.touched, in: scratch, to: state.tip)
             throw error
         }
-        let before = state.accepted ?? execution.report
-        let comparison = ReportComparison(before: before, after: execution.report)
+        let (execution, comparison) = (tested.judged, tested.comparison)
         // Read before the checkout changes: it names the files the failures point at.
         let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
                                         tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
         let result = accepts(comparison)
-            ? try keep(attempt, tested: execution, comparison, digest: digest, state: &state, conversation: &conversation,
+            ? try keep(attempt, tested: tested, digest: digest, state: &state, conversation: &conversation,
                        builder: builder, scratch: scratch)
-            : try rollBack(attempt, tested: execution, comparison, digest: digest, state: state, conversation: &conversation,
+            : try rollBack(attempt, tested: tested, digest: digest, state: state, conversation: &conversation,
                            builder: builder, scratch: scratch)
         return PlayedRound(result: record(attempt, result, tests: execution.summary, in: recorder), reply: attempt.reply,
                            patchFailure: nil,
@@ -289,10 +297,9 @@ public final class RepairLoop {
     }
 
     /// The tests improved: the change becomes a commit on the run ref.
-    private func keep(_ attempt: RoundAttempt, tested execution: Execution, _ comparison: ReportComparison,
-                      digest: FailureDigest, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
+    private func keep(_ attempt: RoundAttempt, tested: TestedRound, digest: FailureDigest, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
                       scratch: ScratchSession) throws -> RoundResult {
-        let after = execution.report
+        let (after, comparison) = (tested.judged.report, tested.comparison)
         // Counted as the rule counts them: after a failed build, every test was failing.
         let failingBefore = comparison.beforeFailingCount
         if state.commits.isEmpty { state.baselineFailingCounted = failingBefore }
@@ -304,22 +311,21 @@ public final class RepairLoop {
             failingBefore: failingBefore, failingAfter: after.failingCount, allPassed: after.allPassed, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
         return attempt.result(.accepted, "failing \(failingBefore) -> \(after.failingCount)", after: after,
-                              commit: commit, testSeconds: execution.summary.seconds)
+                              commit: commit, tests: tested.seconds)
     }
 
     /// The tests did not improve: the checkout goes back to the last accepted commit.
-    private func rollBack(_ attempt: RoundAttempt, tested execution: Execution, _ comparison: ReportComparison,
-                          digest: FailureDigest, state: RunState, conversation: inout Conversation, builder: PromptBuilder,
+    private func rollBack(_ attempt: RoundAttempt, tested: TestedRound, digest: FailureDigest, state: RunState, conversation: inout Conversation, builder: PromptBuilder,
                           scratch: ScratchSession) throws -> RoundResult {
-        let before = state.accepted ?? execution.report
-        let after = execution.report
+        let (after, comparison) = (tested.judged.report, tested.comparison)
         try rollBack(attempt.touched, in: scratch, to: state.tip)
         let rejection = Rejection(comparison, failingBefore: comparison.beforeFailingCount, failingAfter: after.failingCount)
         conversation.append(user: builder.rolledBackFeedback(
             rejection, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
-        return attempt.result(.rejected, rejection.reason, after: after, newlyFailing: comparison.newlyFailing,
-                              testSeconds: execution.summary.seconds)
+        let reason = tested.seconds.full == nil ? rejection.reason + " (only the tests that failed before were run)" : rejection.reason
+        return attempt.result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing,
+                              tests: tested.seconds)
     }
 
     // MARK: pieces
@@ -330,7 +336,7 @@ public final class RepairLoop {
         try scratch.checkout.restore(paths: paths, to: commit, from: repository)
     }
 
-    private struct Execution {
+    struct Execution {
         let report: TestReport
         let output: String
         let summary: TestSummary
@@ -338,8 +344,45 @@ public final class RepairLoop {
         let limitNote: String?
     }
 
-    private func runTests(in scratch: ScratchSession, round: Int, state: RunState, recorder: RunRecorder) async throws -> Execution {
-        let run = try await SessionTestRun.run(tests, in: scratch, timeout: Self.testTimeout(settings, started: state.started))
+    /// A round's tests as they judged it: the run that decided and what it showed against the
+    /// last accepted run.
+    struct TestedRound {
+        let judged: Execution
+        let comparison: ReportComparison
+        let seconds: RoundTestSeconds
+    }
+
+    private func judged(_ execution: Execution, state: RunState, targetedSeconds: Double?) -> TestedRound {
+        TestedRound(judged: execution, comparison: ReportComparison(before: state.accepted ?? execution.report, after: execution.report),
+                    seconds: RoundTestSeconds(targeted: targetedSeconds, full: execution.summary.seconds))
+    }
+
+    /// The executor for the tests that failed before, alone, when they can be selected and their
+    /// result alone can reject the patch.
+    private func targetedExecutor(state: RunState) -> TestExecutor? {
+        guard let before = state.accepted,
+              let command = TargetedRoundTests(testCommand: settings.testCommand, before: before,
+                                               mayRejectWithoutFix: settings.issueText == nil).command
+        else { return nil }
+        return tests.selecting(command)
+    }
+
+    /// The tests that failed before first, alone; then, unless they rejected the patch, the whole suite.
+    private func testRound(_ round: Int, in scratch: ScratchSession, state: RunState, recorder: RunRecorder,
+                           targeted selected: TestExecutor) async throws -> TestedRound {
+        let before = state.accepted!
+        let targeted = try await runTests(in: scratch, round: round, state: state, recorder: recorder, using: selected)
+        if TargetedRoundTests.rejectsAtOnce(before: before, targeted: targeted.report) {
+            return TestedRound(judged: targeted, comparison: ReportComparison(before: before, after: targeted.report),
+                               seconds: RoundTestSeconds(targeted: targeted.summary.seconds, full: nil))
+        }
+        let full = try await runTests(in: scratch, round: round, state: state, recorder: recorder)
+        return judged(full, state: state, targetedSeconds: targeted.summary.seconds)
+    }
+
+    private func runTests(in scratch: ScratchSession, round: Int, state: RunState, recorder: RunRecorder,
+                          using executor: TestExecutor? = nil) async throws -> Execution {
+        let run = try await SessionTestRun.run(executor ?? tests, in: scratch, timeout: Self.testTimeout(settings, started: state.started))
         return summarize(run, round: round, recorder: recorder)
     }
 

@@ -176,11 +176,12 @@ struct RoundAttempt {
 
     /// The round's result once it has been judged.
     func result(_ verdict: RoundResult.Verdict, _ reason: String, after: TestReport? = nil, newlyFailing: [String] = [],
-                commit: ObjectID? = nil, testSeconds: Double? = nil) -> RoundResult {
+                commit: ObjectID? = nil, tests: RoundTestSeconds? = nil) -> RoundResult {
         RoundResult(round: round, verdict: verdict, reason: reason, appliedFiles: appliedFiles,
                     failingBefore: failingBefore, failingAfter: after?.failingCount, newlyFailing: newlyFailing,
                     commit: commit?.hex, seconds: Date().timeIntervalSince(started), modelSeconds: modelSeconds,
-                    testSeconds: testSeconds, timeToFirstToken: finish?.timeToFirstToken,
+                    testSeconds: tests?.total, targetedTestSeconds: tests?.targeted, fullTestSeconds: tests?.full,
+                    timeToFirstToken: finish?.timeToFirstToken,
                     promptTokens: finish?.usage?.promptTokens, completionTokens: finish?.usage?.completionTokens)
     }
 

@@ -30,6 +30,10 @@ public struct SandboxTestExecutor: TestExecutor {
         self.command = command
     }
 
+    public func selecting(_ command: String) -> TestExecutor? {
+        SandboxTestExecutor(sandbox: sandbox, settings: settings, command: command)
+    }
+
     public func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
         let result = try await sandbox.run(settings.request(command: command, in: directory, timeout: timeout))
         var note: String?

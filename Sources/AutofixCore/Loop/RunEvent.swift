@@ -78,7 +78,12 @@ public struct RoundResult: Codable, Sendable {
     public let commit: String?
     public let seconds: Double
     public let modelSeconds: Double
+    /// Both test runs together: the targeted one and the whole suite, when they ran.
     public let testSeconds: Double?
+    /// The run of only the tests that failed before.
+    public let targetedTestSeconds: Double?
+    /// The run of the whole suite; nil when the targeted run rejected the patch alone.
+    public let fullTestSeconds: Double?
     public let timeToFirstToken: Double?
     public let promptTokens: Int?
     public let completionTokens: Int?
@@ -112,4 +117,12 @@ public struct RunOutcome: Codable, Sendable {
     /// The work tree had uncommitted changes when the run started (and, since a run never
     /// writes it, still has them): `git cherry-pick` of the run's commits would refuse there.
     public let hadLocalChanges: Bool
+}
+
+/// How long a round's test runs took.
+public struct RoundTestSeconds: Sendable, Equatable {
+    public let targeted: Double?
+    public let full: Double?
+
+    public var total: Double { (targeted ?? 0) + (full ?? 0) }
 }

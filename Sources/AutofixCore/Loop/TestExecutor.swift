@@ -21,4 +21,11 @@ public struct TestExecution: Sendable {
 /// Runs the test command in a directory. Cancelling the calling task stops the tests.
 public protocol TestExecutor: Sendable {
     func runTests(in directory: URL, timeout: Double) async throws -> TestExecution
+    /// The same runner with `command` (the test command narrowed to some tests) in place of the
+    /// test command, or nil when it runs only its own command.
+    func selecting(_ command: String) -> TestExecutor?
+}
+
+extension TestExecutor {
+    public func selecting(_ command: String) -> TestExecutor? { nil }
 }
