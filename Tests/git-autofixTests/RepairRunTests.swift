@@ -133,6 +133,39 @@ final class RepairRunTests: XCTestCase {
         XCTAssertTrue(output.stdout.contains("declined"), output.stdout)
     }
 
+    /// Real pytest in the real sandbox: a patch that leaves add() failing is rejected on a run of
+    /// the failing tests alone; one that fixes add() and breaks mul() is judged, and rejected, by
+    /// the whole suite.
+    func testRoundsRunTheFailingTestsAloneFirstAndTheWholeSuiteJudges() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let commentOnly = """
+            Summary: explain add
+
+            ```diff
+            --- a/calc.py
+            +++ b/calc.py
+            @@ -1,2 +1,3 @@
+            +# adds, eventually
+             def add(a, b):
+                 return a - b
+            ```
+            """
+        let server = try ScriptedSSEServer(replies: [chat(commentOnly), chat(SampleProjects.pythonCalculatorFixThatBreaksMul),
+                                                     chat("CANNOT FIX: out of ideas")])
+        defer { server.stop() }
+        let output = try autofix(repo, server, ["--json", "--max-rounds", "3"])
+        XCTAssertEqual(output.status, 1, output.stdout + output.stderr)
+        let rounds = try output.stdout.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }.filter { $0["event"] as? String == "round_finished" }
+        XCTAssertEqual(rounds.map { $0["verdict"] as? String }, ["rejected", "rejected", "no_edit"])
+        XCTAssertNotNil(rounds[0]["targeted_test_seconds"] as? Double, "\(rounds[0])")
+        XCTAssertNil(rounds[0]["full_test_seconds"], "the whole suite did not run: \(rounds[0])")
+        XCTAssertNotNil(rounds[1]["targeted_test_seconds"] as? Double, "\(rounds[1])")
+        XCTAssertNotNil(rounds[1]["full_test_seconds"] as? Double, "\(rounds[1])")
+        XCTAssertEqual(rounds[1]["newly_failing"] as? [String], ["test_calc.py::test_mul"])
+    }
+
     func testAPatchThatEscapesTheRepositoryIsRejected() throws {
         let repo = try SampleProjects.pythonCalculator()
         let outside = repo.url.deletingLastPathComponent().appendingPathComponent("escaped-\(UUID().uuidString.prefix(6)).txt")
