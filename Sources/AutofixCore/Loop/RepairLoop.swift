@@ -230,6 +230,7 @@ public final class RepairLoop {
                 tested = judged(summarize(run, round: round, recorder: recorder), state: state, targetedSeconds: nil)
             } else if let targeted = targetedExecutor(state: state) {
                 await prefixes.stopAll()
+                recorder.record(.testsStarted(round: round, files: attempt.appliedFiles))
                 tested = try await testRound(round, in: scratch, state: state, recorder: recorder, targeted: targeted)
             } else {
                 let run = try await prefixes.decide(attempt.appliedFiles.count)
