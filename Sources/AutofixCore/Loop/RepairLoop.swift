@@ -196,8 +196,12 @@ public final class RepairLoop {
                                    events: { recorder.record($0) })
         recorder.record(.roundStarted(round: round, promptCharacters: attempt.promptCharacters, promptTokens: attempt.promptTokens))
         let prefixes = prefixTestRuns(state: state, scratch: scratch)
+        // Where the failing tests can run alone, they judge the complete reply first and reject a
+        // patch that fixes none of them in a fraction of the suite's time; test runs on the
+        // patches so far run the whole suite, so they are for commands that cannot be narrowed.
+        let targeted = targetedExecutor(state: state)
         do {
-            try await attempt.stream(from: model, request(attempt.prompt, state: state), testing: prefixes)
+            try await attempt.stream(from: model, request(attempt.prompt, state: state), testing: targeted == nil ? prefixes : nil)
         } catch {
             await prefixes.stopAll()
             try? rollBack(attempt.touched, in: scratch, to: state.tip)
@@ -221,15 +225,14 @@ public final class RepairLoop {
         }
 
         // A run on the patches so far that passed everything decides; else the tests that failed
-        // before, alone, when they can judge the complete reply; else the run on the complete reply.
+        // before, alone, then the whole suite, on the complete reply; else the complete reply's run.
         let tested: TestedRound
         do {
             if let passed = attempt.passedPrefix {
                 let run = try await prefixes.decide(passed)
                 try attempt.keepPrefix(passed) { try rollBack($0, in: scratch, to: state.tip) }
                 tested = judged(summarize(run, round: round, recorder: recorder), state: state, targetedSeconds: nil)
-            } else if let targeted = targetedExecutor(state: state) {
-                await prefixes.stopAll()
+            } else if let targeted {
                 recorder.record(.testsStarted(round: round, files: attempt.appliedFiles))
                 tested = try await testRound(round, in: scratch, state: state, recorder: recorder, targeted: targeted)
             } else {
