@@ -39,6 +39,18 @@ final class SettingRangeTests: XCTestCase {
         Case(key: "autofix.testTimeout", configValue: "0s", setFlag: { $0.testTimeout = "0s" },
              flagMessage: "--test-timeout is `0s`, not a duration",
              configMessage: "git config autofix.testTimeout is `0s`, not a duration"),
+        Case(key: "autofix.candidates", configValue: "9", setFlag: { $0.candidates = 9 },
+             flagMessage: "--candidates must be between 1 and 8 (got 9)",
+             configMessage: "git config autofix.candidates must be between 1 and 8 (got 9)"),
+        Case(key: "autofix.candidates", configValue: "0", setFlag: { $0.candidates = 0 },
+             flagMessage: "--candidates must be between 1 and 8 (got 0)",
+             configMessage: "git config autofix.candidates must be between 1 and 8 (got 0)"),
+    ]
+
+    /// Settings only git config gives, with the message each bad value gets.
+    private let configOnly: [(key: String, value: String, message: String)] = [
+        ("autofix.candidateTemperature", "3", "git config autofix.candidateTemperature must be between 0 and 2 (got 3.0)"),
+        ("autofix.parallelTests", "0", "git config autofix.parallelTests must be at least 1 (got 0)"),
     ]
 
     private func error(flags: RepairFlags, config: [String: String]) throws -> AutofixError? {
@@ -71,6 +83,30 @@ final class SettingRangeTests: XCTestCase {
             XCTAssertEqual(error.message, example.configMessage)
             XCTAssertEqual(error.category, .usage)
         }
+    }
+
+    func testEachBadValueOfAConfigOnlySettingNamesTheKey() throws {
+        for example in configOnly {
+            let error = try XCTUnwrap(try error(flags: RepairFlags(), config: [example.key: example.value]), example.message)
+            XCTAssertEqual(error.message, example.message)
+            XCTAssertEqual(error.category, .usage)
+        }
+    }
+
+    func testCandidateSettingsDefaultToOneReplyAtTheUsualTemperature() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "true"
+        let settings = try SettingsResolver(flags: flags, environment: [:], projectRoot: dir.url, config: { _ in nil }).resolve()
+        XCTAssertEqual(settings.candidates, 1)
+        XCTAssertEqual(settings.candidateTemperature, 0.7)
+        XCTAssertEqual(settings.parallelTests, ProcessInfo.processInfo.activeProcessorCount)
+        let configured = try SettingsResolver(flags: flags, environment: [:], projectRoot: dir.url, config: {
+            ["autofix.candidates": "3", "autofix.candidateTemperature": "0.9", "autofix.parallelTests": "2"][$0]
+        }).resolve()
+        XCTAssertEqual(configured.candidates, 3)
+        XCTAssertEqual(configured.candidateTemperature, 0.9)
+        XCTAssertEqual(configured.parallelTests, 2)
     }
 
     func testAGoodFlagWinsOverABadGitConfigValue() throws {

@@ -15,6 +15,9 @@ public enum ConfigKey {
     public static let sslCAInfo = "autofix.sslCAInfo"
     public static let requestFields = "autofix.requestFields"
     public static let prePush = "autofix.prePush"
+    public static let candidates = "autofix.candidates"
+    public static let candidateTemperature = "autofix.candidateTemperature"
+    public static let parallelTests = "autofix.parallelTests"
 
     public static let sandbox = "autofix.sandbox"
     public static let image = "autofix.image"

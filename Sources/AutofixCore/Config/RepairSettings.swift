@@ -32,6 +32,12 @@ public struct RepairSettings: Sendable {
     /// Server-specific request fields (`autofix.requestFields`, a JSON object), e.g.
     /// `{"repetition_penalty": 1.05}`; they cannot replace model, messages or stream.
     public var requestFields: [String: JSONValue] = [:]
+    /// Replies asked for at once in each round (`--candidates`, `autofix.candidates`).
+    public var candidates = SettingDefaults.candidates
+    /// The temperature of every candidate but the first (`autofix.candidateTemperature`).
+    public var candidateTemperature = SettingDefaults.candidateTemperature
+    /// The most candidates' test runs going on at once (`autofix.parallelTests`).
+    public var parallelTests = SettingDefaults.parallelTests
 
     public var sandbox: SandboxBackendKind { sandboxSettings.backend }
     /// The time limit of one test run, in seconds.
@@ -56,6 +62,7 @@ public struct RepairFlags: Sendable {
     public var editFormat: String?
     public var noTestEdits = false
     public var apiKeyEnv: String?
+    public var candidates: Int?
 
     public init() {}
 }
@@ -101,7 +108,10 @@ public struct SettingsResolver {
             protectedGlobs: protected,
             apiKeyVariable: flags.apiKeyEnv,
             sslCAInfo: try sslCAInfo(),
-            requestFields: try requestFields())
+            requestFields: try requestFields(),
+            candidates: try candidates(),
+            candidateTemperature: try candidateTemperature(),
+            parallelTests: try parallelTests())
     }
 
     /// Where and how the tests run (`--sandbox`, `--test-timeout`, autofix.sandbox*).
@@ -144,6 +154,23 @@ public struct SettingsResolver {
         let range = SettingDefaults.temperatureRange
         return try checked(configDouble(flag: flags.temperature, "--temperature", ConfigKey.temperature), or: SettingDefaults.temperature,
                            range.contains, "must be between \(Self.text(range.lowerBound)) and \(Self.text(range.upperBound))")
+    }
+
+    private func candidates() throws -> Int {
+        let range = SettingDefaults.candidatesRange
+        return try checked(configInt(flag: flags.candidates, "--candidates", ConfigKey.candidates), or: SettingDefaults.candidates,
+                           range.contains, "must be between \(range.lowerBound) and \(range.upperBound)")
+    }
+
+    private func candidateTemperature() throws -> Double {
+        let range = SettingDefaults.temperatureRange
+        return try checked(configDouble(flag: nil, "", ConfigKey.candidateTemperature), or: SettingDefaults.candidateTemperature,
+                           range.contains, "must be between \(Self.text(range.lowerBound)) and \(Self.text(range.upperBound))")
+    }
+
+    private func parallelTests() throws -> Int {
+        try checked(configInt(flag: nil, "", ConfigKey.parallelTests), or: SettingDefaults.parallelTests,
+                    { $0 >= 1 }, "must be at least 1")
     }
 
     private func topP() throws -> Double {

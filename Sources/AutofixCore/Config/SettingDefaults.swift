@@ -20,6 +20,11 @@ public enum SettingDefaults {
     public static let editFormat = EditFormat.diff
     public static let sandbox = SandboxBackendKind.bwrap
     public static let prePush = PrePushMode.block
+    public static let candidates = 1
+    public static let candidatesRange = 1...8
+    public static let candidateTemperature = 0.7
+    /// How many candidates' test runs may go on at once: one per core.
+    public static let parallelTests = ProcessInfo.processInfo.activeProcessorCount
 }
 
 /// What the pre-push hook does when the tests fail (`autofix.prePush`).
