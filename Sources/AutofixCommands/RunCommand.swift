@@ -53,6 +53,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most tokens the model may write per reply (default \(SettingDefaults.maxDiffTokens)).", valueName: "n"))
     var maxDiffTokens: Int?
 
+    @Option(help: ArgumentHelp(
+        "Replies to ask for at once in each round; the best improving one is kept (default \(SettingDefaults.candidates), at most \(SettingDefaults.candidatesRange.upperBound)).",
+        valueName: "n"))
+    var candidates: Int?
+
     @Option(help: ArgumentHelp("The model's context window in tokens (default: what the server reports, else 32000).", valueName: "n"))
     var contextTokens: Int?
 
@@ -93,6 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.topP = topP
         flags.maxDiffTokens = maxDiffTokens
         flags.contextTokens = contextTokens
+        flags.candidates = candidates
         flags.editFormat = editFormat
         flags.noTestEdits = noTestEdits
         flags.apiKeyEnv = apiKeyEnv

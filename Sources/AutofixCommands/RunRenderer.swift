@@ -21,7 +21,20 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
     func render(_ event: RunEvent) {
         lock.lock()
         defer { lock.unlock() }
+        show(event)
+    }
+
+    private func show(_ event: RunEvent) {
         switch event {
+        case .candidate(let number, .modelText(let round, let text)):
+            flushLine()
+            terminal.out(terminal.paint("  candidate \(number):", .bold))
+            show(.modelText(round: round, text: text))
+            flushLine()
+        case .candidate(let number, .testsStarted):
+            terminal.out(terminal.paint("  running tests on candidate \(number)...", .dim))
+        case .candidate(_, let inner):
+            show(inner)
         case .started(let header):
             terminal.out(terminal.paint("git autofix", .bold) + " run \(terminal.paint(header.run, .yellow))")
             terminal.out("  repository:   \(header.repository.terminalSafeLine) (\(header.branch.terminalSafeLine) at \(header.base.map { String($0.prefix(10)) } ?? "no commits yet"))")
@@ -96,7 +109,10 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
     }
 
     private func roundLine(_ result: RoundResult) -> String {
-        let files = result.appliedFiles.isEmpty ? "" : " \(result.appliedFiles.joined(separator: ", ").terminalSafeLine)"
+        var files = result.appliedFiles.isEmpty ? "" : " \(result.appliedFiles.joined(separator: ", ").terminalSafeLine)"
+        if let candidate = result.candidate, let count = result.candidates?.count {
+            files = " candidate \(candidate) of \(count)" + (files.isEmpty ? "" : ":" + files)
+        }
         var tokens = ""
         if let completion = result.completionTokens { tokens = ", \(completion) tokens" }
         let timing = "\(DurationText.format(result.seconds))\(tokens)"
@@ -189,6 +205,28 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
             return
         }
         flushText()
+        if case .candidate(let number, let inner) = event {
+            return render(inner, candidate: number)
+        }
+        guard let line = Self.line(event) else { return }
+        write(line)
+    }
+
+    /// A candidate's event carries its number; its reply, which arrives whole, comes line by line.
+    private func render(_ event: RunEvent, candidate: Int) {
+        if case .modelText(let round, let text) = event {
+            var lines = StreamedLines()
+            for line in lines.append(text) + [lines.takeRest()].compactMap({ $0 }) {
+                write(["event": "model_text", "round": round, "candidate": candidate, "text": line])
+            }
+            return
+        }
+        guard var line = Self.line(event) else { return }
+        line["candidate"] = candidate
+        write(line)
+    }
+
+    private static func line(_ event: RunEvent) -> [String: Any]? {
         let line: [String: Any]
         switch event {
         case .started(let header): line = Self.object("started", header)
@@ -198,7 +236,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         case .baseline(let summary): line = Self.object("baseline", summary)
         case .roundStarted(let round, let characters, let tokens):
             line = ["event": "round_started", "round": round, "prompt_characters": characters, "prompt_tokens": tokens]
-        case .modelText: return
+        case .modelText, .candidate: return nil
         case .patchApplied(let round, let path, let strategies):
             line = ["event": "patch_applied", "round": round, "path": path, "strategies": strategies]
         case .patchRejected(let round, let path, let reason):
@@ -208,7 +246,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         case .roundFinished(let result): line = Self.object("round_finished", result)
         case .finished(let outcome): line = Self.object("finished", outcome)
         }
-        write(line)
+        return line
     }
 
     private func flushText() {

@@ -10,6 +10,15 @@ public struct RunName: Hashable, Sendable, Comparable {
 
     public var ref: String { RunName.refPrefix + branch + "/" + id }
 
+    /// Where the candidates of a round that lost are kept, outside `refPrefix` so that they are
+    /// never taken for runs.
+    public static let candidatePrefix = "refs/autofix-candidates/"
+
+    /// The ref of candidate `candidate` of round `round` of this run.
+    public func candidateRef(round: Int, candidate: Int) -> String {
+        RunName.candidatePrefix + branch + "/" + id + "/round-\(round)-candidate-\(candidate)"
+    }
+
     public init(branch: String, id: String) {
         self.branch = branch
         self.id = id

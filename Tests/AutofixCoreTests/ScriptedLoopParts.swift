@@ -1,5 +1,6 @@
 import AutofixCore
 import AutofixModel
+import AutofixSupport
 import Foundation
 
 /// What a scripted part was asked for that its script did not cover: the test names the call.
@@ -189,4 +190,43 @@ extension ScriptedTests.Run {
 
 private extension String {
     func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+/// A test executor whose output depends on what the view holds (`judge` reads it), for runs
+/// that go on side by side and so come in no fixed order. It counts how many overlapped.
+final class JudgedTests: TestExecutor, @unchecked Sendable {
+    private let judge: @Sendable (URL) -> ScriptedTests.Run
+    private let pause: Double
+    private let waitForOthers: Int
+    private let state = Locked((calls: [ScriptedTests.Call](), running: 0, most: 0))
+
+    /// `pause`: seconds each run takes. `waitForOthers`: every run after the first (the
+    /// baseline) waits until that many runs go on at once, for at most a minute, so that runs
+    /// which could not overlap show as `mostAtOnce` below it rather than as a hang.
+    init(_ judge: @escaping @Sendable (URL) -> ScriptedTests.Run, pause: Double = 0, waitForOthers: Int = 0) {
+        self.judge = judge
+        self.pause = pause
+        self.waitForOthers = waitForOthers
+    }
+
+    var calls: [ScriptedTests.Call] { state.current.calls }
+    var mostAtOnce: Int { state.current.most }
+
+    func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
+        let number = state.withLock { state -> Int in
+            state.calls.append(ScriptedTests.Call(directory: directory, timeout: timeout, files: [:]))
+            state.running += 1
+            state.most = max(state.most, state.running)
+            return state.calls.count
+        }
+        defer { state.withLock { $0.running -= 1 } }
+        let run = judge(directory)
+        if number > 1, waitForOthers > 1 {
+            for _ in 0..<600 where state.current.most < waitForOthers {
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+        }
+        if pause > 0 { try await Task.sleep(nanoseconds: UInt64(pause * 1e9)) }
+        return run.execution
+    }
 }

@@ -191,6 +191,10 @@ public final class RepairLoop {
     /// what applied, then keep it as a commit or roll it back. The model is told what happened.
     private func playRound(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
                            scratch: ScratchSession, recorder: RunRecorder) async throws -> PlayedRound {
+        if settings.candidates > 1 {
+            return try await playCandidates(round, state: &state, conversation: &conversation, builder: builder,
+                                            scratch: scratch, recorder: recorder)
+        }
         var attempt = RoundAttempt(round: round, prompt: conversation.messages, failingBefore: state.accepted?.failingCount ?? 0,
                                    parser: StreamingDiffParser(format: settings.editFormat), applier: applier(in: scratch),
                                    events: { recorder.record($0) })
@@ -256,6 +260,106 @@ public final class RepairLoop {
         return PlayedRound(result: record(attempt, result, tests: execution.summary, in: recorder), reply: attempt.reply,
                            patchFailure: nil,
                            tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
+    }
+
+    /// A round of several replies at once: the best improving candidate is kept as the round's
+    /// commit, the fewest failing tests first, then the smallest change, then the lowest number.
+    /// When none improves, the model hears about the one that came nearest. Every other
+    /// candidate that applied is kept on a ref of the run.
+    private func playCandidates(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
+                                scratch: ScratchSession, recorder: RunRecorder) async throws -> PlayedRound {
+        let prompt = conversation.messages
+        recorder.record(.roundStarted(round: round, promptCharacters: prompt.reduce(0) { $0 + $1.content.count },
+                                      promptTokens: Conversation.estimatedTokens(prompt)))
+        let base = request(prompt, state: state)
+        let asked = CandidateRequest.round(round, count: settings.candidates, temperature: settings.temperature,
+                                           others: settings.candidateTemperature)
+        let (settings, started) = (settings, state.started)
+        let candidateRound = CandidateRound(
+            round: round, prompt: prompt, failingBefore: state.accepted?.failingCount ?? 0,
+            requests: asked.map { candidate in
+                var request = base
+                request.temperature = candidate.temperature
+                request.seed = candidate.seed
+                return (candidate, request)
+            },
+            repository: repository, scratch: scratch, tip: state.tip, runID: state.snapshot.run.id,
+            editFormat: settings.editFormat, applier: applier(in: scratch), tests: tests, parallelTests: settings.parallelTests,
+            timeout: { Self.testTimeout(settings, started: started) }, emit: { recorder.record($0) })
+        let candidates = try await candidateRound.play(model)
+        for candidate in candidates { state.count(candidate.attempt.finish?.usage) }
+
+        let before = state.accepted
+        let rank: (Candidate) -> (Int, Int, Int) = { ($0.run?.report.failingCount ?? Int.max, $0.attempt.changedLines, $0.request.number) }
+        let winner = candidates.filter { candidate in
+            candidate.run.map { accepts(ReportComparison(before: before ?? $0.report, after: $0.report)) } ?? false
+        }.min { rank($0) < rank($1) }
+        let lead = winner ?? candidates.filter { $0.run != nil }.min { rank($0) < rank($1) }
+            ?? candidates.first { $0.attempt.failure != nil } ?? candidates[0]
+        let refs = try keepOutdone(candidates, except: winner?.request.number, round: round, state: state)
+
+        let attempt = lead.attempt
+        conversation.append(assistant: attempt.reply)
+        var result: RoundResult
+        var tests: Execution?
+        if let failure = attempt.failure {
+            conversation.append(user: builder.unappliedFeedback(
+                problem: failure, files: readFiles(unique(attempt.touched), in: scratch.checkout.directory)))
+            result = attempt.result(.patchFailed, failure)
+        } else if let run = lead.run, let commit = lead.commit {
+            // The lead's change goes back into the checkout: the digest reads it, the commit is built from it.
+            try scratch.checkout.restore(paths: attempt.touched, to: commit, from: repository)
+            let execution = summarize(run, round: round, recorder: recorder)
+            let comparison = ReportComparison(before: before ?? execution.report, after: execution.report)
+            let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
+                                            tokenBudget: digestTokens(builder.feedbackTokens / 2))
+            result = winner != nil
+                ? try keep(attempt, tested: execution, comparison, digest: digest, state: &state, conversation: &conversation,
+                           builder: builder, scratch: scratch)
+                : try rollBack(attempt, tested: execution, comparison, digest: digest, state: state, conversation: &conversation,
+                               builder: builder, scratch: scratch)
+            tests = execution
+        } else {
+            result = noEdit(attempt, state: &state, conversation: &conversation, builder: builder)
+        }
+        result.candidate = lead.request.number
+        result.candidates = candidates.map { candidate in
+            CandidateOutcome(candidate: candidate.request.number, seed: candidate.request.seed,
+                             temperature: candidate.request.temperature,
+                             verdict: verdict(of: candidate, winner: winner?.request.number, before: before),
+                             appliedFiles: candidate.attempt.appliedFiles, failingAfter: candidate.run?.report.failingCount,
+                             changedLines: candidate.attempt.changedLines, ref: refs[candidate.request.number])
+        }
+        var transcript = attempt.transcript(result, tests: tests?.summary)
+        transcript.candidates = candidates.map { candidate in
+            CandidateTranscript(candidate: candidate.request.number, seed: candidate.request.seed,
+                                temperature: candidate.request.temperature, reply: candidate.attempt.reply,
+                                patches: candidate.attempt.patchRecords,
+                                tests: candidate.run.map { summarize($0, round: round, recorder: nil).summary })
+        }
+        recorder.recordRound(transcript)
+        return PlayedRound(result: result, reply: attempt.reply, patchFailure: attempt.failure,
+                           tests: tests.map { .init(timedOut: $0.report.timedOut, running: $0.report.unfinishedTests) })
+    }
+
+    private func verdict(of candidate: Candidate, winner: Int?, before: TestReport?) -> CandidateOutcome.Verdict {
+        if candidate.request.number == winner { return .accepted }
+        if candidate.attempt.failure != nil { return .patchFailed }
+        guard let run = candidate.run else { return .noEdit }
+        return accepts(ReportComparison(before: before ?? run.report, after: run.report)) ? .outdone : .notImproving
+    }
+
+    /// Points a ref of the run at every candidate that applied and was not accepted; their refs by number.
+    private func keepOutdone(_ candidates: [Candidate], except winner: Int?, round: Int, state: RunState) throws -> [Int: String] {
+        var refs: [Int: String] = [:]
+        for candidate in candidates where candidate.request.number != winner {
+            guard let commit = candidate.commit else { continue }
+            let ref = state.snapshot.run.candidateRef(round: round, candidate: candidate.request.number)
+            try repository.updateReference(ref, to: commit, expected: nil,
+                                           message: "git autofix: round \(round), candidate \(candidate.request.number)")
+            refs[candidate.request.number] = ref
+        }
+        return refs
     }
 
     /// Accepted only when nothing that passed now fails (or vanished) and fewer tests fail. With
@@ -411,9 +515,10 @@ public final class RepairLoop {
                               endsReply: endsReply)
     }
 
-    private func summarize(_ run: SessionTestRun, round: Int, recorder: RunRecorder) -> Execution {
+    /// The run as the round judges it; `recorder` keeps its output as the round's.
+    private func summarize(_ run: SessionTestRun, round: Int, recorder: RunRecorder?) -> Execution {
         let (execution, output, report) = (run.execution, run.output, run.report)
-        recorder.saveTestOutput(execution.output, round: round)
+        recorder?.saveTestOutput(execution.output, round: round)
         let running = report.unfinishedTests.isEmpty ? nil
             : "still running when it stopped: " + report.unfinishedTests.prefix(5).joined(separator: ", ")
         let summary = TestSummary(

@@ -47,6 +47,14 @@ struct RoundAttempt {
     var promptCharacters: Int { prompt.reduce(0) { $0 + $1.content.count } }
     var promptTokens: Int { Conversation.estimatedTokens(prompt) }
 
+    /// Lines the applied patches add and remove (a whole file counts its new lines): how big the change is.
+    var changedLines: Int {
+        applied.reduce(0) { total, each in
+            if let content = each.patch.wholeFileContent { return total + content.split(separator: "\n", omittingEmptySubsequences: false).count }
+            return total + each.patch.hunks.reduce(0) { $0 + $1.lines.filter { $0.kind != .context }.count }
+        }
+    }
+
     /// The model's one-line summary of its change, for the commit subject.
     var summaryLine: String? { parser.summaryLine }
 

@@ -18,6 +18,8 @@ public enum RunEvent: Sendable {
     case streamCancelled(round: Int, reason: String)
     /// A test run on the reply's patches so far: `files`, the files they applied to, in order.
     case testsStarted(round: Int, files: [String])
+    /// An event of one candidate of a round that asked for several replies at once.
+    indirect case candidate(Int, RunEvent)
     case roundFinished(RoundResult)
     case finished(RunOutcome)
 }
@@ -87,6 +89,35 @@ public struct RoundResult: Codable, Sendable {
     public let timeToFirstToken: Double?
     public let promptTokens: Int?
     public let completionTokens: Int?
+    /// With several candidates: the one whose reply this round kept or was told about.
+    public var candidate: Int? = nil
+    /// With several candidates: what became of each, in their order.
+    public var candidates: [CandidateOutcome]? = nil
+}
+
+/// One candidate of a round: how it was asked for and how its reply did.
+public struct CandidateOutcome: Codable, Sendable {
+    public enum Verdict: String, Codable, Sendable {
+        /// The best improving reply: the round's commit.
+        case accepted
+        /// Improving, but another candidate did better: kept on `ref`.
+        case outdone
+        /// Tested, and the tests did not improve: kept on `ref`.
+        case notImproving = "not_improving"
+        case patchFailed = "patch_failed"
+        case noEdit = "no_edit"
+    }
+
+    public let candidate: Int
+    public let seed: Int
+    public let temperature: Double
+    public let verdict: Verdict
+    public let appliedFiles: [String]
+    public let failingAfter: Int?
+    /// Lines the reply's patches added and removed.
+    public let changedLines: Int
+    /// Where a candidate that lost is kept, for review.
+    public let ref: String?
 }
 
 public struct RunOutcome: Codable, Sendable {

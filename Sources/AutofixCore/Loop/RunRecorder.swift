@@ -34,7 +34,8 @@ final class RunRecorder {
             transcript.record("baseline", summary)
         case .dependenciesCopied(let paths):
             transcript.record("dependencies", ["copied_from_work_tree": paths])
-        case .warning, .scratchKept, .roundStarted, .modelText, .patchApplied, .patchRejected, .streamCancelled, .testsStarted:
+        case .warning, .scratchKept, .roundStarted, .modelText, .patchApplied, .patchRejected, .streamCancelled, .testsStarted,
+             .candidate:
             break
         case .roundFinished, .finished:
             assertionFailure("a round and the outcome carry more than their event: use recordRound(_:) and finish(_:state:)")

@@ -58,6 +58,19 @@ public struct RoundTranscript: Codable, Sendable {
     public let patches: [PatchRecord]
     public let tests: TestSummary?
     public let result: RoundResult
+    /// With several candidates: each one's reply, patches and tests (the fields above are the
+    /// candidate `result.candidate`'s).
+    public var candidates: [CandidateTranscript]? = nil
+}
+
+/// One candidate of a round as the transcript keeps it.
+public struct CandidateTranscript: Codable, Sendable {
+    public let candidate: Int
+    public let seed: Int
+    public let temperature: Double
+    public let reply: String
+    public let patches: [RoundTranscript.PatchRecord]
+    public let tests: TestSummary?
 }
 
 /// Reads back what `RunTranscript` wrote, for `git autofix show --rounds`. Lines it cannot read
