@@ -16,7 +16,16 @@ enum RoundsText {
         case .noEdit: verdict = terminal.paint("no edit", .yellow)
         }
         let commit = result.commit.map { ", commit \(String($0.prefix(10)))" } ?? ""
-        return "  round \(result.round): \(verdict), \(failing)\(commit) (\(DurationText.format(result.seconds)))"
+        let line = "  round \(result.round): \(verdict), \(failing)\(commit) (\(DurationText.format(result.seconds)))"
+        return ([line] + (result.candidates ?? []).map(candidateLine)).joined(separator: "\n")
+    }
+
+    /// A candidate of a round that asked for several, with the ref a losing one is kept on.
+    private static func candidateLine(_ candidate: CandidateOutcome) -> String {
+        let failing = candidate.failingAfter.map { ", failing \($0)" } ?? ""
+        let kept = candidate.ref.map { ", kept on \($0.terminalSafeLine)" } ?? ""
+        return "    candidate \(candidate.candidate) (seed \(candidate.seed), temperature \(candidate.temperature)): "
+            + "\(candidate.verdict.rawValue.replacingOccurrences(of: "_", with: " "))\(failing), \(candidate.changedLines) lines changed\(kept)"
     }
 
     static func detail(_ round: RoundTranscript, run: String) -> String {

@@ -16,7 +16,8 @@ final class RepairRunTests: XCTestCase {
     private func stateOfUserFiles(_ repo: TestRepository) throws -> [String: String] {
         // Everything the user owns: work tree, index, HEAD, branches. Run refs, objects, notes and
         // run records are the tool's own additions.
-        try repo.fingerprint(excluding: [".git/objects", ".git/refs/autofix", ".git/refs/notes", ".git/autofix", ".git/logs"])
+        try repo.fingerprint(excluding: [".git/objects", ".git/refs/autofix", ".git/refs/autofix-candidates", ".git/refs/notes",
+                                         ".git/autofix", ".git/logs"])
     }
 
     private func runRef(_ repo: TestRepository) throws -> String {
@@ -68,6 +69,52 @@ final class RepairRunTests: XCTestCase {
         let prompt = String(describing: request["messages"] ?? "")
         XCTAssertTrue(prompt.contains("test_add"), "the failure digest reaches the model")
         XCTAssertTrue(prompt.contains("return a - b"), "the failing file's content reaches the model")
+    }
+
+    func testTwoCandidatesGoToTheServerWithTheirOwnSeedsAndTheLoserIsNamedByShow() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        let before = try stateOfUserFiles(repo)
+        let comment = """
+            Summary: explain add
+
+            ```diff
+            --- a/calc.py
+            +++ b/calc.py
+            @@ -1,2 +1,3 @@
+            +# adds, eventually
+             def add(a, b):
+                 return a - b
+            ```
+            """
+        // The server hands out replies in the order the requests arrive, which is not fixed.
+        let server = try ScriptedSSEServer(replies: [chat(comment), chat(SampleProjects.pythonCalculatorFix)])
+        defer { server.stop() }
+
+        let output = try autofix(repo, server, ["--candidates", "2", "--json"])
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertEqual(try stateOfUserFiles(repo), before, "the user's work tree, index and HEAD are byte-identical")
+
+        let bodies = server.recordedRequests.filter { $0.path.hasSuffix("/chat/completions") }.compactMap(\.jsonBody)
+        XCTAssertEqual(bodies.count, 2)
+        let asked = Dictionary(uniqueKeysWithValues: bodies.map { ($0["seed"] as? Int ?? 0, $0["temperature"] as? Double ?? -1) })
+        XCTAssertEqual(asked, [1: 0.15, 2: 0.7], "candidate 1 at the configured temperature, the other at autofix.candidateTemperature")
+
+        let events = output.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        let applied = events.filter { $0["event"] as? String == "patch_applied" }
+        XCTAssertEqual(Set(applied.compactMap { $0["candidate"] as? Int }), [1, 2], "each candidate's events name it")
+        let finished = try XCTUnwrap(events.first { $0["event"] as? String == "round_finished" })
+        let candidates = try XCTUnwrap(finished["candidates"] as? [[String: Any]])
+        XCTAssertEqual(candidates.compactMap { $0["verdict"] as? String }.sorted(), ["accepted", "not_improving"])
+        let kept = try XCTUnwrap(candidates.compactMap { $0["ref"] as? String }.first)
+        XCTAssertTrue(kept.hasPrefix("refs/autofix-candidates/"), kept)
+        XCTAssertTrue(try repo.git("show", "\(kept):calc.py").contains("# adds, eventually"), "the losing reply is kept for review")
+
+        let ref = try runRef(repo)
+        let show = try AutofixCLI.run(["show", String(ref.split(separator: "/").last!)], in: repo.url)
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("kept on \(kept)"), show.stdout)
     }
 
     func testFailureOfRoundOneIsFedBackAndRoundTwoFixesIt() throws {
