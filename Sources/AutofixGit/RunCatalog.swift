@@ -176,6 +176,10 @@ extension RunCatalog {
         try repository.deleteReference(name.ref, expected: run.tip)
         // A run that kept no commit has its note on the snapshot.
         for commit in run.commits.map(\.id) + [run.snapshot.id] { try repository.removeNote(on: commit) }
+        // The candidates that lost its rounds go with it.
+        for candidate in try repository.references(withPrefix: RunName.candidatePrefix + name.branch + "/" + name.id + "/") {
+            try repository.deleteReference(candidate.name, expected: candidate.target)
+        }
         RunStatusStore(repository: repository).remove(name.id)
         return run
     }

@@ -214,7 +214,7 @@ final class JudgedTests: TestExecutor, @unchecked Sendable {
 
     func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
         let number = state.withLock { state -> Int in
-            state.calls.append(ScriptedTests.Call(directory: directory, timeout: timeout, files: [:]))
+            state.calls.append(ScriptedTests.Call(directory: directory, timeout: timeout, command: nil, files: [:]))
             state.running += 1
             state.most = max(state.most, state.running)
             return state.calls.count

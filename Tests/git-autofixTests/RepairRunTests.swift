@@ -115,6 +115,9 @@ final class RepairRunTests: XCTestCase {
         let show = try AutofixCLI.run(["show", String(ref.split(separator: "/").last!)], in: repo.url)
         XCTAssertEqual(show.status, 0, show.stderr)
         XCTAssertTrue(show.stdout.contains("kept on \(kept)"), show.stdout)
+
+        XCTAssertEqual(try AutofixCLI.run(["drop", "--all", "--yes"], in: repo.url).status, 0)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix-candidates"), "", "the losing candidates go with their run")
     }
 
     func testFailureOfRoundOneIsFedBackAndRoundTwoFixesIt() throws {

@@ -310,13 +310,13 @@ public final class RepairLoop {
             // The lead's change goes back into the checkout: the digest reads it, the commit is built from it.
             try scratch.checkout.restore(paths: attempt.touched, to: commit, from: repository)
             let execution = summarize(run, round: round, recorder: recorder)
-            let comparison = ReportComparison(before: before ?? execution.report, after: execution.report)
+            let tested = judged(execution, state: state, targetedSeconds: nil)
             let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
-                                            tokenBudget: digestTokens(builder.feedbackTokens / 2))
+                                            tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
             result = winner != nil
-                ? try keep(attempt, tested: execution, comparison, digest: digest, state: &state, conversation: &conversation,
+                ? try keep(attempt, tested: tested, digest: digest, state: &state, conversation: &conversation,
                            builder: builder, scratch: scratch)
-                : try rollBack(attempt, tested: execution, comparison, digest: digest, state: state, conversation: &conversation,
+                : try rollBack(attempt, tested: tested, digest: digest, state: state, conversation: &conversation,
                                builder: builder, scratch: scratch)
             tests = execution
         } else {
