@@ -12,9 +12,19 @@ final class ReviewAfterRunTests: XCTestCase {
                                    "--sandbox", "bwrap", "--test-timeout", "2m"], in: repo.url)
     }
 
+    private func runIDs(_ repo: TestRepository) throws -> Set<String> {
+        Set(try repo.git("for-each-ref", "--format=%(refname:lstrip=-1)", "refs/autofix").split(separator: "\n").map(String.init))
+    }
+
+    /// The run `start` made: two runs in the same second sort by their random suffix, not by age.
+    private func newRun(_ repo: TestRepository, _ start: () throws -> Void) throws -> String {
+        let before = try runIDs(repo)
+        try start()
+        return try XCTUnwrap(try runIDs(repo).subtracting(before).first)
+    }
+
     private func runID(_ repo: TestRepository) throws -> String {
-        try repo.git("for-each-ref", "--sort=refname", "--format=%(refname:lstrip=-1)", "refs/autofix")
-            .split(separator: "\n").last.map(String.init) ?? ""
+        try XCTUnwrap(try runIDs(repo).first)
     }
 
     /// The printed line that starts with `git cherry-pick`, as the user would copy it.
@@ -98,10 +108,8 @@ final class ReviewAfterRunTests: XCTestCase {
 
     func testListHidesRunsWithoutCommitsAndDropAllRemovesTheirNotesAndApplysBackups() throws {
         let repo = try SampleProjects.pythonCalculator()
-        XCTAssertEqual(try run(repo, replies: ["CANNOT FIX: no idea"]).status, 1)
-        let declined = try runID(repo)
-        XCTAssertEqual(try run(repo, replies: [SampleProjects.pythonCalculatorFix]).status, 0)
-        let fixed = try runID(repo)
+        let declined = try newRun(repo) { XCTAssertEqual(try run(repo, replies: ["CANNOT FIX: no idea"]).status, 1) }
+        let fixed = try newRun(repo) { XCTAssertEqual(try run(repo, replies: [SampleProjects.pythonCalculatorFix]).status, 0) }
         try repo.write("calc.py", try repo.read("calc.py") + "\n# mine\n")
         XCTAssertEqual(try AutofixCLI.run(["apply", fixed, "--force"], in: repo.url).status, 0)
         XCTAssertNotEqual(try repo.git("for-each-ref", "refs/autofix-backup"), "")
