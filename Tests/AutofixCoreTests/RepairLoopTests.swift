@@ -484,7 +484,7 @@ extension RepairLoopTests {
     func testPyenvWithoutTheVersionInTheSandboxNamesItsRoot() async throws {
         let pyenv = try TemporaryDirectory(prefix: "autofix-pyenv")
         try FileManager.default.createDirectory(at: pyenv.file("versions/3.11.7/bin"), withIntermediateDirectories: true)
-        let missing = ["pyenv: version `3.11.7' is not installed (set by /work/.python-version)"]
+        let missing = ["pyenv: version `3.11.7' is not installed (set by /home/dev/project/.python-version)"]
         let error = try await stopsBeforeRoundOne(missing, exitCode: 1, hostEnvironment: environment(["PYENV_ROOT": pyenv.path]))
         XCTAssertEqual(error?.hint, "pyenv's Python 3.11.7 is in \(pyenv.path), which the sandbox does not see: "
                        + "git config --add autofix.sandboxBind \(pyenv.path); export PYENV_ROOT=\(pyenv.path) and git config --add autofix.sandboxEnv PYENV_ROOT")
