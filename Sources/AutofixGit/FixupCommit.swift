@@ -70,7 +70,7 @@ public struct TreeMerge {
         let theirTree = try lookupTree(theirs)
         defer { git_tree_free(theirTree) }
         var index: OpaquePointer?
-        try check(git_merge_trees(&index, repository.pointer, baseTree, ourTree, theirTree, nil), "merging the fix onto HEAD")
+        try check(git_merge_trees(&index, repository.pointer, baseTree, ourTree, theirTree, nil), "merging trees")
         defer { git_index_free(index) }
         if git_index_has_conflicts(index) == 1 { return .conflicts(try conflictedPaths(index)) }
         var oid = git_oid()

@@ -74,44 +74,13 @@ public struct WorktreeApplier {
     }
 
     private func mergeTrees(base: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> ObjectID {
-        // Each tree is freed as soon as it was looked up, so a later lookup that throws leaks none.
-        let baseTree = try lookupTree(base)
-        defer { git_tree_free(baseTree) }
-        let ourTree = try lookupTree(ours)
-        defer { git_tree_free(ourTree) }
-        let theirTree = try lookupTree(theirs)
-        defer { git_tree_free(theirTree) }
-        var index: OpaquePointer?
-        try check(git_merge_trees(&index, repository.pointer, baseTree, ourTree, theirTree, nil), "merging the run's changes")
-        defer { git_index_free(index) }
-        if git_index_has_conflicts(index) == 1 {
-            let paths = try conflictedPaths(index)
+        switch try TreeMerge(repository: repository).merge(base: base, ours: ours, theirs: theirs) {
+        case .merged(let tree):
+            return tree
+        case .conflicts(let paths):
             throw GitError.refusal(.conflict, "the run's changes conflict with your local edits in: \(paths.joined(separator: ", "))",
                            hint: "commit or stash your edits and run `git autofix apply` again, or cherry-pick the run's commits and resolve the conflicts with git")
         }
-        var oid = git_oid()
-        try check(git_index_write_tree_to(&oid, index, repository.pointer), "writing the merged tree")
-        return ObjectID(oid)
-    }
-
-    /// The tree `id` names; the caller frees it.
-    private func lookupTree(_ id: ObjectID) throws -> OpaquePointer? {
-        var oid = try id.raw
-        var tree: OpaquePointer?
-        try check(git_tree_lookup(&tree, repository.pointer, &oid), "reading tree \(id.short)")
-        return tree
-    }
-
-    private func conflictedPaths(_ index: OpaquePointer?) throws -> [String] {
-        var iterator: OpaquePointer?
-        try check(git_index_conflict_iterator_new(&iterator, index), "listing the conflicts")
-        defer { git_index_conflict_iterator_free(iterator) }
-        var paths: [String] = []
-        var ancestor: UnsafePointer<git_index_entry>?, ours: UnsafePointer<git_index_entry>?, theirs: UnsafePointer<git_index_entry>?
-        while try checkNext(git_index_conflict_next(&ancestor, &ours, &theirs, iterator), "listing the conflicts") {
-            if let entry = ours ?? theirs ?? ancestor { paths.append(String(cString: entry.pointee.path)) }
-        }
-        return paths
     }
 
     /// Writes `tree` into the work tree where it differs from `baseline` (what is on disk now).
