@@ -1,24 +1,17 @@
-import AutofixSandbox
 import Foundation
 
 /// The test runs of a round's candidates, one per candidate, each in a view of its own that was
 /// brought to the host's checkout while that candidate's patches were applied there. A run waits
 /// for a free slot before it starts, so that no more runs go on at once than the slots allow.
 final class CandidateTestRuns {
-    private struct Running {
-        let view: SandboxView
-        let task: Task<SessionTestRun, Error>
-    }
-
-    private let scratch: ScratchSession
     private let tests: TestExecutor
     private let slots: TestSlots
     private let timeout: @Sendable () -> Double
     /// Runs by candidate number.
-    private var running: [Int: Running] = [:]
+    private let runs: ViewTestRuns
 
     init(scratch: ScratchSession, tests: TestExecutor, slots: TestSlots, timeout: @escaping @Sendable () -> Double) {
-        self.scratch = scratch
+        runs = ViewTestRuns(scratch: scratch)
         self.tests = tests
         self.slots = slots
         self.timeout = timeout
@@ -26,26 +19,18 @@ final class CandidateTestRuns {
 
     /// Starts candidate `number`'s run on the host's checkout as it is now.
     func start(candidate number: Int) throws {
-        let view = try scratch.borrowView()
-        do {
-            try view.update(from: scratch.checkout.directory)
-        } catch {
-            scratch.giveBack(view)
-            throw error
-        }
-        let (tests, slots, timeout, directory, checkout) = (tests, slots, timeout, view.directory, scratch.checkout.directory)
-        let task = Task {
+        let (tests, slots, timeout) = (tests, slots, timeout)
+        try runs.start(number) { view, checkout in
             try await slots.run {
-                try await SessionTestRun.run(tests, inView: directory, hostCheckout: checkout, timeout: timeout())
+                try await SessionTestRun.run(tests, inView: view, hostCheckout: checkout, timeout: timeout())
             }
         }
-        running[number] = Running(view: view, task: task)
     }
 
     /// Every run's result, by candidate number, once all have ended; the first failure stops the others.
     func results() async throws -> [Int: SessionTestRun] {
         var results: [Int: SessionTestRun] = [:]
-        let tasks = running.mapValues(\.task)
+        let tasks = runs.running.mapValues(\.task)
         try await withTaskCancellationHandler {
             for (number, task) in tasks.sorted(by: { $0.key < $1.key }) {
                 results[number] = try await task.value
@@ -53,20 +38,13 @@ final class CandidateTestRuns {
         } onCancel: {
             for task in tasks.values { task.cancel() }
         }
-        for run in running.values { scratch.giveBack(run.view) }
-        running = [:]
+        runs.giveBackEnded()
         return results
     }
 
     /// Stops every run and waits for it to end, so that no sandbox still writes in a view given back.
     func stopAll() async {
-        let stopping = running.values
-        running = [:]
-        for run in stopping { run.task.cancel() }
-        for run in stopping {
-            _ = try? await run.task.value
-            scratch.giveBack(run.view)
-        }
+        await runs.stopAll()
     }
 }
 
