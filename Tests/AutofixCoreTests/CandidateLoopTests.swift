@@ -9,22 +9,7 @@ import XCTest
 /// what the view holds: the best improving reply becomes the commit, the others stay on refs
 /// of the run, and every request carries its own seed.
 final class CandidateLoopTests: XCTestCase {
-    private let addFails = ScriptedTests.Run.pytest(passing: ["test_mul"], failing: ["test_add", "test_add_negative"])
     private let halfFails = ScriptedTests.Run.pytest(passing: ["test_add", "test_mul"], failing: ["test_add_negative"])
-    private let allPass = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative", "test_mul"], failing: [])
-
-    private let commentOnly = """
-        Summary: explain add
-
-        ```diff
-        --- a/calc.py
-        +++ b/calc.py
-        @@ -1,2 +1,3 @@
-        +# adds, eventually
-         def add(a, b):
-             return a - b
-        ```
-        """
 
     /// Fixes add() and says so in a comment: a bigger change than the plain fix.
     private let commentedFix = """
@@ -64,7 +49,7 @@ final class CandidateLoopTests: XCTestCase {
     private func judge(_ view: URL) -> ScriptedTests.Run {
         let calc = (try? String(contentsOf: view.appendingPathComponent("calc.py"), encoding: .utf8)) ?? ""
         if calc.contains("abs(a) + abs(b)") { return halfFails }
-        return calc.contains("return a + b") ? allPass : addFails
+        return calc.contains("return a + b") ? CalculatorScript.allPass : CalculatorScript.addFails
     }
 
     private func play(_ repo: TestRepository, _ model: ChatModel, _ tests: TestExecutor, candidates: Int,
@@ -100,7 +85,7 @@ final class CandidateLoopTests: XCTestCase {
     func testTheSmallestOfTheFixesIsCommittedAndTheOthersAreKeptOnRefsOfTheRun() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let before = try userFiles(repo)
-        let model = ScriptedModel([commentOnly, commentedFix, SampleProjects.pythonCalculatorFix])
+        let model = ScriptedModel([CalculatorScript.commentOnly, commentedFix, SampleProjects.pythonCalculatorFix])
         let tests = JudgedTests(judge)
 
         let (outcome, events) = try await play(repo, model, tests, candidates: 3)
@@ -144,7 +129,7 @@ final class CandidateLoopTests: XCTestCase {
     func testWhenNoCandidateImprovesTheModelHearsOfTheNearestAndTheRunRefStays() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let broken = "Summary: broken\n\n```diff\n--- a/nowhere.py\n+++ b/nowhere.py\n@@ -1,1 +1,1 @@\n-x\n+y\n```\n"
-        let model = ScriptedModel([broken, commentOnly, "CANNOT FIX: no idea", "CANNOT FIX: no idea"])
+        let model = ScriptedModel([broken, CalculatorScript.commentOnly, "CANNOT FIX: no idea", "CANNOT FIX: no idea"])
         let (outcome, events) = try await play(repo, model, JudgedTests(judge), candidates: 2) { $0.maxRounds = 2 }
         let played = rounds(events)
         XCTAssertEqual(played.first?.verdict, .rejected)
@@ -158,7 +143,7 @@ final class CandidateLoopTests: XCTestCase {
     func testNoMoreCandidateTestRunsGoOnAtOnceThanParallelTestsAllows() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let tests = JudgedTests(judge, pause: 0.05)
-        _ = try await play(repo, ScriptedModel([commentOnly, halfFix, SampleProjects.pythonCalculatorFix]), tests, candidates: 3) {
+        _ = try await play(repo, ScriptedModel([CalculatorScript.commentOnly, halfFix, SampleProjects.pythonCalculatorFix]), tests, candidates: 3) {
             $0.parallelTests = 1
         }
         XCTAssertEqual(tests.calls.count, 4)
@@ -169,7 +154,7 @@ final class CandidateLoopTests: XCTestCase {
         let repo = try SampleProjects.pythonCalculator()
         // Each candidate's run waits until the other has started too: they can only end together.
         let tests = JudgedTests(judge, waitForOthers: 2)
-        _ = try await play(repo, ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix]), tests, candidates: 2) {
+        _ = try await play(repo, ScriptedModel([CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFix]), tests, candidates: 2) {
             $0.parallelTests = 2
         }
         XCTAssertEqual(tests.mostAtOnce, 2)

@@ -8,23 +8,6 @@ import XCTest
 /// why the run stops. The built binary's tests tell the same stories with a real sandbox.
 final class RepairLoopTests: XCTestCase {
     private let testCommand = "python3 -m pytest -v"
-    /// The calculator's tests before the fix: `add` subtracts.
-    private let addFails = ScriptedTests.Run.pytest(passing: ["test_mul"], failing: ["test_add", "test_add_negative"])
-    private let allPass = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative", "test_mul"], failing: [])
-
-    /// Applies to calc.py and changes nothing the tests look at.
-    private let commentOnly = """
-        Summary: explain add
-
-        ```diff
-        --- a/calc.py
-        +++ b/calc.py
-        @@ -1,2 +1,3 @@
-        +# adds, eventually
-         def add(a, b):
-             return a - b
-        ```
-        """
 
     /// Another change to calc.py that the tests do not see.
     private let anotherComment = """
@@ -99,7 +82,7 @@ final class RepairLoopTests: XCTestCase {
         let head = try repo.revParse("HEAD")
         let before = try userFiles(repo)
         let model = ScriptedModel([SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails, allPass], watching: ["calc.py"])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.allPass], watching: ["calc.py"])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.outcome.status, .fixed)
@@ -139,8 +122,8 @@ final class RepairLoopTests: XCTestCase {
 
     func testAChangeThatLeavesTheFailuresAsTheyWereIsRolledBackAndExplained() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails, addFails, allPass], watching: ["calc.py"])
+        let model = ScriptedModel([CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails, CalculatorScript.allPass], watching: ["calc.py"])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .accepted])
@@ -163,7 +146,7 @@ final class RepairLoopTests: XCTestCase {
         let breaksMul = SampleProjects.pythonCalculatorFixThatBreaksMul
         let model = ScriptedModel([breaksMul, "CANNOT FIX: out of ideas"])
         // Fewer failures than before, but one of them is new: not an improvement.
-        let tests = ScriptedTests([addFails, .pytest(passing: ["test_add", "test_add_negative"], failing: ["test_mul"])])
+        let tests = ScriptedTests([CalculatorScript.addFails, .pytest(passing: ["test_add", "test_add_negative"], failing: ["test_mul"])])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.outcome.status, .failing)
@@ -197,7 +180,7 @@ final class RepairLoopTests: XCTestCase {
             ```
             """
         let model = ScriptedModel([halfBroken, SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails, allPass], watching: ["calc.py", "test_calc.py"])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.allPass], watching: ["calc.py", "test_calc.py"])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.rounds.map(\.verdict), [.patchFailed, .accepted])
@@ -221,7 +204,7 @@ final class RepairLoopTests: XCTestCase {
     func testADeclineStopsTheRunWithTheModelsReason() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let model = ScriptedModel(["I looked at it.\nCANNOT FIX: the test needs the network\n", SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails])
+        let tests = ScriptedTests([CalculatorScript.addFails])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.outcome.status, .failing)
@@ -236,8 +219,8 @@ final class RepairLoopTests: XCTestCase {
     func testTwoRepliesWithoutAnEditInARowStopTheRun() async throws {
         let repo = try SampleProjects.pythonCalculator()
         // An edit between two empty replies starts the count again.
-        let model = ScriptedModel(["I am not sure.", commentOnly, "Let me think.", "Still thinking.", SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails, addFails])
+        let model = ScriptedModel(["I am not sure.", CalculatorScript.commentOnly, "Let me think.", "Still thinking.", SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.outcome.status, .failing)
@@ -250,9 +233,9 @@ final class RepairLoopTests: XCTestCase {
 
     func testTheTimeBudgetEndsTheRunAfterTheRoundThatUsedItUp() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
+        let model = ScriptedModel([CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFix])
         // Round 1's tests run until the time left to them is up, however long the set-up took.
-        let tests = ScriptedTests([addFails, addFails.taking(.infinity)])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails.taking(.infinity)])
 
         let played = try await play(repo, model, tests) { $0.timeout = 5 }
         XCTAssertEqual(played.outcome.status, .failing)
@@ -267,7 +250,7 @@ final class RepairLoopTests: XCTestCase {
 
     func testMaxRoundsEndsTheRun() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let model = ScriptedModel([commentOnly, anotherComment, SampleProjects.pythonCalculatorFix])
+        let model = ScriptedModel([CalculatorScript.commentOnly, anotherComment, SampleProjects.pythonCalculatorFix])
         let tests = ScriptedTests([.tap([("add", false), ("mul", true)]), .tap([("add", false), ("mul", true)]),
                                    .tap([("add", false), ("mul", true)])])
 
@@ -284,8 +267,8 @@ final class RepairLoopTests: XCTestCase {
 
     func testTheTestsRunInTheSandboxViewNeverInTheHostsCheckout() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails, addFails, allPass], watching: ["calc.py"])
+        let model = ScriptedModel([CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails, CalculatorScript.allPass], watching: ["calc.py"])
         let seen = Seen()
         // The host's checkout is the view's sibling; the view must be a directory of its own.
         tests.whileRunning = { view in
@@ -320,8 +303,8 @@ extension RepairLoopTests {
 
     func testFixingTheCollectionIsKeptAlthoughTestsThatCouldNotRunBeforeFailNow() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let model = ScriptedModel([commentOnly, SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([collectionFails, addFails, allPass])
+        let model = ScriptedModel([CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([collectionFails, CalculatorScript.addFails, CalculatorScript.allPass])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.rounds.map(\.verdict), [.accepted, .accepted])
@@ -335,8 +318,8 @@ extension RepairLoopTests {
     func testWithAnIssueOnAPassingSuiteAChangeThatBreaksNothingIsKeptUntilTheModelIsDone() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let addsAFailingTest = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative", "test_mul"], failing: ["test_sub"])
-        let model = ScriptedModel([anotherComment, commentOnly + "\nDONE\n"])
-        let tests = ScriptedTests([allPass, addsAFailingTest, allPass])
+        let model = ScriptedModel([anotherComment, CalculatorScript.commentOnly + "\nDONE\n"])
+        let tests = ScriptedTests([CalculatorScript.allPass, addsAFailingTest, CalculatorScript.allPass])
 
         let played = try await play(repo, model, tests) { $0.issueText = "add() must say what it does" }
         XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .accepted])
@@ -352,7 +335,7 @@ extension RepairLoopTests {
     func testWithAnIssueARunThatKeptNothingIsNotReportedAsFixed() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let model = ScriptedModel(["Nothing to change.\nDONE"])
-        let tests = ScriptedTests([allPass])
+        let tests = ScriptedTests([CalculatorScript.allPass])
 
         let played = try await play(repo, model, tests) { $0.issueText = "add() must say what it does" }
         XCTAssertEqual(played.outcome.status, .failing)
@@ -362,8 +345,8 @@ extension RepairLoopTests {
 
     func testTheSameReplyTwiceInARowEndsTheRun() async throws {
         let repo = try SampleProjects.pythonCalculator()
-        let model = ScriptedModel([commentOnly, commentOnly, SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails, addFails, addFails])
+        let model = ScriptedModel([CalculatorScript.commentOnly, CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFix])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails, CalculatorScript.addFails])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.outcome.status, .failing)
@@ -386,7 +369,7 @@ extension RepairLoopTests {
             ```
             """
         let model = ScriptedModel(["Summary: fix add" + hunk, "Summary: fix add, as asked" + hunk, SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([addFails])
+        let tests = ScriptedTests([CalculatorScript.addFails])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(played.rounds.map(\.verdict), [.patchFailed, .patchFailed])
@@ -399,7 +382,7 @@ extension RepairLoopTests {
     func testTwoRoundsInARowThatHitTheTestTimeLimitEndTheRunAndNameWhatWasRunning() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let slow = ScriptedTests.Run.pytestTimedOut(passed: ["test_add"], running: "test_mul")
-        let model = ScriptedModel([commentOnly, anotherComment, SampleProjects.pythonCalculatorFix])
+        let model = ScriptedModel([CalculatorScript.commentOnly, anotherComment, SampleProjects.pythonCalculatorFix])
         // The baseline timing out is a failure to fix; only rounds count toward the stop.
         let tests = ScriptedTests([slow, slow, slow])
 
@@ -538,7 +521,7 @@ extension RepairLoopTests {
     func testAModuleNoPythonHereImportsIsTheCodesToFix() async throws {
         let repo = try SampleProjects.pythonCalculator()
         let model = ScriptedModel([SampleProjects.pythonCalculatorFix])
-        let tests = ScriptedTests([collectionFails(importing: "no_such_module_anywhere"), allPass])
+        let tests = ScriptedTests([collectionFails(importing: "no_such_module_anywhere"), CalculatorScript.allPass])
 
         let played = try await play(repo, model, tests)
         XCTAssertEqual(model.requests.count, 1, "the model was asked")

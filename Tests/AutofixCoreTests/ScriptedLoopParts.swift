@@ -230,3 +230,25 @@ final class JudgedTests: TestExecutor, @unchecked Sendable {
         return run.execution
     }
 }
+
+/// The calculator the in-process loop tests repair (`SampleProjects.pythonCalculator`): its test
+/// runs before and after the fix, and a reply that applies without changing what the tests see.
+enum CalculatorScript {
+    /// Before the fix: `add` subtracts.
+    static let addFails = ScriptedTests.Run.pytest(passing: ["test_mul"], failing: ["test_add", "test_add_negative"])
+    static let allPass = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative", "test_mul"], failing: [])
+
+    /// Applies to calc.py and changes nothing the tests look at.
+    static let commentOnly = """
+        Summary: explain add
+
+        ```diff
+        --- a/calc.py
+        +++ b/calc.py
+        @@ -1,2 +1,3 @@
+        +# adds, eventually
+         def add(a, b):
+             return a - b
+        ```
+        """
+}

@@ -10,25 +10,9 @@ import XCTest
 final class TargetedRoundLoopTests: XCTestCase {
     private let testCommand = "python3 -m pytest -v"
     private let targeted = "python3 -m pytest -v test_calc.py::test_add test_calc.py::test_add_negative"
-    private let addFails = ScriptedTests.Run.pytest(passing: ["test_mul"], failing: ["test_add", "test_add_negative"])
-    private let allPass = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative", "test_mul"], failing: [])
     private let mulBroken = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative"], failing: ["test_mul"])
     private let targetsFail = ScriptedTests.Run.pytest(passing: [], failing: ["test_add", "test_add_negative"])
     private let targetsPass = ScriptedTests.Run.pytest(passing: ["test_add", "test_add_negative"], failing: [])
-
-    /// Applies to calc.py and changes nothing the tests look at.
-    private let commentOnly = """
-        Summary: explain add
-
-        ```diff
-        --- a/calc.py
-        +++ b/calc.py
-        @@ -1,2 +1,3 @@
-        +# adds, eventually
-         def add(a, b):
-             return a - b
-        ```
-        """
 
     override class func setUp() {
         super.setUp()
@@ -63,10 +47,10 @@ final class TargetedRoundLoopTests: XCTestCase {
     }
 
     func testAPatchThatFixesNoTargetIsRejectedWithoutRunningTheWholeSuite() async throws {
-        let tests = ScriptedTests([addFails, targetsFail, targetsPass, allPass])
+        let tests = ScriptedTests([CalculatorScript.addFails, targetsFail, targetsPass, CalculatorScript.allPass])
         tests.runsSelections = true
 
-        let played = try await play([commentOnly, SampleProjects.pythonCalculatorFix], tests)
+        let played = try await play([CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFix], tests)
         XCTAssertEqual(tests.commands, [nil, targeted, targeted, nil])
         XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .accepted])
         XCTAssertEqual(played.rounds[0].reason,
@@ -83,9 +67,9 @@ final class TargetedRoundLoopTests: XCTestCase {
     /// The same story with and without the targeted runs ends with the same verdicts: fixing
     /// the targets while breaking another test is still a rejection.
     func testEveryVerdictIsTheWholeSuitesOwn() async throws {
-        let replies = [commentOnly, SampleProjects.pythonCalculatorFixThatBreaksMul, SampleProjects.pythonCalculatorFix]
-        let whole = ScriptedTests([addFails, addFails, mulBroken, allPass])
-        let targetedFirst = ScriptedTests([addFails, targetsFail, targetsPass, mulBroken, targetsPass, allPass])
+        let replies = [CalculatorScript.commentOnly, SampleProjects.pythonCalculatorFixThatBreaksMul, SampleProjects.pythonCalculatorFix]
+        let whole = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails, mulBroken, CalculatorScript.allPass])
+        let targetedFirst = ScriptedTests([CalculatorScript.addFails, targetsFail, targetsPass, mulBroken, targetsPass, CalculatorScript.allPass])
         targetedFirst.runsSelections = true
 
         let alone = try await play(replies, whole)
@@ -106,10 +90,10 @@ final class TargetedRoundLoopTests: XCTestCase {
     /// A targeted run that cannot vouch for its tests (it was cut short) leaves the verdict to the whole suite.
     func testATargetedRunCutShortLeavesTheVerdictToTheWholeSuite() async throws {
         let cutShort = ScriptedTests.Run.pytestTimedOut(passed: [], running: "test_add")
-        let tests = ScriptedTests([addFails, cutShort, addFails])
+        let tests = ScriptedTests([CalculatorScript.addFails, cutShort, CalculatorScript.addFails])
         tests.runsSelections = true
 
-        let played = try await play([commentOnly, "CANNOT FIX: out of ideas"], tests)
+        let played = try await play([CalculatorScript.commentOnly, "CANNOT FIX: out of ideas"], tests)
         XCTAssertEqual(tests.commands, [nil, targeted, nil])
         XCTAssertEqual(played.rounds.first?.verdict, .rejected)
         XCTAssertNotNil(played.rounds.first?.fullTestSeconds)
@@ -117,10 +101,10 @@ final class TargetedRoundLoopTests: XCTestCase {
 
     /// With a task in words a patch may be kept without fixing a test: only the whole suite can say.
     func testATaskInWordsRunsTheWholeSuiteOnly() async throws {
-        let tests = ScriptedTests([addFails, addFails])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails])
         tests.runsSelections = true
 
-        let played = try await play([commentOnly], tests) {
+        let played = try await play([CalculatorScript.commentOnly], tests) {
             $0.issueText = "add() must say what it does"
             $0.maxRounds = 1
         }
@@ -129,10 +113,10 @@ final class TargetedRoundLoopTests: XCTestCase {
     }
 
     func testATestCommandThatCannotBeNarrowedRunsTheWholeSuite() async throws {
-        let tests = ScriptedTests([addFails, addFails])
+        let tests = ScriptedTests([CalculatorScript.addFails, CalculatorScript.addFails])
         tests.runsSelections = true
 
-        let played = try await play([commentOnly, "CANNOT FIX: out of ideas"], tests) { $0.testCommand = "cd . && python3 -m pytest -v" }
+        let played = try await play([CalculatorScript.commentOnly, "CANNOT FIX: out of ideas"], tests) { $0.testCommand = "cd . && python3 -m pytest -v" }
         XCTAssertEqual(tests.commands, [nil, nil])
         XCTAssertEqual(played.rounds.map(\.verdict), [.rejected, .noEdit])
     }
