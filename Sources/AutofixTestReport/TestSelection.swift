@@ -2,7 +2,8 @@ import AutofixSupport
 import Foundation
 
 /// The test command narrowed to some of its tests, in the framework's own selection syntax:
-/// pytest node ids, `swift test --filter`, `go test -run`, `cargo test -- --exact`. Nil whenever
+/// pytest node ids, `swift test --filter`, `go test -run`, `cargo test -- --exact`, jest's
+/// `--testNamePattern` with the test files, `node --test --test-name-pattern`. Nil whenever
 /// the narrowed command might run something else than those tests of the same suite: a
 /// compound shell command, a command that already selects (its own filter, paths, `--`), an
 /// unknown framework, an id the syntax cannot name. Then the whole suite runs.
@@ -15,6 +16,8 @@ public enum TestSelection {
         case "xctest": selection = swiftTest(words, ids) ?? []
         case "go": selection = goTest(words, ids) ?? []
         case "cargo": selection = cargoTest(words, ids) ?? []
+        case "jest": selection = jest(words, ids) ?? []
+        case "node": return node(words, ids)
         default: return nil
         }
         guard !selection.isEmpty else { return nil }
@@ -91,6 +94,54 @@ public enum TestSelection {
             if !names.contains(path) { names.append(path) }
         }
         return ["--", "--exact"] + names
+    }
+
+    /// Jest ids are `file › describe › test`; `--testNamePattern` matches the names joined by
+    /// spaces, and the path patterns keep jest from loading the other test files.
+    private static func jest(_ words: [String], _ ids: [String]) -> [String]? {
+        guard let rest = arguments(after: ["jest"], in: words), rest.allSatisfy({ $0.hasPrefix("-") }),
+              !rest.contains(where: { ["-t", "--testNamePattern", "--testPathPattern", "--findRelatedTests", "--onlyChanged", "-o"]
+                  .contains(String($0.prefix { $0 != "=" })) }) else { return nil }
+        var files: [String] = []
+        var names: [String] = []
+        for id in ids {
+            let parts = id.components(separatedBy: " › ")
+            guard parts.count >= 2, !parts.contains(where: \.isEmpty) else { return nil }
+            if !files.contains(parts[0]) { files.append(parts[0]) }
+            names.append(parts.dropFirst().joined(separator: " "))
+        }
+        return ["--testNamePattern", ShellWord.quoted("^(" + names.map(javaScriptRegexLiteral).joined(separator: "|") + ")$")]
+            + files.map { ShellWord.quoted("(^|/)" + javaScriptRegexLiteral($0) + "$") }
+    }
+
+    /// Node ids are `test > subtest`; the pattern names the top-level tests, which node runs with
+    /// their subtests (older releases match each subtest on its own and skip it: then the failing
+    /// test does not fail again, and the whole suite judges). The option goes right after `--test`,
+    /// before any file the command names.
+    private static func node(_ words: [String], _ ids: [String]) -> String? {
+        guard let program = words.first, program == "node" || program.hasSuffix("/node"),
+              let test = words.firstIndex(of: "--test"),
+              !words.contains(where: { $0.hasPrefix("--test-name-pattern") || $0.hasPrefix("--test-skip-pattern") || $0.hasPrefix("--test-only") })
+        else { return nil }
+        var names: [String] = []
+        for id in ids {
+            guard let name = id.components(separatedBy: " > ").first, !name.isEmpty else { return nil }
+            if !names.contains(name) { names.append(name) }
+        }
+        var narrowed = words
+        narrowed.insert("--test-name-pattern=" + ShellWord.quoted("^(" + names.map(javaScriptRegexLiteral).joined(separator: "|") + ")$"),
+                        at: test + 1)
+        return narrowed.joined(separator: " ")
+    }
+
+    /// `text` as a JavaScript regular expression that matches it literally.
+    private static func javaScriptRegexLiteral(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "\\^$.*+?()[]{}|/-".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
     }
 
     private static func isIdentifier<S: StringProtocol>(_ word: S) -> Bool {

@@ -30,6 +30,18 @@ final class TestSelectionTests: XCTestCase {
                        "cargo test -- --exact tests::adds tests::muls")
     }
 
+    func testJestGetsTheFullNamesAndTheirFilesAsLiteralPatterns() {
+        XCTAssertEqual(TestSelection.command("npx jest --ci", selecting: ["src/calc.test.js › add › two (x+y)", "a.test.ts › b"],
+                                             framework: "jest"),
+                       #"npx jest --ci --testNamePattern '^(add two \(x\+y\)|b)$' '(^|/)src\/calc\.test\.js$' '(^|/)a\.test\.ts$'"#)
+    }
+
+    func testNodeGetsTheTopLevelNamesRightAfterTest() {
+        XCTAssertEqual(TestSelection.command("node --test test/", selecting: ["adds", "group > inner", "group > other"],
+                                             framework: "node"),
+                       "node --test --test-name-pattern='^(adds|group)$' test/")
+    }
+
     func testCommandsThatAlreadySelectOrAreNotOneProgramStayWhole() {
         let cases: [(String, String, String)] = [
             ("pytest -k add", "t.py::test_add", "pytest"),
@@ -47,7 +59,12 @@ final class TestSelectionTests: XCTestCase {
             ("cargo test -- --nocapture", "tests::adds", "cargo"),
             ("cargo test", "doc-tests calc::src/lib.rs - add", "cargo"),
             ("make test", "t.py::test_add", "pytest"),
-            ("npx jest", "calc.test.js › adds", "jest"),
+            ("npx jest -t adds", "calc.test.js › adds", "jest"),
+            ("npx jest src", "calc.test.js › adds", "jest"),
+            ("npx jest", "calc.test.js", "jest"),
+            ("npm test", "calc.test.js › adds", "jest"),
+            ("node --test --test-name-pattern=x", "adds", "node"),
+            ("node calc.test.mjs", "adds", "node"),
             ("./run-tests", "three times four", "tap"),
         ]
         for (command, id, framework) in cases {
@@ -90,5 +107,28 @@ final class TestSelectionTests: XCTestCase {
         XCTAssertEqual(report.framework, "pytest")
         XCTAssertEqual(report.failingIDs, ["tests/test_calc.py::test_add"], output.stdout)
         XCTAssertEqual(report.passingIDs, ["tests/test_calc.py::test_add_zero[2]"], output.stdout)
+    }
+
+    /// Node runs the named top-level tests, their subtests with them, and skips the others.
+    func testANarrowedNodeCommandRunsOnlyTheNamedTests() throws {
+        let probe = try Shell.run(["node", "--version"])
+        try XCTSkipUnless(probe.succeeded, "node is not installed")
+        let repository = try TestRepository(prefix: "selection-node")
+        try repository.write("calc.test.mjs", """
+            import test from 'node:test';
+            import assert from 'node:assert';
+            test('adds (two)', () => { assert.strictEqual(1 + 1, 3); });
+            test('muls', () => { assert.strictEqual(2 * 2, 5); });
+            test('group', async (t) => { await t.test('inner', () => { assert.ok(false); }); });
+
+            """)
+        let command = try XCTUnwrap(TestSelection.command(
+            "node --test", selecting: ["adds (two)", "group > inner"], framework: "node"))
+        let output = try Shell.run(["/bin/sh", "-c", command], in: repository.url)
+        let report = TestReportParser.parse(output: output.stdout + output.stderr, exitCode: output.status,
+                                            repositoryRoot: repository.url)
+        XCTAssertEqual(report.framework, "node", output.stdout)
+        XCTAssertEqual(report.failingIDs, ["adds (two)", "group", "group > inner"], output.stdout)
+        XCTAssertFalse(report.failingIDs.contains("muls"), output.stdout)
     }
 }
