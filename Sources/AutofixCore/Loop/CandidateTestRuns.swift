@@ -27,7 +27,8 @@ final class CandidateTestRuns {
         }
     }
 
-    /// Every run's result, by candidate number, once all have ended; the first failure stops the others.
+    /// Every run's result, by candidate number, once all have ended. A run that throws ends the
+    /// wait with its error; the caller then stops the others (`stopAll()`).
     func results() async throws -> [Int: SessionTestRun] {
         var results: [Int: SessionTestRun] = [:]
         let tasks = runs.running.mapValues(\.task)
