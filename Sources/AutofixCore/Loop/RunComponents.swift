@@ -34,6 +34,8 @@ public struct SandboxTestExecutor: TestExecutor {
         SandboxTestExecutor(sandbox: sandbox, settings: settings, command: command)
     }
 
+    public var resultEnvironment: String? { settings.resultEnvironment() }
+
     public func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
         let result = try await sandbox.run(settings.request(command: command, in: directory, timeout: timeout))
         var note: String?

@@ -24,8 +24,13 @@ public protocol TestExecutor: Sendable {
     /// The same runner with `command` (the test command narrowed to some tests) in place of the
     /// test command, or nil when it runs only its own command.
     func selecting(_ command: String) -> TestExecutor?
+    /// Everything besides the tree and the command that can change what the tests show
+    /// (`TestEnvironment`), keying the results this runner's runs leave; nil: its results are
+    /// neither stored nor taken from the store.
+    var resultEnvironment: String? { get }
 }
 
 extension TestExecutor {
     public func selecting(_ command: String) -> TestExecutor? { nil }
+    public var resultEnvironment: String? { nil }
 }
