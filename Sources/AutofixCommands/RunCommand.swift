@@ -70,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read the API key from this environment variable instead of AUTOFIX_API_KEY, MISTRAL_API_KEY or OPENAI_API_KEY.", valueName: "name"))
     var apiKeyEnv: String?
 
+    @Flag(help: "Run the baseline tests even when a result for the snapshot's tree, test command and sandbox settings (or the pre-push hook's for it) is stored (autofix.reuseResults).")
+    var noReuse = false
+
     @Flag(help: "Keep the scratch checkout after the run, and print where it is.")
     var keepScratch = false
 
@@ -101,6 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.candidates = candidates
         flags.editFormat = editFormat
         flags.noTestEdits = noTestEdits
+        flags.noReuse = noReuse
         flags.apiKeyEnv = apiKeyEnv
         return flags
     }

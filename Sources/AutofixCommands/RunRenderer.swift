@@ -49,7 +49,13 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         case .scratchKept(let checkout, let sandbox):
             terminal.out("Keeping the scratch checkout: \(checkout.terminalSafeLine) (the tests run in \(sandbox.terminalSafeLine))")
         case .baseline(let summary):
-            terminal.out("Baseline: \(describe(summary))")
+            if let reused = summary.reusedFrom {
+                terminal.out("Baseline: reused from \(TestResultSource.described(reused.by).terminalSafeLine) at \(ReusedTime.text(reused.at)) (no new test run): \(describe(summary))")
+            } else {
+                terminal.out("Baseline: \(describe(summary))")
+            }
+        case .baselineRechecked(let summary, let reason):
+            terminal.out("  baseline run again in the sandbox (\(reason.terminalSafeLine)): \(describe(summary))")
         case .roundStarted(let round, _, let tokens):
             terminal.out()
             terminal.out(terminal.paint("Round \(round)", .bold) + terminal.paint("  (prompt ~\(tokens) tokens)", .dim))
@@ -234,6 +240,8 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         case .dependenciesCopied(let paths): line = ["event": "dependencies_copied", "paths": paths]
         case .scratchKept(let checkout, let sandbox): line = ["event": "scratch_kept", "checkout": checkout, "sandbox": sandbox]
         case .baseline(let summary): line = Self.object("baseline", summary)
+        case .baselineRechecked(let summary, let reason):
+            line = Self.object("baseline_rechecked", summary).merging(["reason": reason]) { $1 }
         case .roundStarted(let round, let characters, let tokens):
             line = ["event": "round_started", "round": round, "prompt_characters": characters, "prompt_tokens": tokens]
         case .modelText, .candidate: return nil

@@ -38,6 +38,9 @@ public struct RepairSettings: Sendable {
     public var candidateTemperature = SettingDefaults.candidateTemperature
     /// The most candidates' test runs going on at once (`autofix.parallelTests`).
     public var parallelTests = SettingDefaults.parallelTests
+    /// Whether a baseline may be a stored result for the same tree, command and environment
+    /// instead of a new run (`--no-reuse`, `autofix.reuseResults`).
+    public var reuseResults = true
 
     public var sandbox: SandboxBackendKind { sandboxSettings.backend }
     /// The time limit of one test run, in seconds.
@@ -63,6 +66,7 @@ public struct RepairFlags: Sendable {
     public var noTestEdits = false
     public var apiKeyEnv: String?
     public var candidates: Int?
+    public var noReuse = false
 
     public init() {}
 }
@@ -111,7 +115,8 @@ public struct SettingsResolver {
             requestFields: try requestFields(),
             candidates: try candidates(),
             candidateTemperature: try candidateTemperature(),
-            parallelTests: try parallelTests())
+            parallelTests: try parallelTests(),
+            reuseResults: try reuseResults())
     }
 
     /// Where and how the tests run (`--sandbox`, `--test-timeout`, autofix.sandbox*).
@@ -171,6 +176,16 @@ public struct SettingsResolver {
     private func parallelTests() throws -> Int {
         try checked(configInt(flag: nil, "", ConfigKey.parallelTests), or: SettingDefaults.parallelTests,
                     { $0 >= 1 }, "must be at least 1")
+    }
+
+    private func reuseResults() throws -> Bool {
+        if flags.noReuse { return false }
+        guard let text = try config(ConfigKey.reuseResults) else { return true }
+        switch text.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw UsageError("git config \(ConfigKey.reuseResults) is `\(text)`, not true or false")
+        }
     }
 
     private func topP() throws -> Double {

@@ -103,7 +103,7 @@ public final class RepairLoop {
 
     private func rounds(state: inout RunState, scratch: ScratchSession, budget: ContextBudget,
                         recorder: RunRecorder) async throws -> RunOutcome {
-        let baseline = try await runTests(in: scratch, round: 0, state: state, recorder: recorder)
+        let baseline = try await baselineTests(in: scratch, state: &state, recorder: recorder)
         state.baseline = baseline.report
         state.accepted = baseline.report
         recorder.record(.baseline(baseline.summary))
@@ -152,6 +152,7 @@ public final class RepairLoop {
                 return makeOutcome(state, status: .failing,
                                    reason: "time budget of \(DurationText.format(settings.timeout ?? 0)) used up while the model was replying")
             }
+            adoptRecheckedBaseline(&state)
             let result = played.result
             if state.accepted?.allPassed == true && settings.issueText == nil {
                 return makeOutcome(state, status: .fixed, reason: "all tests pass")
@@ -485,7 +486,85 @@ public final class RepairLoop {
                                seconds: RoundTestSeconds(targeted: targeted.summary.seconds, full: nil))
         }
         let full = try await runTests(in: scratch, round: round, state: state, recorder: recorder)
+        if let rechecked = try await recheckBaseline(against: full, state: state, recorder: recorder) {
+            return TestedRound(judged: full, comparison: ReportComparison(before: rechecked.report, after: full.report),
+                               seconds: RoundTestSeconds(targeted: targeted.summary.seconds, full: full.summary.seconds))
+        }
         return judged(full, state: state, targetedSeconds: targeted.summary.seconds)
+    }
+
+    // MARK: results remembered by tree
+
+    /// The snapshot's tests: a stored result for its tree when one may stand for a new run,
+    /// else a new run, which is stored for the next.
+    private func baselineTests(in scratch: ScratchSession, state: inout RunState, recorder: RunRecorder) async throws -> Execution {
+        let tree = try repository.commit(state.snapshot.commit).tree
+        let results = TreeResults(repository: repository, tests: tests, command: settings.testCommand)
+        if settings.reuseResults, let results, let stored = reusableBaseline(results, tree: tree) {
+            state.baselineFromHost = stored.key.environment == TestEnvironment.host
+            state.reusedBy = stored.by
+            let execution = summarize(SessionTestRun(stored: stored, checkout: scratch.checkout.directory), round: 0, recorder: recorder)
+            var summary = execution.summary
+            summary.reusedFrom = ReusedResult(stored)
+            return Execution(report: execution.report, output: execution.output, summary: summary, limitNote: execution.limitNote)
+        }
+        let timeout = Self.testTimeout(settings, started: state.started)
+        let run = try await SessionTestRun.run(tests, in: scratch, timeout: timeout)
+        results?.record(run, tree: tree, by: TestResultSource.run(state.snapshot.run.id), root: scratch.checkout.directory,
+                        timeout: timeout, testTimeout: settings.testTimeout)
+        return summarize(run, round: 0, recorder: recorder)
+    }
+
+    /// A result of the sandbox's own environment stands for a new run. One the pre-push hook
+    /// made on the host stands for it only where each round can tell when the sandbox sees
+    /// otherwise (`recheckBaseline`): one reply per round, and failing tests the rounds run alone first.
+    private func reusableBaseline(_ results: TreeResults, tree: ObjectID) -> StoredTestResult? {
+        if let own = results.stored(tree: tree) { return own }
+        guard settings.candidates == 1, let host = results.storedOnHost(tree: tree) else { return nil }
+        let report = TestReportParser.parse(output: host.output, exitCode: host.exitCode, timedOut: host.timedOut)
+        guard let command = TargetedRoundTests(testCommand: settings.testCommand, before: report,
+                                               mayRejectWithoutFix: settings.issueText == nil).command,
+              tests.selecting(command) != nil
+        else { return nil }
+        return host
+    }
+
+    /// Set by `recheckBaseline` during a round; the run takes it as its baseline after the round.
+    private var recheckedBaseline: Execution?
+
+    /// While the baseline is the host's, a round whose whole suite shows failing a test that
+    /// passed there may be seeing the sandbox, not the patch: the baseline runs again, in the
+    /// sandbox, on the snapshot in a session of its own, and the round is judged against that.
+    private func recheckBaseline(against full: Execution, state: RunState, recorder: RunRecorder) async throws -> Execution? {
+        guard state.baselineFromHost, state.commits.isEmpty, let before = state.accepted else { return nil }
+        let comparison = ReportComparison(before: before, after: full.report)
+        guard comparison.isRegression else { return nil }
+        let session = try ScratchSession(repository: repository, commit: state.snapshot.commit, under: scratchParent)
+        defer { session.remove() }
+        let timeout = Self.testTimeout(settings, started: state.started)
+        let run = try await SessionTestRun.run(tests, in: session, timeout: timeout)
+        TreeResults(repository: repository, tests: tests, command: settings.testCommand)?
+            .record(run, tree: try repository.commit(state.snapshot.commit).tree, by: TestResultSource.run(state.snapshot.run.id),
+                    root: session.checkout.directory, timeout: timeout, testTimeout: settings.testTimeout)
+        let rechecked = summarize(run, round: 0, recorder: recorder)
+        let shown = (comparison.newlyFailing + comparison.missing).prefix(3).joined(separator: ", ")
+        recorder.record(.baselineRechecked(rechecked.summary, reason:
+            "the round showed \(shown) failing, which passed in the reused result from \(TestResultSource.described(state.reusedBy ?? "")); the baseline ran again in the sandbox"))
+        if let failure = EnvironmentDiagnosis(settings: settings, environment: hostEnvironment, project: repository.workingDirectory)
+            .diagnose(output: rechecked.output, exitCode: rechecked.summary.exitCode, report: rechecked.report) {
+            throw failure
+        }
+        recheckedBaseline = rechecked
+        return rechecked
+    }
+
+    /// After a round that ran the baseline again: that run is the baseline from now on.
+    private func adoptRecheckedBaseline(_ state: inout RunState) {
+        guard let rechecked = recheckedBaseline else { return }
+        recheckedBaseline = nil
+        state.baselineFromHost = false
+        state.baseline = rechecked.report
+        if state.commits.isEmpty { state.accepted = rechecked.report }
     }
 
     private func runTests(in scratch: ScratchSession, round: Int, state: RunState, recorder: RunRecorder,
@@ -611,6 +690,10 @@ struct RunState {
     var declineReason: String?
     var knownFiles: Set<String> = []
     var scratchRoot: URL?
+    /// The baseline is the pre-push hook's result on the host, not yet seen in the sandbox.
+    var baselineFromHost = false
+    /// Who made the reused baseline.
+    var reusedBy: String?
 
     init(snapshot: Snapshot, started: Date, budget: ContextBudget) {
         self.snapshot = snapshot

@@ -10,6 +10,10 @@ public enum RunEvent: Sendable {
     /// `--keep-scratch`: where the host's checkout and the sandbox's view of it stay.
     case scratchKept(checkout: String, sandbox: String)
     case baseline(TestSummary)
+    /// A baseline taken from another environment (the pre-push hook's, on the host) did not hold
+    /// in the sandbox: a round showed failing what it had passing. The baseline was run again
+    /// in the sandbox, and rounds are judged against this.
+    case baselineRechecked(TestSummary, reason: String)
     /// `promptTokens`: the request's estimated tokens, which stay within the run's budget.
     case roundStarted(round: Int, promptCharacters: Int, promptTokens: Int)
     case modelText(round: Int, text: String)
@@ -54,8 +58,19 @@ public struct TestSummary: Codable, Sendable, Equatable {
     public let timedOut: Bool
     public let seconds: Double
     public let note: String?
+    /// A baseline that is a stored result rather than a new run: whose and when.
+    public var reusedFrom: ReusedResult? = nil
 
     public var allPassed: Bool { failing == 0 && !timedOut }
+}
+
+/// Where a reused test result came from.
+public struct ReusedResult: Codable, Sendable, Equatable {
+    /// `pre-push hook`, `doctor`, `fixup` or `run <id>`.
+    public let by: String
+    public let at: Date
+    /// `host` for the pre-push hook's runs, else the sandbox's settings.
+    public let environment: String
 }
 
 public struct RoundResult: Codable, Sendable {

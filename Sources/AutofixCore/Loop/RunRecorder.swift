@@ -32,6 +32,8 @@ final class RunRecorder {
             transcript.record("header", header)
         case .baseline(let summary):
             transcript.record("baseline", summary)
+        case .baselineRechecked(let summary, let reason):
+            transcript.record("baseline_rechecked", BaselineRecheck(reason: reason, baseline: summary))
         case .dependenciesCopied(let paths):
             transcript.record("dependencies", ["copied_from_work_tree": paths])
         case .warning, .scratchKept, .roundStarted, .modelText, .patchApplied, .patchRejected, .streamCancelled, .testsStarted,
@@ -106,4 +108,10 @@ final class RunRecorder {
         }
         try repository.addNote(lines.joined(separator: "\n") + "\n", to: state.tip)
     }
+}
+
+/// The transcript's record of a reused baseline run again in the sandbox.
+struct BaselineRecheck: Encodable {
+    let reason: String
+    let baseline: TestSummary
 }
