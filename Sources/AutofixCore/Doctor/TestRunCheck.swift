@@ -31,7 +31,11 @@ struct TestRunCheck {
             defer { scratch.remove() }
             let tests = SandboxTestExecutor(sandbox: try settings.sandboxSettings.makeSandbox(), settings: settings.sandboxSettings,
                                             command: settings.testCommand)
-            return verdict(try await SessionTestRun.run(tests, in: scratch, timeout: settings.testTimeout))
+            let run = try await SessionTestRun.run(tests, in: scratch, timeout: settings.testTimeout)
+            TreeResults(repository: repository, tests: tests, command: settings.testCommand)?
+                .record(run, tree: try repository.commit(snapshot.commit).tree, by: TestResultSource.doctor,
+                        root: scratch.checkout.directory, timeout: settings.testTimeout, testTimeout: settings.testTimeout)
+            return verdict(run)
         } catch {
             return .fail(Self.name, error)
         }

@@ -44,7 +44,8 @@ public final class FixupRun {
 
     /// Looks through `range` (whose last commit is `head`, the tip of `branch`) and repairs.
     public func run(_ range: FixupRange, head: ObjectID, branch: String) async throws -> FixupOutcome {
-        let tester = CommitTester(repository: repository, tests: tests, timeout: settings.testTimeout, scratchParent: scratchParent)
+        let tester = CommitTester(repository: repository, tests: tests, command: settings.testCommand, timeout: settings.testTimeout,
+                                  reuse: settings.reuseResults, scratchParent: scratchParent)
         let search = FirstFailingCommit(upstream: range.upstream, commits: range.commits) { [repository, progress] commit in
             let result = try await tester.passes(commit)
             progress(.tested(commit, subject: try repository.commit(commit).summary, passed: result.passed,
