@@ -1,5 +1,6 @@
 import ArgumentParser
 import AutofixCore
+import AutofixGit
 import AutofixSupport
 import AutofixTestReport
 import Foundation
@@ -13,7 +14,8 @@ struct HookCommand: ParsableCommand {
             tree when it is clean at that commit, else in a throwaway worktree), and blocks the push while the tests fail (autofix.prePush: block, warn or \
             fix). It is added between marker lines, so a pre-push hook you already have is kept.
             """,
-        subcommands: [HookInstallCommand.self, HookUninstallCommand.self, HookStatusCommand.self, HookSummaryCommand.self]
+        subcommands: [HookInstallCommand.self, HookUninstallCommand.self, HookStatusCommand.self, HookSummaryCommand.self,
+                      HookRecordCommand.self, HookCachedCommand.self]
     )
 }
 
@@ -42,6 +44,83 @@ struct HookSummaryCommand: ParsableCommand {
         let digest = FailureDigest.make(report: report, output: output, repositoryRoot: root, tokenBudget: budget)
         let text = digest.text.terminalSafe
         Terminal.current.write(text.hasSuffix("\n") ? text : text + "\n")
+    }
+}
+
+/// The options the hook script names a result by: the pushing repository, the tree of the
+/// pushed commit and the test command. The environment is always the host's.
+struct HookResultKeyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The pushing repository's git directory.", valueName: "path"))
+    var gitDir: String
+
+    @Option(help: ArgumentHelp("The tree of the commit tested.", valueName: "tree"))
+    var tree: String
+
+    @Option(help: ArgumentHelp("The test command, exactly as run.", valueName: "command"))
+    var test: String
+
+    func store() throws -> (TestResultStore, Repository) {
+        let repository = try Repository.open(at: URL(fileURLWithPath: gitDir, isDirectory: true))
+        return (TestResultStore(repository: repository), repository)
+    }
+
+    var key: TestResultKey { TestResultKey(tree: tree, command: test, environment: TestEnvironment.host) }
+}
+
+/// Used by the hook script: keeps the result of a test run on the host, its output read from
+/// standard input, for later pushes and runs of the same tree.
+struct HookRecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Store the test result of a commit's tree, its output read from standard input.",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var key: HookResultKeyOptions
+
+    @Option(help: "The test command's exit status.")
+    var exitCode: Int32
+
+    @Option(help: "How long the tests took, in seconds.")
+    var seconds: Double
+
+    @Option(help: ArgumentHelp("Where the tests ran.", valueName: "path"))
+    var root: String?
+
+    func run() throws {
+        let output = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        try reportingErrors {
+            try key.store().0.record(StoredTestResult(
+                key: key.key, exitCode: exitCode, timedOut: false, seconds: seconds, limitNote: nil, at: Date(),
+                by: TestResultSource.prePushHook, root: root, output: output))
+        }
+    }
+}
+
+/// Used by the hook script: exits 0 and prints `<exit status> <seconds> <time>` when a host
+/// result for the tree and command is stored (and autofix.reuseResults allows it), writing its
+/// output to `--output`; exits 1 otherwise.
+struct HookCachedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cached",
+        abstract: "Print a stored host test result of a commit's tree, if there is one.",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var key: HookResultKeyOptions
+
+    @Option(help: ArgumentHelp("Where the tests would run, for the paths the output names.", valueName: "path"))
+    var root: String?
+
+    @Option(help: ArgumentHelp("Where to write the stored output.", valueName: "path"))
+    var output: String
+
+    func run() throws {
+        guard let (store, repository) = try? key.store() else { throw ExitCode(1) }
+        let reuse = (try? repository.configBool(ConfigKey.reuseResults)) ?? true
+        guard reuse != false, let stored = store.result(for: key.key) else { throw ExitCode(1) }
+        try Data(stored.output(naming: root).utf8).write(to: URL(fileURLWithPath: output))
+        Terminal.current.write("\(stored.exitCode ?? 1) \(Int(stored.seconds.rounded())) \(ReusedTime.text(stored.at))\n")
     }
 }
 
