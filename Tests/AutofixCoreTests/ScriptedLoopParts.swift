@@ -79,6 +79,8 @@ final class ScriptedTests: TestExecutor, @unchecked Sendable {
     private let watched: [String]
     /// Called with the directory of each run as it starts, to look around it.
     var whileRunning: (@Sendable (URL) -> Void)?
+    /// What keys this runner's stored results; nil (the default): it keeps none.
+    var resultEnvironment: String?
 
     init(_ runs: [Run], watching: [String] = []) {
         self.runs = runs
