@@ -72,8 +72,9 @@ struct ProcessRun {
     func play() throws -> Played {
         let server = try ScriptedSSEServer(replies: (0..<rounds).map { _ in LoopFixture.streamed(LoopFixture.rejectedReply, delay: 0) })
         defer { server.stop() }
+        // Every run on the fixture tests its baseline, as the first run on a tree does.
         let arguments = [autofix.path, "run", "--endpoint", server.baseURL, "--model", "bench-model", "--test", LoopFixture.testCommand,
-                         "--sandbox", sandbox, "--max-rounds", String(rounds), "--yes"] + (json ? ["--json"] : [])
+                         "--sandbox", sandbox, "--max-rounds", String(rounds), "--yes", "--no-reuse"] + (json ? ["--json"] : [])
         let time = "/usr/bin/time"
         let measuresMemory = access(time, X_OK) == 0
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("autofix-bench-rss-\(getpid())-\(UUID().uuidString.prefix(8))")
