@@ -109,7 +109,7 @@ enum FixupText {
         switch event {
         case .tested(let commit, let subject, let passed, let remembered):
             let verdict = passed ? terminal.paint("pass", .green) : terminal.paint("FAIL", .red)
-            terminal.out("  \(verdict) \(commit.short) \(subject.terminalSafeLine)\(remembered ? " (same tree as one already tested)" : "")")
+            terminal.out("  \(verdict) \(commit.short) \(subject.terminalSafeLine)\(remembered ? " (a stored result for the same tree)" : "")")
         case .repairing(let commit, let subject):
             terminal.out("First failing commit: \(commit.short) \(subject.terminalSafeLine). Repairing at that commit.")
         }

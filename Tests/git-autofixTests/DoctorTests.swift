@@ -144,6 +144,24 @@ final class DoctorTests: XCTestCase {
         XCTAssertNotNil(seen["seconds"] as? Double, "\(seen)")
     }
 
+    /// Doctor's trial run is stored by tree: a run on the same tree and settings takes it as its baseline.
+    func testARunAfterDoctorTakesTheTrialRunAsItsBaseline() throws {
+        let repo = try SampleProjects.pythonCalculator()
+        try repo.git("config", "autofix.testCommand", "python3 -m pytest -v")
+        XCTAssertEqual(try doctor(repo).status, 0)
+
+        let model = try ScriptedSSEServer(replies: [ScriptedSSEServer.chatStream(["No edit."])])
+        defer { model.stop() }
+        let run = try AutofixCLI.run(["run", "--json", "--endpoint", model.baseURL, "--model", "tiny", "--max-rounds", "1"], in: repo.url)
+        let baseline = try XCTUnwrap(run.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.first { $0["event"] as? String == "baseline" }, run.stdout + run.stderr)
+        let reused = try XCTUnwrap(baseline["reused_from"] as? [String: Any], "\(baseline)")
+        XCTAssertEqual(reused["by"] as? String, "doctor")
+        XCTAssertEqual(reused["environment"] as? String, "sandbox")
+        XCTAssertEqual(baseline["failing"] as? Int, 2)
+    }
+
     func testATestCommandThatDoesNotExistFailsTheTestRunWithTheSandboxExitCode() throws {
         let repo = try SampleProjects.pythonCalculator()
         try repo.git("config", "autofix.testCommand", "no-such-test-runner --all")

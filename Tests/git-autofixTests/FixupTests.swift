@@ -132,6 +132,27 @@ final class FixupTests: XCTestCase {
         XCTAssertEqual(try local.git("for-each-ref", "refs/autofix"), "")
     }
 
+    /// What a fixup ran is stored by tree: a second fixup tests nothing again, and the run at
+    /// the failing commit takes fixup's result for that commit as its baseline.
+    func testFixupTakesStoredResultsAndTheRepairTakesFixupsResultAsItsBaseline() throws {
+        let branch = try branch()
+        let local = branch.local
+        let server = try ScriptedSSEServer(replies: [ScriptedSSEServer.chatStream([Self.fix]), ScriptedSSEServer.chatStream([Self.fix])])
+        defer { server.stop() }
+        let first = try fixup(local, server)
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        let tested = first.stdout.split(separator: "\n").filter { $0.contains(" pass ") || $0.contains(" FAIL ") }
+        XCTAssertFalse(tested.isEmpty, first.stdout)
+        XCTAssertFalse(first.stdout.contains("a stored result"), "nothing was stored before: \(first.stdout)")
+        XCTAssertTrue(first.stdout.contains("Baseline: reused from fixup's test run at "), first.stdout)
+
+        let again = try fixup(local, server)
+        XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
+        let retested = again.stdout.split(separator: "\n").filter { $0.contains(" pass ") || $0.contains(" FAIL ") }
+        XCTAssertEqual(retested.count, tested.count, again.stdout)
+        XCTAssertTrue(retested.allSatisfy { $0.hasSuffix("(a stored result for the same tree)") }, again.stdout)
+    }
+
     func testWithoutAnUpstreamItSaysWhatToName() throws {
         let local = try GitDirectory()
         try local.write("test.sh", Self.test)
