@@ -12,7 +12,10 @@ struct HookCommand: ParsableCommand {
         discussion: """
             The hook runs autofix.testCommand on every commit being pushed (in your working \
             tree when it is clean at that commit, else in a throwaway worktree), and blocks the push while the tests fail (autofix.prePush: block, warn or \
-            fix). It is added between marker lines, so a pre-push hook you already have is kept.
+            fix). With git-autofix on PATH it stores each commit's result by tree and takes a stored \
+            one for the same tree and test command instead of testing again; a run after a blocked \
+            push takes it as its baseline. It is added between marker lines, so a pre-push hook \
+            you already have is kept.
             """,
         subcommands: [HookInstallCommand.self, HookUninstallCommand.self, HookStatusCommand.self, HookSummaryCommand.self,
                       HookRecordCommand.self, HookCachedCommand.self]

@@ -55,7 +55,7 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
                 terminal.out("Baseline: \(describe(summary))")
             }
         case .baselineRechecked(let summary, let reason):
-            terminal.out("  baseline run again in the sandbox (\(reason.terminalSafeLine)): \(describe(summary))")
+            terminal.out("  \(reason.terminalSafeLine); the baseline ran again in the sandbox: \(describe(summary))")
         case .roundStarted(let round, _, let tokens):
             terminal.out()
             terminal.out(terminal.paint("Round \(round)", .bold) + terminal.paint("  (prompt ~\(tokens) tokens)", .dim))

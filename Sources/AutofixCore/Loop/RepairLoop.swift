@@ -501,8 +501,7 @@ public final class RepairLoop {
         let tree = try repository.commit(state.snapshot.commit).tree
         let results = TreeResults(repository: repository, tests: tests, command: settings.testCommand)
         if settings.reuseResults, let results, let stored = reusableBaseline(results, tree: tree) {
-            state.baselineFromHost = stored.key.environment == TestEnvironment.host
-            state.reusedBy = stored.by
+            if stored.key.environment == TestEnvironment.host { state.hostBaselineBy = stored.by }
             let execution = summarize(SessionTestRun(stored: stored, checkout: scratch.checkout.directory), round: 0, recorder: recorder)
             var summary = execution.summary
             summary.reusedFrom = ReusedResult(stored)
@@ -536,7 +535,7 @@ public final class RepairLoop {
     /// passed there may be seeing the sandbox, not the patch: the baseline runs again, in the
     /// sandbox, on the snapshot in a session of its own, and the round is judged against that.
     private func recheckBaseline(against full: Execution, state: RunState, recorder: RunRecorder) async throws -> Execution? {
-        guard state.baselineFromHost, state.commits.isEmpty, let before = state.accepted else { return nil }
+        guard let hostRun = state.hostBaselineBy, state.commits.isEmpty, let before = state.accepted else { return nil }
         let comparison = ReportComparison(before: before, after: full.report)
         guard comparison.isRegression else { return nil }
         let session = try ScratchSession(repository: repository, commit: state.snapshot.commit, under: scratchParent)
@@ -549,7 +548,7 @@ public final class RepairLoop {
         let rechecked = summarize(run, round: 0, recorder: recorder)
         let shown = (comparison.newlyFailing + comparison.missing).prefix(3).joined(separator: ", ")
         recorder.record(.baselineRechecked(rechecked.summary, reason:
-            "the round showed \(shown) failing, which passed in the reused result from \(TestResultSource.described(state.reusedBy ?? "")); the baseline ran again in the sandbox"))
+            "the round showed \(shown) failing, which passed in \(TestResultSource.described(hostRun)) on the host"))
         if let failure = EnvironmentDiagnosis(settings: settings, environment: hostEnvironment, project: repository.workingDirectory)
             .diagnose(output: rechecked.output, exitCode: rechecked.summary.exitCode, report: rechecked.report) {
             throw failure
@@ -562,7 +561,7 @@ public final class RepairLoop {
     private func adoptRecheckedBaseline(_ state: inout RunState) {
         guard let rechecked = recheckedBaseline else { return }
         recheckedBaseline = nil
-        state.baselineFromHost = false
+        state.hostBaselineBy = nil
         state.baseline = rechecked.report
         if state.commits.isEmpty { state.accepted = rechecked.report }
     }
@@ -690,10 +689,9 @@ struct RunState {
     var declineReason: String?
     var knownFiles: Set<String> = []
     var scratchRoot: URL?
-    /// The baseline is the pre-push hook's result on the host, not yet seen in the sandbox.
-    var baselineFromHost = false
-    /// Who made the reused baseline.
-    var reusedBy: String?
+    /// Who made the baseline, while it is a result from the host (the pre-push hook's) that the
+    /// sandbox has not run yet.
+    var hostBaselineBy: String?
 
     init(snapshot: Snapshot, started: Date, budget: ContextBudget) {
         self.snapshot = snapshot
