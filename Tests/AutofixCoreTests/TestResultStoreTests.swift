@@ -89,6 +89,14 @@ final class TestResultStoreTests: XCTestCase {
         XCTAssertLessThan(kept.utf8.count, 200)
     }
 
+    func testAResultsTimeIsSaidWithoutTheDateOnTheSameDayOnly() throws {
+        let utc = try XCTUnwrap(TimeZone(identifier: "UTC"))
+        let made = Date(timeIntervalSince1970: 1_764_597_720) // 2025-12-01 14:02 UTC
+        XCTAssertEqual(ReusedTime.text(made, now: made.addingTimeInterval(3600), timeZone: utc), "14:02")
+        XCTAssertEqual(ReusedTime.text(made, now: made.addingTimeInterval(86400), timeZone: utc), "2025-12-01 14:02")
+        XCTAssertEqual(ReusedTime.text(made, now: made, timeZone: try XCTUnwrap(TimeZone(identifier: "Asia/Tokyo"))), "23:02")
+    }
+
     /// Every sandbox setting that can change what the tests show changes the key.
     func testEachSandboxSettingThatCanChangeAResultChangesTheEnvironment() throws {
         var base = try SandboxSettings.resolve(SandboxSettings.Flags(backend: "bwrap"), config: { _ in nil }, configList: { _ in [] })

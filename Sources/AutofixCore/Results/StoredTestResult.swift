@@ -69,10 +69,10 @@ public enum TestResultSource {
 
 /// When a reused result was made, as messages say it: "14:02" on the same day, else with the date.
 public enum ReusedTime {
-    public static func text(_ date: Date, now: Date = Date()) -> String {
+    public static func text(_ date: Date, now: Date = Date(), timeZone: TimeZone = .current) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone.current
+        formatter.timeZone = timeZone
         formatter.dateFormat = "yyyy-MM-dd"
         let sameDay = formatter.string(from: date) == formatter.string(from: now)
         formatter.dateFormat = sameDay ? "HH:mm" : "yyyy-MM-dd HH:mm"
