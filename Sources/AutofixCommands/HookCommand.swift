@@ -10,12 +10,25 @@ struct HookCommand: ParsableCommand {
         commandName: "hook",
         abstract: "Install, remove or inspect the pre-push hook that runs your tests before each push.",
         discussion: """
-            The hook runs autofix.testCommand on every commit being pushed (in your working \
-            tree when it is clean at that commit, else in a throwaway worktree), and blocks the push while the tests fail (autofix.prePush: block, warn or \
-            fix). With git-autofix on PATH it stores each commit's result by tree and takes a stored \
-            one for the same tree and test command instead of testing again; a run after a blocked \
-            push takes it as its baseline. It is added between marker lines, so a pre-push hook \
-            you already have is kept.
+            The hook runs autofix.testCommand on every commit being pushed, and blocks the push \
+            while the tests fail (autofix.prePush: block, warn or fix). It is added between \
+            marker lines, so a pre-push hook you already have is kept.
+
+            It tests in your working tree when that is at the pushed commit with nothing \
+            uncommitted the tests could see: ignored files (build output, virtual environments) \
+            do not count, nor do untracked editor and merge leftovers (*.orig, *.rej, *.swp, \
+            *.swo, *~, .#*, #*#, .DS_Store) or files matching the gitignore patterns in \
+            autofix.prePushIgnoreUntracked (e.g. `git config --add \
+            autofix.prePushIgnoreUntracked 'notes/*.md'`). Otherwise it tests in one worktree \
+            it reuses from push to push, under ~/.cache/git-autofix/pre-push-worktrees/: each \
+            push checks it out at the pushed commit and removes its untracked files but keeps \
+            its ignored ones, so builds there stay warm. When another push holds it or it is \
+            broken, a throwaway worktree is used. The hook says which place it tested in and \
+            why. `git autofix hook uninstall` removes the reused worktree.
+
+            With git-autofix on PATH it stores each commit's result by tree and takes a stored \
+            one for the same tree and test command instead of testing again; a run after a \
+            blocked push takes it as its baseline.
             """,
         subcommands: [HookInstallCommand.self, HookUninstallCommand.self, HookStatusCommand.self, HookSummaryCommand.self,
                       HookRecordCommand.self, HookCachedCommand.self]
@@ -174,17 +187,30 @@ struct HookUninstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uninstall",
         abstract: "Remove exactly the git-autofix block from the pre-push hook.",
-        discussion: "Everything outside the marker lines stays as it is; a hook file that only held the block is deleted."
+        discussion: """
+            Everything outside the marker lines stays as it is; a hook file that only held the \
+            block is deleted. The worktree the hook reused to test pushes is removed too, with \
+            its entry in `git worktree list`.
+            """
     )
 
     func run() throws {
         try reportingErrors {
-            let hook = PrePushHook(location: try HooksLocation.current())
+            let location = try HooksLocation.current()
+            let hook = PrePushHook(location: location)
             let terminal = Terminal.current
-            switch try hook.uninstall() {
-            case .notInstalled: terminal.out("The git-autofix pre-push hook is not installed in \(hook.file.path); nothing to do.")
+            let outcome = try hook.uninstall()
+            let worktree = PrePushWorktree(repositoryDirectory: location.workTree ?? location.repository.gitDirectory)
+            let removedWorktrees = worktree?.removeAll() ?? []
+            switch outcome {
+            case .notInstalled where removedWorktrees.isEmpty:
+                terminal.out("The git-autofix pre-push hook is not installed in \(hook.file.path); nothing to do.")
+            case .notInstalled: terminal.out("The git-autofix pre-push hook is not installed in \(hook.file.path).")
             case .removedBlock: terminal.out("Removed the git-autofix block from \(hook.file.path); the rest of the hook is unchanged.")
             case .removedFile: terminal.out("Removed \(hook.file.path) (it only held the git-autofix block).")
+            }
+            for path in removedWorktrees {
+                terminal.out("Removed the worktree the hook tested pushes in: \(path.terminalSafeLine)")
             }
         }
     }
