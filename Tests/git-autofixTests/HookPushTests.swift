@@ -13,9 +13,10 @@ final class HookPushTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.stderr)
         XCTAssertEqual(try fixture.remote.commit(at: "refs/heads/main"), head)
         XCTAssertEqual(fixture.testedCommits(), [head])
-        XCTAssertNotEqual(fixture.testRuns().first?.directory, fixture.localPhysicalPath, "not in the dirty working tree")
+        XCTAssertEqual(fixture.testRuns().first?.directory, try fixture.reusedWorktree.resolvingSymlinksInPath().path,
+                       "not in the dirty working tree")
         XCTAssertTrue(push.stderr.contains("tests pass on HEAD"), push.stderr)
-        XCTAssertEqual(try fixture.worktreeCount(), 1, "the throwaway worktree is removed")
+        XCTAssertEqual(try fixture.leftoverWorktrees(), [], "no throwaway worktree is left")
         XCTAssertEqual(try String(contentsOf: fixture.local.url.appendingPathComponent("test.sh"), encoding: .utf8),
                        PushFixture.failingTest, "the working tree is left as it was")
     }
@@ -31,7 +32,7 @@ final class HookPushTests: XCTestCase {
         XCTAssertEqual(fixture.testRuns().map(\.commit), [head])
         XCTAssertEqual(fixture.testRuns().first?.directory, fixture.localPhysicalPath,
                        "ignored files such as build caches are there to use")
-        XCTAssertEqual(try fixture.worktreeCount(), 1)
+        XCTAssertEqual(try fixture.leftoverWorktrees(), [])
     }
 
     func testFailingCommitIsBlockedWithTheFailingSummaryUntilWarnOrNoVerify() throws {
@@ -126,7 +127,7 @@ final class HookPushTests: XCTestCase {
         XCTAssertEqual(together.status, 0, together.stderr)
         XCTAssertEqual(fixture.testedCommits().count, runsBefore + 1)
         XCTAssertEqual(try fixture.remote.commit(at: "refs/heads/feature"), main)
-        XCTAssertEqual(try fixture.worktreeCount(), 1)
+        XCTAssertEqual(try fixture.leftoverWorktrees(), [])
     }
 
     func testDeletingABranchRunsNoTests() throws {
@@ -180,7 +181,7 @@ final class HookPushTests: XCTestCase {
         let pushed = try Shell.run(["git", "push", "origin", "main"], in: elsewhere.url, environment: environment)
         XCTAssertEqual(pushed.status, 0, pushed.stderr)
         XCTAssertEqual(try fixture.remote.commit(at: "refs/heads/main"), good)
-        XCTAssertEqual(try fixture.worktreeCount(), 1)
+        XCTAssertEqual(try fixture.leftoverWorktrees(), [])
     }
 
     func testNoTestCommandMeansNothingIsTestedAndThePushSaysHowToSetOne() throws {

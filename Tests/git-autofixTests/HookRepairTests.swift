@@ -61,7 +61,7 @@ final class HookRepairTests: XCTestCase {
         XCTAssertTrue(record.contains("GIT_INDEX_FILE: unset"), "\(record)")
         XCTAssertNil(try fixture.remote.commit(at: "refs/heads/main"))
         XCTAssertEqual(try fixture.remote.git("for-each-ref", "refs/autofix"), "", "the hook never pushes its own commits")
-        XCTAssertEqual(try fixture.worktreeCount(), 1)
+        XCTAssertEqual(try fixture.leftoverWorktrees(), [])
     }
 
     func testFixModeOnACleanTreeAtThePushedCommitRunsInTheRepositoryItself() throws {
@@ -105,7 +105,7 @@ final class HookRepairTests: XCTestCase {
         if let run = runs.first {
             XCTAssertEqual(try fixture.local.revParse("\(run)~0^1"), pushed)
         }
-        XCTAssertEqual(try fixture.worktreeCount(), 1)
+        XCTAssertEqual(try fixture.leftoverWorktrees(), [])
     }
 
     func testOnATerminalBlockModeOffersGitAutofixAndRunsItOnlyWhenAccepted() throws {

@@ -116,8 +116,26 @@ final class PushFixture {
     /// The local repository's path as `pwd -P` prints it.
     var localPhysicalPath: String { local.url.resolvingSymlinksInPath().path }
 
-    /// The worktrees the local repository has registered: the hook must leave only its own.
-    func worktreeCount() throws -> Int {
-        try local.git("worktree", "list", "--porcelain").components(separatedBy: "\n").filter { $0.hasPrefix("worktree ") }.count
+    /// The worktrees the local repository has registered, its own first.
+    func worktrees() throws -> [String] {
+        try local.git("worktree", "list", "--porcelain").components(separatedBy: "\n")
+            .filter { $0.hasPrefix("worktree ") }.map { String($0.dropFirst("worktree ".count)) }
+    }
+
+    /// The worktrees a push left besides the repository's own and the one the hook reuses:
+    /// its throwaway worktrees must be gone.
+    func leftoverWorktrees() throws -> [String] {
+        let reused = try reusedWorktree.path
+        return try worktrees().dropFirst().filter { $0 != reused }
+    }
+
+    /// Where the hook keeps the worktree it reuses: named after the repository under the
+    /// hermetic HOME's cache directory.
+    var reusedWorktree: URL {
+        get throws {
+            let common = try local.git("rev-parse", "--path-format=absolute", "--git-common-dir").trimmingCharacters(in: .whitespacesAndNewlines)
+            let repository = common.hasSuffix("/.git") ? String(common.dropLast("/.git".count)) : common
+            return URL(fileURLWithPath: Hermetic.home.path + "/.cache/git-autofix/pre-push-worktrees" + repository + ".worktree")
+        }
     }
 }
