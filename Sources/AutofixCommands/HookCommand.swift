@@ -236,6 +236,10 @@ struct HookStatusCommand: ParsableCommand {
             if let script = status.script {
                 terminal.out("runs:      \(script.path)\(status.scriptExists ? "" : " (missing)")")
             }
+            let worktree = PrePushWorktree(repositoryDirectory: location.workTree ?? location.repository.gitDirectory)
+            for path in worktree?.registered() ?? [] {
+                terminal.out("worktree:  \(path.terminalSafeLine) (reused to test pushes that your uncommitted changes keep out of the working tree)")
+            }
             try HookSettingsText.print(location, to: terminal)
             if let advice = status.advice { terminal.out("hint: \(advice)") }
         }

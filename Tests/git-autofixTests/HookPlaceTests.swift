@@ -75,6 +75,8 @@ final class HookPlaceTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: reused.appendingPathComponent("Sources/new.swift").path),
                        "the uncommitted file is not in what was tested")
         XCTAssertEqual(try fixture.worktrees().last, reused.path, "git worktree list shows it by its name")
+        let status = try AutofixCLI.run(["hook", "status"], in: local.url)
+        XCTAssertTrue(status.stdout.contains("worktree:  \(reused.path) (reused to test pushes"), status.stdout)
         XCTAssertEqual(try fixture.leftoverWorktrees(), [])
         XCTAssertEqual(try UserState(local), before)
 
@@ -145,7 +147,8 @@ final class HookPlaceTests: XCTestCase {
         let head = try commit(fixture, "second")
         let push = try fixture.push("origin", "main")
         XCTAssertEqual(push.status, 0, push.stderr)
-        XCTAssertTrue(push.stderr.contains("the reused worktree \(reused.path) is broken"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("cannot use the reused worktree \(reused.path): "), push.stderr)
+        XCTAssertTrue(push.stderr.contains("to have the next push make it afresh: rm -rf '\(reused.path)' && git worktree prune"), push.stderr)
         XCTAssertTrue(push.stderr.contains("testing in a throwaway worktree: you have uncommitted changes to wip.swift"), push.stderr)
         XCTAssertEqual(fixture.testRuns().last?.commit, head)
         let directory = try XCTUnwrap(fixture.testRuns().last?.directory)
@@ -158,6 +161,23 @@ final class HookPlaceTests: XCTestCase {
         XCTAssertEqual(uninstall.status, 0, uninstall.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: reused.path))
         XCTAssertEqual(try fixture.worktrees().count, 1)
+    }
+
+    func testAReusedWorktreeThatCannotBeMadeFallsBackToAThrowawayOne() throws {
+        let fixture = try PushFixture()
+        try commit(fixture, "first")
+        try fixture.local.write("wip.swift", "work in progress\n")
+        let blocked = try TemporaryDirectory(prefix: "autofix-cache")
+        let file = blocked.file("a-file")
+        try Data("not a directory\n".utf8).write(to: file)
+
+        let push = try fixture.push("origin", "main", environment: ["XDG_CACHE_HOME": file.path + "/cache"])
+        XCTAssertEqual(push.status, 0, push.stderr)
+        XCTAssertTrue(push.stderr.contains("cannot use the reused worktree \(file.path)/cache/git-autofix/pre-push-worktrees/"), push.stderr)
+        XCTAssertTrue(push.stderr.contains(".worktree: it could not be made: "), push.stderr)
+        XCTAssertTrue(push.stderr.contains("testing in a throwaway worktree: you have uncommitted changes to wip.swift"), push.stderr)
+        XCTAssertEqual(fixture.testRuns().count, 1)
+        XCTAssertEqual(try fixture.worktrees().count, 1, "nothing was registered, and the throwaway one is gone")
     }
 
     func testAWorktreeHeldByAnotherPushIsLeftAloneAndALockLeftByAKilledPushIsTakenOver() throws {
