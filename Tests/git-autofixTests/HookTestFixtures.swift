@@ -138,4 +138,9 @@ final class PushFixture {
             return URL(fileURLWithPath: Hermetic.home.path + "/.cache/git-autofix/pre-push-worktrees" + repository + ".worktree")
         }
     }
+
+    deinit {
+        // It lives outside the temporary directories, which go with their holders.
+        if let reused = try? reusedWorktree { try? FileManager.default.removeItem(at: reused) }
+    }
 }
