@@ -76,6 +76,14 @@ final class HookResultReuseTests: XCTestCase {
         XCTAssertNotNil(reusedLine.range(of: #"\(result from [0-9]{2}:[0-9]{2} reused; exit 1 after [0-9]+s\)"#, options: .regularExpression),
                         reusedLine)
         XCTAssertTrue(second.stderr.contains("FAIL test_calc.py::test_add"), "the summary is the stored output's: \(second.stderr)")
+        XCTAssertTrue(second.stderr.contains("AUTOFIX_RETEST=1 git push tests it again"), second.stderr)
+
+        var retest = hostEnvironment
+        retest["AUTOFIX_RETEST"] = "1"
+        let third = try Shell.run(["git", "push", "origin", "main"], in: local.url, environment: GitDirectory.environment(retest))
+        XCTAssertNotEqual(third.status, 0, third.stderr)
+        XCTAssertTrue(third.stderr.contains("git-autofix: testing refs/heads/main"), third.stderr)
+        XCTAssertFalse(third.stderr.contains("reused;"), third.stderr)
 
         let server = try ScriptedSSEServer(replies: [ScriptedSSEServer.chatStream([fix])])
         defer { server.stop() }
