@@ -58,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "n"))
     var candidates: Int?
 
+    @Flag(help: "Ask for one file patch per request and test it before asking for the next, until the model says it is done (autofix.onePatchPerRequest).")
+    var onePatchPerRequest = false
+
     @Option(help: ArgumentHelp("The model's context window in tokens (default: what the server reports, else 32000).", valueName: "n"))
     var contextTokens: Int?
 
@@ -102,6 +105,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.maxDiffTokens = maxDiffTokens
         flags.contextTokens = contextTokens
         flags.candidates = candidates
+        flags.onePatchPerRequest = onePatchPerRequest ? true : nil
         flags.editFormat = editFormat
         flags.noTestEdits = noTestEdits
         flags.noReuse = noReuse

@@ -109,6 +109,41 @@ final class SettingRangeTests: XCTestCase {
         XCTAssertEqual(configured.parallelTests, 2)
     }
 
+    func testOnePatchPerRequestComesFromTheFlagOrGitConfigAndIsOffByDefault() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "true"
+        let resolve = { (flags: RepairFlags, config: [String: String]) in
+            try SettingsResolver(flags: flags, environment: [:], projectRoot: dir.url, config: { config[$0] }).resolve()
+        }
+        XCTAssertFalse(try resolve(flags, [:]).onePatchPerRequest)
+        XCTAssertTrue(try resolve(flags, ["autofix.onePatchPerRequest": "yes"]).onePatchPerRequest)
+        XCTAssertFalse(try resolve(flags, ["autofix.onePatchPerRequest": "off"]).onePatchPerRequest)
+        var given = flags
+        given.onePatchPerRequest = true
+        XCTAssertTrue(try resolve(given, ["autofix.onePatchPerRequest": "false"]).onePatchPerRequest)
+
+        let bad = try XCTUnwrap(try error(flags: RepairFlags(), config: ["autofix.onePatchPerRequest": "sometimes"]))
+        XCTAssertEqual(bad.message, "git config autofix.onePatchPerRequest is `sometimes`, not a boolean")
+        XCTAssertEqual(bad.category, .usage)
+    }
+
+    func testOnePatchPerRequestRefusesSeveralCandidatesNamingWhereEachWasGiven() throws {
+        var flags = RepairFlags()
+        flags.onePatchPerRequest = true
+        flags.candidates = 3
+        let both = try XCTUnwrap(try error(flags: flags, config: [:]))
+        XCTAssertEqual(both.message, "--one-patch-per-request asks for one reply at a time, so it cannot be combined with --candidates (3 candidates)")
+        XCTAssertEqual(both.category, .usage)
+
+        let configured = try XCTUnwrap(try error(flags: RepairFlags(), config: [
+            "autofix.onePatchPerRequest": "true", "autofix.candidates": "2",
+        ]))
+        XCTAssertEqual(configured.message, "git config autofix.onePatchPerRequest asks for one reply at a time, so it cannot be combined with git config autofix.candidates (2 candidates)")
+        flags.candidates = 1
+        XCTAssertNil(try error(flags: flags, config: [:]), "one candidate is what this mode asks for anyway")
+    }
+
     func testAGoodFlagWinsOverABadGitConfigValue() throws {
         var flags = RepairFlags()
         flags.maxRounds = 3

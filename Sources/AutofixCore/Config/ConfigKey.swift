@@ -19,6 +19,7 @@ public enum ConfigKey {
     public static let candidateTemperature = "autofix.candidateTemperature"
     public static let parallelTests = "autofix.parallelTests"
     public static let reuseResults = "autofix.reuseResults"
+    public static let onePatchPerRequest = "autofix.onePatchPerRequest"
 
     public static let sandbox = "autofix.sandbox"
     public static let image = "autofix.image"

@@ -41,6 +41,9 @@ public struct RepairSettings: Sendable {
     /// Whether a baseline may be a stored result for the same tree, command and environment
     /// instead of a new run (`--no-reuse`, `autofix.reuseResults`).
     public var reuseResults = true
+    /// Each request of a round asks for one file patch, which is tested before the next is
+    /// asked for (`--one-patch-per-request`, `autofix.onePatchPerRequest`).
+    public var onePatchPerRequest = false
 
     public var sandbox: SandboxBackendKind { sandboxSettings.backend }
     /// The time limit of one test run, in seconds.
@@ -67,6 +70,8 @@ public struct RepairFlags: Sendable {
     public var apiKeyEnv: String?
     public var candidates: Int?
     public var noReuse = false
+    /// nil: not given, so git config decides.
+    public var onePatchPerRequest: Bool?
 
     public init() {}
 }
@@ -94,6 +99,7 @@ public struct SettingsResolver {
     public func resolve() throws -> RepairSettings {
         let (testCommand, source) = try resolveTestCommand()
         let sandbox = try sandboxSettings()
+        let candidates = try candidates()
         let protected = PathPolicy.protectedGlobs(configured: try configList(ConfigKey.protect), noTestEdits: flags.noTestEdits)
         return RepairSettings(
             testCommand: testCommand,
@@ -113,10 +119,11 @@ public struct SettingsResolver {
             apiKeyVariable: flags.apiKeyEnv,
             sslCAInfo: try sslCAInfo(),
             requestFields: try requestFields(),
-            candidates: try candidates(),
+            candidates: candidates,
             candidateTemperature: try candidateTemperature(),
             parallelTests: try parallelTests(),
-            reuseResults: try reuseResults())
+            reuseResults: try reuseResults(),
+            onePatchPerRequest: try onePatchPerRequest(candidates: candidates))
     }
 
     /// Where and how the tests run (`--sandbox`, `--test-timeout`, autofix.sandbox*).
@@ -165,6 +172,20 @@ public struct SettingsResolver {
         let range = SettingDefaults.candidatesRange
         return try checked(configInt(flag: flags.candidates, "--candidates", ConfigKey.candidates), or: SettingDefaults.candidates,
                            range.contains, "must be between \(range.lowerBound) and \(range.upperBound)")
+    }
+
+    /// One file patch per request plays a round as one conversation, which several candidates
+    /// at once cannot share: asking for both is a usage error naming where each was given.
+    private func onePatchPerRequest(candidates: Int) throws -> Bool {
+        let given = try flags.onePatchPerRequest.map { Sourced(value: $0, source: "--one-patch-per-request") }
+            ?? configBool(ConfigKey.onePatchPerRequest)
+        guard let given, given.value else { return false }
+        if candidates > 1 {
+            let source = flags.candidates != nil ? "--candidates" : "git config \(ConfigKey.candidates)"
+            throw UsageError("\(given.source) asks for one reply at a time, so it cannot be combined with \(source) (\(candidates) candidates)",
+                             hint: "leave out one of them: one file patch per request, or several candidates per round")
+        }
+        return true
     }
 
     private func candidateTemperature() throws -> Double {
@@ -280,6 +301,16 @@ public struct SettingsResolver {
         guard let value = try config(key) else { return nil }
         guard let number = Int(value) else { throw UsageError("git config \(key) is `\(value)`, not a whole number") }
         return Sourced(value: number, source: "git config \(key)")
+    }
+
+    /// A boolean as git reads one: true, yes, on, 1 or false, no, off, 0, in any case.
+    private func configBool(_ key: String) throws -> Sourced<Bool>? {
+        guard let value = try config(key) else { return nil }
+        switch value.lowercased() {
+        case "true", "yes", "on", "1": return Sourced(value: true, source: "git config \(key)")
+        case "false", "no", "off", "0", "": return Sourced(value: false, source: "git config \(key)")
+        default: throw UsageError("git config \(key) is `\(value)`, not a boolean", hint: "set it to true or false")
+        }
     }
 
     private func configDouble(flag: Double?, _ flagName: String, _ key: String) throws -> Sourced<Double>? {
