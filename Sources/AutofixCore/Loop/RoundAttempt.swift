@@ -33,6 +33,8 @@ struct RoundAttempt {
     private(set) var failure: String?
     private(set) var finish: ModelFinish?
     private(set) var modelSeconds = 0.0
+    /// True when the reading stopped right after the reply's first edit (one patch per request).
+    private(set) var endedAfterPatch = false
 
     init(round: Int, prompt: [ChatMessage], failingBefore: Int, parser: StreamingDiffParser, applier: PatchApplier,
          events: @escaping (RunEvent) -> Void) {
@@ -63,7 +65,12 @@ struct RoundAttempt {
     /// `prefixes`, the patches applied so far get a test run whenever the reply pauses, and a run
     /// whose report ends the reply stops the reading there (`passedPrefix`). A patch whose
     /// successor has already arrived gets none: that run would be obsolete before it began.
-    mutating func stream(from model: ChatModel, _ request: ChatRequest, testing prefixes: PrefixTestRuns? = nil) async throws {
+    /// With `endingAfterOnePatch` the reading stops right after the line that completed the
+    /// reply's first edit: a stop sequence could not end it as reliably (a bare ``` opens a
+    /// fence as well as closing one, and a whole file may hold fences of its own), and the
+    /// patch is complete at that same line either way.
+    mutating func stream(from model: ChatModel, _ request: ChatRequest, testing prefixes: PrefixTestRuns? = nil,
+                         endingAfterOnePatch: Bool = false) async throws {
         let (signals, sink) = AsyncStream<Signal>.makeStream()
         let waiting = Locked(0)
         let reader = Task {
@@ -84,6 +91,10 @@ struct RoundAttempt {
             switch signal {
             case .model(.delta(let text)):
                 waiting.withLock { $0 -= 1 }
+                if endingAfterOnePatch {
+                    if !readUntilFirstEdit(text) { break streaming }
+                    continue
+                }
                 reply += text
                 emit(.modelText(round: round, text: text))
                 if !apply(parser.feed(text)) { break streaming }
@@ -104,6 +115,8 @@ struct RoundAttempt {
             emit(.streamCancelled(round: round, reason: "a patch failed; the rest of the reply was not needed"))
         } else if passedPrefix != nil {
             emit(.streamCancelled(round: round, reason: "the tests already passed"))
+        } else if endedAfterPatch {
+            emit(.streamCancelled(round: round, reason: "the file patch is complete; the next is asked for in a request of its own"))
         } else if apply(parser.finish()) {
             try startTests(prefixes, passed)
         }
@@ -122,6 +135,27 @@ struct RoundAttempt {
         for edit in edits {
             if let problem = apply(edit) {
                 failure = problem
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Takes `text` a line at a time, so that the reply ends exactly after the line that
+    /// completed its first edit; false once it has (applied or not).
+    private mutating func readUntilFirstEdit(_ text: String) -> Bool {
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            // By bytes: a CR LF pair is one Character, which a search for "\n" would pass over.
+            let end = rest.utf8.firstIndex(of: UInt8(ascii: "\n")).map { rest.utf8.index(after: $0) } ?? rest.endIndex
+            let line = String(rest[..<end])
+            rest = rest[end...]
+            reply += line
+            emit(.modelText(round: round, text: line))
+            let edits = parser.feed(line)
+            if !apply(edits) { return false }
+            if !edits.isEmpty {
+                endedAfterPatch = true
                 return false
             }
         }
