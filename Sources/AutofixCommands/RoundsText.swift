@@ -17,7 +17,14 @@ enum RoundsText {
         }
         let commit = result.commit.map { ", commit \(String($0.prefix(10)))" } ?? ""
         let line = "  round \(result.round): \(verdict), \(failing)\(commit) (\(DurationText.format(result.seconds)))"
-        return ([line] + (result.candidates ?? []).map(candidateLine)).joined(separator: "\n")
+        return ([line] + (result.candidates ?? []).map(candidateLine) + (round.steps ?? []).map(stepLine)).joined(separator: "\n")
+    }
+
+    /// A request of a round that asked for one file patch per request, with the tests of the patches so far.
+    private static func stepLine(_ step: StepTranscript) -> String {
+        let patch = step.patches.first.map { "\($0.path ?? "(no path)") \($0.result)" } ?? "no patch"
+        let tests = step.tests.map { ", then failing \($0.failing)" } ?? ""
+        return "    request \(step.step): \(patch.terminalSafeLine)\(tests)"
     }
 
     /// A candidate of a round that asked for several, with the ref a losing one is kept on.

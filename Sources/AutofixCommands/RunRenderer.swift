@@ -35,6 +35,12 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out(terminal.paint("  running tests on candidate \(number)...", .dim))
         case .candidate(_, let inner):
             show(inner)
+        case .step(let number, .roundStarted(let round, let characters, let tokens)):
+            if number == 1 { show(.roundStarted(round: round, promptCharacters: characters, promptTokens: tokens)) }
+            flushLine()
+            terminal.out(terminal.paint("  request \(number) for one file patch (prompt ~\(tokens) tokens)", .dim))
+        case .step(_, let inner):
+            show(inner)
         case .started(let header):
             terminal.out(terminal.paint("git autofix", .bold) + " run \(terminal.paint(header.run, .yellow))")
             terminal.out("  repository:   \(header.repository.terminalSafeLine) (\(header.branch.terminalSafeLine) at \(header.base.map { String($0.prefix(10)) } ?? "no commits yet"))")
@@ -119,6 +125,9 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         if let candidate = result.candidate, let count = result.candidates?.count {
             files = " candidate \(candidate) of \(count)" + (files.isEmpty ? "" : ":" + files)
         }
+        if let steps = result.steps {
+            files += " (\(steps) request\(steps == 1 ? "" : "s"))"
+        }
         var tokens = ""
         if let completion = result.completionTokens { tokens = ", \(completion) tokens" }
         let timing = "\(DurationText.format(result.seconds))\(tokens)"
@@ -198,15 +207,19 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
     private let lock = NSLock()
     private var reply = StreamedLines()
     private var pendingRound = 0
+    private var pendingStep: Int?
 
     func render(_ event: RunEvent) {
         lock.lock()
         defer { lock.unlock() }
+        // A request of a round that asks for one file patch per request: its events carry its number.
+        var (event, step) = (event, Int?.none)
+        if case .step(let number, let inner) = event { (event, step) = (inner, number) }
         if case .modelText(let round, let text) = event {
-            if round != pendingRound { flushText() }
-            pendingRound = round
+            if round != pendingRound || step != pendingStep { flushText() }
+            (pendingRound, pendingStep) = (round, step)
             for line in reply.append(text) {
-                write(["event": "model_text", "round": round, "text": line])
+                write(Self.text(line, round: round, step: step))
             }
             return
         }
@@ -214,8 +227,15 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
         if case .candidate(let number, let inner) = event {
             return render(inner, candidate: number)
         }
-        guard let line = Self.line(event) else { return }
+        guard var line = Self.line(event) else { return }
+        if let step { line["step"] = step }
         write(line)
+    }
+
+    private static func text(_ text: String, round: Int, step: Int?) -> [String: Any] {
+        var line: [String: Any] = ["event": "model_text", "round": round, "text": text]
+        if let step { line["step"] = step }
+        return line
     }
 
     /// A candidate's event carries its number; its reply, which arrives whole, comes line by line.
@@ -244,7 +264,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
             line = Self.object("baseline_rechecked", summary).merging(["reason": reason]) { $1 }
         case .roundStarted(let round, let characters, let tokens):
             line = ["event": "round_started", "round": round, "prompt_characters": characters, "prompt_tokens": tokens]
-        case .modelText, .candidate: return nil
+        case .modelText, .candidate, .step: return nil
         case .patchApplied(let round, let path, let strategies):
             line = ["event": "patch_applied", "round": round, "path": path, "strategies": strategies]
         case .patchRejected(let round, let path, let reason):
@@ -259,7 +279,7 @@ final class JSONRunRenderer: RunRenderer, @unchecked Sendable {
 
     private func flushText() {
         if let rest = reply.takeRest() {
-            write(["event": "model_text", "round": pendingRound, "text": rest])
+            write(Self.text(rest, round: pendingRound, step: pendingStep))
         }
     }
 

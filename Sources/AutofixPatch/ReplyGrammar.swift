@@ -8,12 +8,20 @@ import Foundation
 public enum ReplyGrammar {
     static let summarySpellings = ["Summary:", "summary:", "SUMMARY:"]
     static let declineMarker = "CANNOT FIX"
-    static let doneMarker = "DONE"
+    public static let doneMarker = "DONE"
 
     /// What the task's part of the prompt asks for when the tests cannot say the work is finished.
     public static let doneInstructions = """
         When the task is complete, reply with a line that says only \(doneMarker) (after your last change, \
         or alone once everything is committed).
+        """
+
+    /// What the system message adds when each request takes one file patch: the model says
+    /// `DONE` in a reply of its own when no patch is left to send.
+    public static let onePatchInstructions = """
+        Write the change for exactly ONE file per reply, then stop: it is applied and tested at once, \
+        and you are told the result and asked for the next file. When your change is complete, \
+        reply with a line that says only \(doneMarker).
         """
 
     /// The part of the system message that asks for both lines.

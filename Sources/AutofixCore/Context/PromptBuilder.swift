@@ -13,19 +13,24 @@ public struct PromptBuilder {
     /// Estimated tokens of the first message, and of what the model is told after a round.
     public let contextTokens: Int
     public let feedbackTokens: Int
+    /// Each request asks for one file patch (`--one-patch-per-request`).
+    public let onePatchPerRequest: Bool
 
-    public init(editFormat: EditFormat, testCommand: String, contextTokens: Int = 12_000, feedbackTokens: Int? = nil) {
+    public init(editFormat: EditFormat, testCommand: String, contextTokens: Int = 12_000, feedbackTokens: Int? = nil,
+                onePatchPerRequest: Bool = false) {
         self.editFormat = editFormat
         self.testCommand = testCommand
         self.contextTokens = contextTokens
         self.feedbackTokens = feedbackTokens ?? contextTokens / 2
+        self.onePatchPerRequest = onePatchPerRequest
     }
 
     /// A builder whose messages fit `budget`, with room left for the system message.
-    init(editFormat: EditFormat, testCommand: String, budget: ContextBudget) {
-        let system = PromptBuilder(editFormat: editFormat, testCommand: testCommand).systemMessage
+    init(editFormat: EditFormat, testCommand: String, budget: ContextBudget, onePatchPerRequest: Bool = false) {
+        let system = PromptBuilder(editFormat: editFormat, testCommand: testCommand, onePatchPerRequest: onePatchPerRequest).systemMessage
         self.init(editFormat: editFormat, testCommand: testCommand,
-                  contextTokens: budget.firstMessageTokens - PromptBuilder.estimatedTokens(system), feedbackTokens: budget.feedbackTokens)
+                  contextTokens: budget.firstMessageTokens - PromptBuilder.estimatedTokens(system), feedbackTokens: budget.feedbackTokens,
+                  onePatchPerRequest: onePatchPerRequest)
     }
 
     public var systemMessage: String {
@@ -34,7 +39,7 @@ public struct PromptBuilder {
             You see the failing tests, their output and the relevant files. Change the code so the \
             tests pass. Keep the change as small as possible; do not weaken or delete tests unless \
             a test itself is clearly wrong. Only edit files inside the repository.
-            """ + "\n" + ReplyGrammar.instructions
+            """ + "\n" + ReplyGrammar.instructions + (onePatchPerRequest ? "\n" + ReplyGrammar.onePatchInstructions : "")
         switch editFormat {
         case .diff:
             return common + "\n" + """
@@ -93,8 +98,18 @@ public struct PromptBuilder {
                         digest: digest, files: files)
     }
 
+    /// One file patch of a round that asks for one per request, applied and tested without an
+    /// improvement yet: it stays applied, and the next file's patch is asked for.
+    func nextPatchFeedback(path: String, outcome: String, digest: String) -> String {
+        feedbackMessage(
+            outcome: "Your change to \(path) was applied and the tests ran: \(outcome). It stays applied, not committed yet.",
+            digest: digest, files: [],
+            closing: "Send the change for the next file (one file only), or reply with a line that says only \(ReplyGrammar.doneMarker) if your change is complete.")
+    }
+
     /// What the model is told after a round, with the current content of files it may edit next.
-    private func feedbackMessage(outcome: String, digest: String?, files: [(path: String, content: String)]) -> String {
+    private func feedbackMessage(outcome: String, digest: String?, files: [(path: String, content: String)],
+                                 closing: String = "Try again.") -> String {
         var text = outcome.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
         if let digest, !digest.isEmpty {
             text += "\n## Failing tests now (`\(testCommand)`)\n" + digest.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
@@ -107,6 +122,6 @@ public struct PromptBuilder {
             text += block
             budget -= cost
         }
-        return text + "\nTry again."
+        return text + "\n" + closing
     }
 }

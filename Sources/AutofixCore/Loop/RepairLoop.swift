@@ -116,7 +116,8 @@ public final class RepairLoop {
             return makeOutcome(state, status: .alreadyPassing, reason: "all tests already pass")
         }
 
-        let builder = PromptBuilder(editFormat: settings.editFormat, testCommand: settings.testCommand, budget: state.budget)
+        let builder = PromptBuilder(editFormat: settings.editFormat, testCommand: settings.testCommand, budget: state.budget,
+                                    onePatchPerRequest: settings.onePatchPerRequest)
         let digest = FailureDigest.make(report: baseline.report, output: baseline.output, repositoryRoot: scratch.checkout.directory,
                                         tokenBudget: digestTokens(builder.contextTokens / 3), stoppedBy: baseline.limitNote)
         let snapshotTree = try repository.commit(state.snapshot.commit).tree
@@ -196,6 +197,10 @@ public final class RepairLoop {
             return try await playCandidates(round, state: &state, conversation: &conversation, builder: builder,
                                             scratch: scratch, recorder: recorder)
         }
+        if settings.onePatchPerRequest {
+            return try await playOnePatch(round, state: &state, conversation: &conversation, builder: builder,
+                                          scratch: scratch, recorder: recorder)
+        }
         var attempt = RoundAttempt(round: round, prompt: conversation.messages, failingBefore: state.accepted?.failingCount ?? 0,
                                    parser: StreamingDiffParser(format: settings.editFormat), applier: applier(in: scratch),
                                    events: { recorder.record($0) })
@@ -261,6 +266,75 @@ public final class RepairLoop {
         return PlayedRound(result: record(attempt, result, tests: execution.summary, in: recorder), reply: attempt.reply,
                            patchFailure: nil,
                            tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
+    }
+
+    /// A round of one file patch per request (`OnePatchRound`): each patch is tested as soon as
+    /// it is complete, the failing tests alone first where they can run alone, and the patches
+    /// so far become the round's commit as soon as they improve on the last accepted run. Until
+    /// then the model hears each result and is asked for the next patch; a patch that does not
+    /// apply, the model saying it is done, or the most patches a round asks for end the round,
+    /// and its patches are rolled back.
+    private func playOnePatch(_ round: Int, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
+                              scratch: ScratchSession, recorder: RunRecorder) async throws -> PlayedRound {
+        var patches = OnePatchRound(round: round, failingBefore: state.accepted?.failingCount ?? 0, editFormat: settings.editFormat,
+                                    applier: applier(in: scratch), events: { recorder.record($0) })
+        let targeted = targetedExecutor(state: state)
+        var latest: (tested: TestedRound, digest: FailureDigest)?
+        requests: while true {
+            let step: RoundAttempt
+            let tested: TestedRound
+            do {
+                step = try await patches.requestPatch(request(conversation.messages, state: state), from: model)
+                state.count(step.finish?.usage)
+                conversation.append(assistant: step.reply)
+                guard step.failure == nil, !step.touched.isEmpty else { break requests }
+                recorder.record(.step(patches.step, .testsStarted(round: round, files: patches.appliedFiles)))
+                if let targeted {
+                    tested = try await testRound(round, in: scratch, state: state, recorder: recorder, targeted: targeted)
+                } else {
+                    tested = judged(try await runTests(in: scratch, round: round, state: state, recorder: recorder),
+                                    state: state, targetedSeconds: nil)
+                }
+            } catch {
+                try? rollBack(patches.touched, in: scratch, to: state.tip)
+                throw error
+            }
+            patches.tested(tested.judged.summary, seconds: tested.seconds)
+            let execution = tested.judged
+            let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
+                                            tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
+            if accepts(tested.comparison) {
+                let result = try keep(patches, tested: tested, digest: digest, state: &state, conversation: &conversation,
+                                      builder: builder, scratch: scratch)
+                return PlayedRound(result: record(patches, result, tests: execution.summary, in: recorder), reply: patches.reply,
+                                   patchFailure: nil, tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
+            }
+            latest = (tested, digest)
+            if patches.isFull { break requests }
+            let rejection = Rejection(tested.comparison, failingBefore: tested.comparison.beforeFailingCount,
+                                      failingAfter: execution.report.failingCount)
+            conversation.append(user: builder.nextPatchFeedback(path: step.appliedFiles.last ?? "the file", outcome: rejection.reason,
+                                                                digest: digest.text))
+        }
+
+        if let failure = patches.steps.last?.failure {
+            try rollBack(patches.touched, in: scratch, to: state.tip)
+            conversation.append(user: builder.unappliedFeedback(
+                problem: failure, files: readFiles(patches.touched, in: scratch.checkout.directory)))
+            let result = patches.result(.patchFailed, failure, after: nil, newlyFailing: [], commit: nil, tests: nil)
+            return PlayedRound(result: record(patches, result, in: recorder), reply: patches.reply, patchFailure: failure, tests: nil)
+        }
+        guard let latest else {
+            return PlayedRound(result: record(patches, noEdit(patches, state: &state, conversation: &conversation, builder: builder), in: recorder),
+                               reply: patches.reply, patchFailure: nil, tests: nil)
+        }
+        let ending = patches.isFull ? "after \(OnePatchRound.maxPatches) file patches, the most a round asks for"
+            : "and the model had no further patch"
+        let result = try rollBack(patches, tested: latest.tested, digest: latest.digest, state: state, conversation: &conversation,
+                                  builder: builder, scratch: scratch, ending: ending)
+        let execution = latest.tested.judged
+        return PlayedRound(result: record(patches, result, tests: execution.summary, in: recorder), reply: patches.reply,
+                           patchFailure: nil, tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
     }
 
     /// A round of several replies at once: the best improving candidate is kept as the round's
@@ -388,25 +462,26 @@ public final class RepairLoop {
         return PatchApplier(root: root, policy: PathPolicy(root: root, protectedGlobs: settings.protectedGlobs))
     }
 
-    private func record(_ attempt: RoundAttempt, _ result: RoundResult, tests: TestSummary? = nil,
+    private func record(_ attempt: some RoundChange, _ result: RoundResult, tests: TestSummary? = nil,
                         in recorder: RunRecorder) -> RoundResult {
         recorder.recordRound(attempt.transcript(result, tests: tests))
         return result
     }
 
     /// A reply without an edit: a decline ends the run, anything else is asked again.
-    private func noEdit(_ attempt: RoundAttempt, state: inout RunState, conversation: inout Conversation,
+    private func noEdit(_ attempt: some RoundChange, state: inout RunState, conversation: inout Conversation,
                         builder: PromptBuilder) -> RoundResult {
         if let decline = ReplyGrammar.declineReason(in: attempt.reply) {
             state.declined = true
             state.declineReason = decline
         }
         conversation.append(user: builder.noEditFeedback())
-        return attempt.result(.noEdit, state.declined ? "the model declined" : "no edit in the reply")
+        return attempt.result(.noEdit, state.declined ? "the model declined" : "no edit in the reply", after: nil, newlyFailing: [],
+                              commit: nil, tests: nil)
     }
 
     /// The tests improved: the change becomes a commit on the run ref.
-    private func keep(_ attempt: RoundAttempt, tested: TestedRound, digest: FailureDigest, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
+    private func keep(_ attempt: some RoundChange, tested: TestedRound, digest: FailureDigest, state: inout RunState, conversation: inout Conversation, builder: PromptBuilder,
                       scratch: ScratchSession) throws -> RoundResult {
         let (after, comparison) = (tested.judged.report, tested.comparison)
         // Counted as the rule counts them: after a failed build, every test was failing.
@@ -419,21 +494,23 @@ public final class RepairLoop {
         conversation.append(user: builder.acceptedFeedback(
             failingBefore: failingBefore, failingAfter: after.failingCount, allPassed: after.allPassed, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
-        return attempt.result(.accepted, "failing \(failingBefore) -> \(after.failingCount)", after: after,
+        return attempt.result(.accepted, "failing \(failingBefore) -> \(after.failingCount)", after: after, newlyFailing: [],
                               commit: commit, tests: tested.seconds)
     }
 
-    /// The tests did not improve: the checkout goes back to the last accepted commit.
-    private func rollBack(_ attempt: RoundAttempt, tested: TestedRound, digest: FailureDigest, state: RunState, conversation: inout Conversation, builder: PromptBuilder,
-                          scratch: ScratchSession) throws -> RoundResult {
+    /// The tests did not improve: the checkout goes back to the last accepted commit. `ending`
+    /// says what ended a round of several requests, after the reason.
+    private func rollBack(_ attempt: some RoundChange, tested: TestedRound, digest: FailureDigest, state: RunState, conversation: inout Conversation, builder: PromptBuilder,
+                          scratch: ScratchSession, ending: String? = nil) throws -> RoundResult {
         let (after, comparison) = (tested.judged.report, tested.comparison)
         try rollBack(attempt.touched, in: scratch, to: state.tip)
         let rejection = Rejection(comparison, failingBefore: comparison.beforeFailingCount, failingAfter: after.failingCount)
         conversation.append(user: builder.rolledBackFeedback(
             rejection, digest: digest.text,
             files: readFiles(unique(attempt.touched + known(digest.referencedFiles, state)), in: scratch.checkout.directory)))
-        let reason = tested.seconds.full == nil ? rejection.reason + " (only the tests that failed before were run)" : rejection.reason
-        return attempt.result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing,
+        var reason = tested.seconds.full == nil ? rejection.reason + " (only the tests that failed before were run)" : rejection.reason
+        if let ending { reason += " " + ending }
+        return attempt.result(.rejected, reason, after: after, newlyFailing: comparison.newlyFailing, commit: nil,
                               tests: tested.seconds)
     }
 

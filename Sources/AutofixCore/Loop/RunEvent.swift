@@ -24,6 +24,8 @@ public enum RunEvent: Sendable {
     case testsStarted(round: Int, files: [String])
     /// An event of one candidate of a round that asked for several replies at once.
     indirect case candidate(Int, RunEvent)
+    /// An event of one request of a round that asks for one file patch per request.
+    indirect case step(Int, RunEvent)
     case roundFinished(RoundResult)
     case finished(RunOutcome)
 }
@@ -108,6 +110,8 @@ public struct RoundResult: Codable, Sendable {
     public var candidate: Int? = nil
     /// With several candidates: what became of each, in their order.
     public var candidates: [CandidateOutcome]? = nil
+    /// With one file patch per request: how many requests the round made.
+    public var steps: Int? = nil
 }
 
 /// One candidate of a round: how it was asked for and how its reply did.

@@ -37,7 +37,7 @@ final class RunRecorder {
         case .dependenciesCopied(let paths):
             transcript.record("dependencies", ["copied_from_work_tree": paths])
         case .warning, .scratchKept, .roundStarted, .modelText, .patchApplied, .patchRejected, .streamCancelled, .testsStarted,
-             .candidate:
+             .candidate, .step:
             break
         case .roundFinished, .finished:
             assertionFailure("a round and the outcome carry more than their event: use recordRound(_:) and finish(_:state:)")

@@ -61,6 +61,19 @@ public struct RoundTranscript: Codable, Sendable {
     /// With several candidates: each one's reply, patches and tests (the fields above are the
     /// candidate `result.candidate`'s).
     public var candidates: [CandidateTranscript]? = nil
+    /// With one file patch per request: each request's reply, patch and tests (the reply
+    /// above is theirs together).
+    public var steps: [StepTranscript]? = nil
+}
+
+/// One request of a round that asks for one file patch per request.
+public struct StepTranscript: Codable, Sendable {
+    public let step: Int
+    public let promptMessages: Int
+    public let reply: String
+    public let patches: [RoundTranscript.PatchRecord]
+    /// The tests of the patches so far; nil when none ran (no patch, or one that failed).
+    public let tests: TestSummary?
 }
 
 /// One candidate of a round as the transcript keeps it.
