@@ -120,6 +120,53 @@ final class RepairRunTests: XCTestCase {
         XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix-candidates"), "", "the losing candidates go with their run")
     }
 
+    func testOnePatchPerRequestAsksForEachFileOnItsOwnAndShowListsTheRequests() throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let before = try stateOfUserFiles(repo)
+        let comment = """
+            Summary: fix shout
+
+            ```diff
+            --- a/mathutil.py
+            +++ b/mathutil.py
+            @@ -1,2 +1,3 @@
+            +# doubles, one day
+             def double(n):
+                 return n + 2
+            ```
+
+            """
+        // Round 1: a patch that fixes nothing, then the fix for shout; round 2: the fix for double.
+        let server = try ScriptedSSEServer(replies: [chat(comment), chat(SampleProjects.shoutFix + "\n"),
+                                                     chat(SampleProjects.doubleFix() + "\n")])
+        defer { server.stop() }
+
+        let output = try autofix(repo, server, ["--one-patch-per-request", "--json"])
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertEqual(try stateOfUserFiles(repo), before, "the user's work tree, index and HEAD are byte-identical")
+        let events = output.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        let started = events.filter { $0["event"] as? String == "round_started" }
+        XCTAssertEqual(started.compactMap { $0["step"] as? Int }, [1, 2, 1])
+        XCTAssertEqual(started.compactMap { $0["round"] as? Int }, [1, 1, 2])
+        let texts = events.filter { $0["event"] as? String == "model_text" }
+        XCTAssertTrue(texts.allSatisfy { $0["step"] is Int }, "every line of a reply names its request")
+        let finished = events.filter { $0["event"] as? String == "round_finished" }
+        XCTAssertEqual(finished.compactMap { $0["steps"] as? Int }, [2, 1])
+        XCTAssertEqual(finished.compactMap { $0["verdict"] as? String }, ["accepted", "accepted"])
+        let firstRound = try XCTUnwrap(finished.first?["applied_files"] as? [String])
+        XCTAssertEqual(firstRound, ["mathutil.py", "strings.py"])
+
+        let ref = try runRef(repo)
+        XCTAssertEqual(try repo.git("diff", "--name-only", "\(ref)~2", "\(ref)~1"), "mathutil.py\nstrings.py\n",
+                       "round 1's commit holds both of its patches")
+        let show = try AutofixCLI.run(["show", String(ref.split(separator: "/").last!), "--rounds"], in: repo.url)
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("request 1: mathutil.py applied, then failing 2"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("request 2: strings.py applied, then failing 1"), show.stdout)
+    }
+
     func testFailureOfRoundOneIsFedBackAndRoundTwoFixesIt() throws {
         let repo = try SampleProjects.pythonCalculator()
         let wrong = """

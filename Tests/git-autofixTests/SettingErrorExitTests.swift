@@ -30,6 +30,21 @@ final class SettingErrorExitTests: XCTestCase {
         }
     }
 
+    func testOnePatchPerRequestWithSeveralCandidatesExitsTwoBeforeAnyWork() throws {
+        let repo = try TestRepository()
+        let flags = try AutofixCLI.run(["run", "--test", "true", "--one-patch-per-request", "--candidates", "2"], in: repo.url)
+        XCTAssertEqual(flags.status, 2, flags.stderr)
+        XCTAssertTrue(flags.stderr.contains(
+            "error: --one-patch-per-request asks for one reply at a time, so it cannot be combined with --candidates (2 candidates)"),
+                      flags.stderr)
+        try repo.git("config", "autofix.onePatchPerRequest", "true")
+        let configured = try AutofixCLI.run(["run", "--test", "true", "--candidates", "3"], in: repo.url)
+        XCTAssertEqual(configured.status, 2, configured.stderr)
+        XCTAssertTrue(configured.stderr.contains("error: git config autofix.onePatchPerRequest asks for one reply at a time"),
+                      configured.stderr)
+        XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "", "no run was started")
+    }
+
     func testARangeErrorFromGitConfigExitsTwoAndNamesTheKey() throws {
         for example in cases {
             let repo = try TestRepository()
