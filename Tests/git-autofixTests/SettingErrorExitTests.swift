@@ -43,6 +43,11 @@ final class SettingErrorExitTests: XCTestCase {
         XCTAssertTrue(configured.stderr.contains("error: git config autofix.onePatchPerRequest asks for one reply at a time"),
                       configured.stderr)
         XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix"), "", "no run was started")
+
+        let help = try AutofixCLI.run(["run", "--help"], in: repo.url)
+        let flag = try XCTUnwrap(help.stdout.range(of: "--one-patch-per-request"), help.stdout)
+        XCTAssertTrue(help.stdout[flag.upperBound...].prefix(300).contains("(autofix.onePatchPerRequest)"),
+                      "the help names the git config key: \(help.stdout)")
     }
 
     func testARangeErrorFromGitConfigExitsTwoAndNamesTheKey() throws {
