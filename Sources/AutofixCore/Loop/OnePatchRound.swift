@@ -78,8 +78,8 @@ extension OnePatchRound: RoundChange {
     /// The first the model stated; later requests may repeat one or not.
     var summaryLine: String? { steps.lazy.compactMap(\.summaryLine).first }
 
-    /// The latest request's reply: the one that said the model was done, or failed, or declined.
-    var reply: String { steps.last?.reply ?? "" }
+    /// The replies of every request, in order: a round repeats another only when all of them do.
+    var reply: String { steps.map(\.reply).joined(separator: "\n") }
 
     /// The round's result: `tests` is the deciding step's; the test seconds of every step add up.
     func result(_ verdict: RoundResult.Verdict, _ reason: String, after: TestReport?, newlyFailing: [String],
@@ -106,7 +106,7 @@ extension OnePatchRound: RoundChange {
         var transcript = RoundTranscript(
             round: round, promptMessages: steps.first?.prompt.count ?? 0,
             promptCharacters: steps.first?.promptCharacters ?? 0,
-            reply: steps.map(\.reply).joined(separator: "\n"), patches: steps.flatMap(\.patchRecords), tests: tests, result: result)
+            reply: reply, patches: steps.flatMap(\.patchRecords), tests: tests, result: result)
         transcript.steps = zip(steps, stepTests).enumerated().map { index, each in
             StepTranscript(step: index + 1, promptMessages: each.0.prompt.count, reply: each.0.reply,
                            patches: each.0.patchRecords, tests: each.1)
