@@ -146,6 +146,24 @@ final class OnePatchLoopTests: XCTestCase {
         XCTAssertEqual(try userFiles(repo), before, "the user's work tree, index and HEAD are untouched")
     }
 
+    func testADeclineAfterAPatchThatDidNotHelpEndsTheRun() async throws {
+        let repo = try SampleProjects.pythonTwoModules()
+        let before = try userFiles(repo)
+        let server = try ScriptedSSEServer(replies: [
+            reply(SampleProjects.shoutFix + "\n"),
+            reply("CANNOT FIX: the test wants a different language\n"),
+            reply(SampleProjects.shoutFix + "\n"),
+        ])
+        defer { server.stop() }
+        let tests = ScriptedTests([shoutFails, shoutFails, shoutFails], watching: ["strings.py"])
+
+        let played = try await play(repo, server, tests) { $0.maxRounds = 3 }
+        XCTAssertEqual(played.rounds.map(\.verdict), [.rejected])
+        XCTAssertEqual(played.outcome.stopReason, "the model declined: the test wants a different language")
+        XCTAssertEqual(try chatBodies(server).count, 2, "no round after the decline")
+        XCTAssertEqual(try userFiles(repo), before, "the user's work tree, index and HEAD are untouched")
+    }
+
     func testARoundAsksForNoMoreThanTheMostPatchesARoundAllows() async throws {
         let repo = try SampleProjects.pythonTwoModules()
         let before = try userFiles(repo)

@@ -164,6 +164,9 @@ public final class RepairLoop {
                 return makeOutcome(state, status: endStatus(state), reason: state.commits.isEmpty
                                    ? "the model said it is done, but no change was accepted" : "the model said the task is done")
             }
+            if state.declined, result.verdict != .noEdit {
+                return makeOutcome(state, status: endStatus(state), reason: "the model declined: \(state.declineReason ?? "no reason given")")
+            }
             if result.verdict == .noEdit {
                 emptyReplies += 1
                 if state.declined || emptyReplies >= 2 {
@@ -332,6 +335,11 @@ public final class RepairLoop {
             : "and the model had no further patch"
         let result = try rollBack(patches, tested: latest.tested, digest: latest.digest, state: state, conversation: &conversation,
                                   builder: builder, scratch: scratch, ending: ending)
+        // A decline after patches that did not help ends the run, as a decline in a first reply does.
+        if let decline = patches.steps.last.flatMap({ ReplyGrammar.declineReason(in: $0.reply) }) {
+            state.declined = true
+            state.declineReason = decline
+        }
         let execution = latest.tested.judged
         return PlayedRound(result: record(patches, result, tests: execution.summary, in: recorder), reply: patches.reply,
                            patchFailure: nil, tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
