@@ -21,30 +21,10 @@ public final class SandboxView {
     /// Paths the host put into the view itself (fetched dependencies) that updates leave alone.
     private var kept: Set<String> = []
 
-    private struct Stamp: Equatable {
-        var device: UInt64, inode: UInt64, size: Int64, mode: UInt32
-        var modified: timespec, changed: timespec
-
-        init(_ info: stat) {
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-            size = Int64(info.st_size)
-            mode = UInt32(info.st_mode)
-            modified = info.st_mtim
-            changed = info.st_ctim
-        }
-
-        static func == (a: Stamp, b: Stamp) -> Bool {
-            a.device == b.device && a.inode == b.inode && a.size == b.size && a.mode == b.mode
-                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-                && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
-        }
-    }
-
     /// A file as the host wrote it into the view, and the host file it came from then.
-    private struct Placed {
-        var view: Stamp
-        var source: Stamp
+    public struct Placed: Codable, Equatable, Sendable {
+        var view: FileStamp
+        var source: FileStamp
     }
 
     /// What one update did, for benchmarks and tests.
@@ -54,11 +34,36 @@ public final class SandboxView {
         public var removed = 0
     }
 
+    /// What the host knows of the view between runs, kept in a host-owned file: what it wrote
+    /// (with stamps the sandbox cannot forge) and what it copied in itself.
+    public struct Record: Codable, Equatable, Sendable {
+        public var placed: [String: Placed]
+        public var kept: [String]
+    }
+
     /// Makes the view's directory; it must not exist yet (never reuse what someone else made).
     public init(directory: URL) throws {
         guard mkdir(directory.path, 0o700) == 0 else { throw SystemCallError("mkdir", path: directory.path) }
         self.directory = directory
     }
+
+    /// Takes up a view an earlier run left at `directory`, which must be a real directory of this
+    /// user's (not a link), in a place only this user can enter. With its `record`, files that no
+    /// one touched since are not written again; without one, every file is.
+    public init(reopening directory: URL, record: Record?) throws {
+        var info = stat()
+        guard lstat(directory.path, &info) == 0 else { throw SystemCallError("lstat", path: directory.path) }
+        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
+            throw SystemCallError("open", path: directory.path, code: ENOTDIR)
+        }
+        guard chmod(directory.path, 0o700) == 0 else { throw SystemCallError("chmod", path: directory.path) }
+        self.directory = directory
+        placed = record?.placed ?? [:]
+        kept = Set(record?.kept ?? [])
+    }
+
+    /// What to keep for the next run's `init(reopening:record:)`.
+    public var record: Record { Record(placed: placed, kept: kept.sorted()) }
 
     /// Marks paths that the host copied into the view (before any sandbox ran) as the host's own:
     /// updates neither check nor remove them.
@@ -110,9 +115,9 @@ public final class SandboxView {
                 try synchronize(sourceChild, into: viewChild, prefix: path + "/",
                                 inCacheArea: inCacheArea || Self.cacheAreas.contains(name), seen: &seen, update: &update)
             case S_IFREG:
-                let sourceStamp = Stamp(info)
+                let sourceStamp = FileStamp(info)
                 let current = view.status(name)
-                if let before = placed[path], before.source == sourceStamp, let current, Stamp(current) == before.view {
+                if let before = placed[path], before.source == sourceStamp, let current, FileStamp(current) == before.view {
                     seen[path] = before
                     update.unchanged += 1
                     continue
@@ -123,7 +128,7 @@ public final class SandboxView {
                     try copyContents(of: file, to: target, path: path)
                 }
                 guard let written = view.status(name) else { throw SystemCallError("stat", path: view.path + "/" + name) }
-                seen[path] = Placed(view: Stamp(written), source: sourceStamp)
+                seen[path] = Placed(view: FileStamp(written), source: sourceStamp)
                 update.written += 1
             case S_IFLNK:
                 let target = try source.linkTarget(name)
