@@ -61,6 +61,13 @@ public final class Repository {
         URL(fileURLWithPath: String(cString: git_repository_commondir(pointer)), isDirectory: true)
     }
 
+    /// A name for the repository that stays the same from run to run and is shared by its
+    /// worktrees: 16 hex digits of the hash of its common directory's real path.
+    public var stableID: String {
+        let path = commonDirectory.resolvingSymlinksInPath().standardizedFileURL.path
+        return SHA1.digest(Array(path.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The operation in progress, if any (merge, rebase, cherry-pick, bisect, ...).
     public var operationInProgress: String? {
         switch git_repository_state_t(UInt32(git_repository_state(pointer))) {

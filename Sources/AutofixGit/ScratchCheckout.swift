@@ -26,6 +26,58 @@ public final class ScratchCheckout {
         return try fill(directory, repository: repository, commit: commit)
     }
 
+    /// Takes up the checkout an earlier run left at `directory`, a host-private place the
+    /// sandbox never sees; `bring(to:)` then makes it match a new commit.
+    public static func reopen(at directory: URL) -> ScratchCheckout {
+        ScratchCheckout(directory: directory)
+    }
+
+    /// Makes the checkout, which matched `recorded` when `stamps` were taken, match `commit`,
+    /// writing only the files whose blob differs and the files touched since (their stamps no
+    /// longer match), so unchanged files keep their timestamps. Returns the paths written or removed.
+    @discardableResult
+    public func bring(to commit: ObjectID, from recorded: ObjectID, stamps: [String: FileStamp],
+                      repository: Repository) throws -> [String] {
+        var paths = Set(try repository.changedPaths(from: try repository.commit(recorded).tree,
+                                                    to: try repository.commit(commit).tree))
+        let now = try self.stamps()
+        for (path, stamp) in now where stamps[path] != stamp { paths.insert(path) }
+        for path in stamps.keys where now[path] == nil { paths.insert(path) }
+        let sorted = paths.sorted()
+        try restore(paths: sorted, to: commit, from: repository)
+        try removeEmptyDirectories(above: sorted, in: try repository.commit(commit).tree, repository: repository)
+        return sorted
+    }
+
+    /// The stamps of every file and symlink in the checkout, by path.
+    public func stamps() throws -> [String: FileStamp] {
+        var result: [String: FileStamp] = [:]
+        func walk(_ directory: DirectoryHandle, _ prefix: String) throws {
+            for name in try directory.names() {
+                guard let info = directory.status(name) else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    if let child = directory.subdirectory(name) { try walk(child, prefix + name + "/") }
+                } else {
+                    result[prefix + name] = FileStamp(info)
+                }
+            }
+        }
+        try walk(DirectoryHandle.open(directory.path), "")
+        return result
+    }
+
+    /// Directories a removed file leaves empty go too, unless the commit has them: an empty
+    /// directory can mean something to a build (SwiftPM takes one under Sources/ for a target).
+    private func removeEmptyDirectories(above paths: [String], in tree: ObjectID, repository: Repository) throws {
+        for path in paths {
+            var parent = (path as NSString).deletingLastPathComponent
+            while !parent.isEmpty, try repository.treeEntry(at: parent, in: tree) == nil {
+                guard rmdir(directory.appendingPathComponent(parent).path) == 0 else { break }
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
+    }
+
     private static func fill(_ directory: URL, repository: Repository, commit: ObjectID) throws -> ScratchCheckout {
         let checkout = ScratchCheckout(directory: directory)
         do {

@@ -54,6 +54,31 @@ extension Repository {
         return result
     }
 
+    /// The paths that differ between two trees (both names of a rename), without reading blobs.
+    public func changedPaths(from old: ObjectID, to new: ObjectID) throws -> [String] {
+        guard old != new else { return [] }
+        var oldTree: OpaquePointer?
+        var newTree: OpaquePointer?
+        defer {
+            git_tree_free(oldTree)
+            git_tree_free(newTree)
+        }
+        var oldOID = try old.raw
+        try check(git_tree_lookup(&oldTree, pointer, &oldOID), "reading tree \(old.short)")
+        var newOID = try new.raw
+        try check(git_tree_lookup(&newTree, pointer, &newOID), "reading tree \(new.short)")
+        var diff: OpaquePointer?
+        try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil), "comparing trees")
+        defer { git_diff_free(diff) }
+        var paths: [String] = []
+        for position in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+            paths.append(String(cString: delta.old_file.path))
+            paths.append(String(cString: delta.new_file.path))
+        }
+        return Array(Set(paths)).sorted()
+    }
+
     /// The unified diff from `old` to `new`, as `git diff` prints it.
     public func patchText(from old: ObjectID?, to new: ObjectID) throws -> String {
         let diff = try treeDiff(from: old, to: new)
