@@ -74,7 +74,12 @@ public struct BubblewrapSandbox: Sandbox {
         }
         arguments += Self.systemBinds()
         if let disk = request.limits.diskBytes { arguments += ["--size", "\(disk)"] }
-        arguments += ["--tmpfs", "/tmp", "--dir", SandboxEnvironment.home]
+        arguments += ["--tmpfs", "/tmp"]
+        if let home = request.home {
+            arguments += ["--bind", home.path, SandboxEnvironment.home]
+        } else {
+            arguments += ["--dir", SandboxEnvironment.home]
+        }
         for prefix in toolchains.prefixes { arguments += ["--ro-bind", prefix, prefix] }
         for bind in request.readOnlyBinds {
             guard FileManager.default.fileExists(atPath: bind) else { throw SandboxError(.bindMissing(path: bind)) }
@@ -103,7 +108,7 @@ public struct BubblewrapSandbox: Sandbox {
         let launch = Launch(
             arguments: [program] + (try arguments(for: request, toolchains: toolchains)),
             environment: ["PATH": SandboxEnvironment.standardPath, "LANG": "C.UTF-8"],
-            directory: checkout, ownResourceGroup: true)
+            directory: checkout, ownResourceGroup: true, otherWritable: request.home.map { [$0.path] } ?? [])
         let result = try await ProcessRunner.run(launch, limits: request.limits)
         // bwrap reports its own set-up failures as "bwrap: ..." with status 1 before the command
         // exists; that is a broken sandbox, not a failing test.

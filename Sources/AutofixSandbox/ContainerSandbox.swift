@@ -56,6 +56,9 @@ public struct ContainerSandbox: Sandbox {
         }
         // nosuid: a setuid file the tests make there gives nobody anything, inside or out.
         arguments += ["--volume", "\(checkout):\(Self.workspace):rw,nosuid,nodev", "--workdir", Self.workspace]
+        if let home = request.home {
+            arguments += ["--volume", "\(home.path):\(SandboxEnvironment.home):rw,nosuid,nodev"]
+        }
         arguments += [image, "/bin/sh", "-c", #"mkdir -p "$HOME" && exec /bin/sh -c "$1""#, "autofix", request.command]
         return arguments
     }
@@ -72,7 +75,7 @@ public struct ContainerSandbox: Sandbox {
         let launch = Launch(
             arguments: [program] + (try arguments(for: request, name: name)),
             environment: engine.clientEnvironment,
-            directory: checkout, ownResourceGroup: false,
+            directory: checkout, ownResourceGroup: false, otherWritable: request.home.map { [$0.path] } ?? [],
             // The client dying leaves the container running (its monitor is reparented), so a
             // kill must remove the container itself.
             onKill: { engine.remove(name) },

@@ -4,35 +4,45 @@ import Foundation
 import Glibc
 #endif
 
-/// Enforces the disk limit of one test run on the directory the sandbox may write. Checking the
+/// Enforces the disk limit of one test run on the directories the sandbox may write, together. Checking the
 /// filesystem's free space is one system call, so it runs often; only when the filesystem has
 /// lost more than the room left under the limit is the directory itself measured (a walk that
 /// follows no link), at most once a second. Unchecked Sendable: `check()` runs only on the
 /// supervising thread, and `exceeded` is read after that thread handed back its result.
 final class DiskWatch: @unchecked Sendable {
-    private let directory: String
+    private let directories: [String]
     private let limit: UInt64
     private let heldAtStart: UInt64
-    private let freeAtStart: UInt64
+    private let freeAtStart: [UInt64]
     private var lastMeasured = Date.distantPast
     private(set) var exceeded = false
 
-    init?(directory: String, limit: UInt64?) {
-        guard let limit, let free = Self.freeBytes(directory) else { return nil }
-        self.directory = directory
+    init?(directories: [String], limit: UInt64?) {
+        let free = directories.compactMap(Self.freeBytes)
+        guard let limit, free.count == directories.count, !directories.isEmpty else { return nil }
+        self.directories = directories
         self.limit = limit
-        heldAtStart = (try? Self.bytes(in: DirectoryHandle.open(directory))) ?? 0
+        heldAtStart = Self.held(in: directories)
         freeAtStart = free
     }
 
-    /// True once the directory holds more than the limit.
+    /// True once the directories hold more than the limit.
     func check() -> Bool {
-        guard !exceeded, let free = Self.freeBytes(directory) else { return exceeded }
-        let grown = freeAtStart > free ? freeAtStart - free : 0
+        guard !exceeded else { return exceeded }
+        // Directories on one filesystem count its loss once each: measuring early is harmless.
+        var grown: UInt64 = 0
+        for (directory, before) in zip(directories, freeAtStart) {
+            guard let free = Self.freeBytes(directory) else { return exceeded }
+            grown += before > free ? before - free : 0
+        }
         guard heldAtStart + grown > limit, Date().timeIntervalSince(lastMeasured) >= 1 else { return false }
         lastMeasured = Date()
-        if let held = try? Self.bytes(in: DirectoryHandle.open(directory)), held > limit { exceeded = true }
+        if Self.held(in: directories) > limit { exceeded = true }
         return exceeded
+    }
+
+    private static func held(in directories: [String]) -> UInt64 {
+        directories.reduce(0) { $0 + ((try? bytes(in: DirectoryHandle.open($1))) ?? 0) }
     }
 
     private static func freeBytes(_ path: String) -> UInt64? {

@@ -12,6 +12,8 @@ struct Launch {
     var directory: String
     /// Put the process tree in a cgroup of its own (host-side backends; containers have theirs).
     var ownResourceGroup: Bool
+    /// Writable host directories besides `directory` (a kept HOME), under the same disk limit.
+    var otherWritable: [String] = []
     /// Extra clean-up when the tree is killed, e.g. removing the container.
     var onKill: (@Sendable () -> Void)?
     /// After the process ended: which limit the backend saw hit (e.g. the container was OOM-killed)
@@ -34,7 +36,7 @@ enum ProcessRunner {
             if let processes = limits.maxProcesses { limitsScript.append(("-p", UInt64(processes))) }
         }
         let rlimits = limitsScript
-        let disk = DiskWatch(directory: launch.directory, limit: limits.diskBytes)
+        let disk = DiskWatch(directories: [launch.directory] + launch.otherWritable, limit: limits.diskBytes)
         let cancelled = Locked(false)
         // The supervised process, once its thread has started it.
         let running = Locked<SupervisedProcess?>(nil)

@@ -65,6 +65,9 @@ public struct SandboxRequest: Sendable {
     /// The work tree the checkout was made from, where ignored environments (a `.venv`) that a
     /// relative command names are found.
     public var projectDirectory: URL?
+    /// A host directory bound writable as the command's HOME, so its caches (SwiftPM's, cargo's)
+    /// last from run to run; nil gives an empty HOME that goes with the run.
+    public var home: URL?
 
     public init(
         command: String,
@@ -73,7 +76,8 @@ public struct SandboxRequest: Sendable {
         passEnvironment: [String] = [],
         limits: SandboxLimits = SandboxLimits(),
         discoverToolchains: Bool = true,
-        projectDirectory: URL? = nil
+        projectDirectory: URL? = nil,
+        home: URL? = nil
     ) {
         self.command = command
         self.workDirectory = workDirectory
@@ -82,6 +86,7 @@ public struct SandboxRequest: Sendable {
         self.limits = limits
         self.discoverToolchains = discoverToolchains
         self.projectDirectory = projectDirectory
+        self.home = home
     }
 }
 

@@ -37,7 +37,13 @@ public struct SandboxTestExecutor: TestExecutor {
     public var resultEnvironment: String? { settings.resultEnvironment() }
 
     public func runTests(in directory: URL, timeout: Double) async throws -> TestExecution {
-        let result = try await sandbox.run(settings.request(command: command, in: directory, timeout: timeout))
+        try await runTests(in: directory, home: nil, timeout: timeout)
+    }
+
+    public func runTests(in directory: URL, home: URL?, timeout: Double) async throws -> TestExecution {
+        var request = settings.request(command: command, in: directory, timeout: timeout)
+        request.home = home
+        let result = try await sandbox.run(request)
         var note: String?
         switch result.limitHit {
         case .timeout: note = "the tests were stopped after \(DurationText.format(timeout)) (test timeout)"

@@ -21,6 +21,8 @@ public struct TestExecution: Sendable {
 /// Runs the test command in a directory. Cancelling the calling task stops the tests.
 public protocol TestExecutor: Sendable {
     func runTests(in directory: URL, timeout: Double) async throws -> TestExecution
+    /// The same with `home` (a host directory the session keeps) as the tests' HOME.
+    func runTests(in directory: URL, home: URL?, timeout: Double) async throws -> TestExecution
     /// The same runner with `command` (the test command narrowed to some tests) in place of the
     /// test command, or nil when it runs only its own command.
     func selecting(_ command: String) -> TestExecutor?
@@ -33,4 +35,8 @@ public protocol TestExecutor: Sendable {
 extension TestExecutor {
     public func selecting(_ command: String) -> TestExecutor? { nil }
     public var resultEnvironment: String? { nil }
+
+    public func runTests(in directory: URL, home: URL?, timeout: Double) async throws -> TestExecution {
+        try await runTests(in: directory, timeout: timeout)
+    }
 }
