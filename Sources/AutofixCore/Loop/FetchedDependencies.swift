@@ -1,3 +1,4 @@
+import AutofixSandbox
 import AutofixSupport
 import Foundation
 
@@ -26,6 +27,32 @@ public enum FetchedDependencies {
                 try files.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
                 do {
                     try files.copyItem(at: source, to: destination)
+                } catch {
+                    throw FetchedDependenciesError(path: path, underlying: error)
+                }
+                copied.append(path)
+            }
+        }
+        return copied
+    }
+
+    /// The same into a view that sandboxed code ran in before (a warm place's), while no sandbox
+    /// runs there: the markers are looked for in the host's `checkout`, and every directory on the
+    /// way to a destination is made a real one, without following a link the sandbox left.
+    @discardableResult
+    public static func copy(from workTree: URL, into view: SandboxView, checkout: URL) throws -> [String] {
+        let files = FileManager.default
+        var copied: [String] = []
+        for ecosystem in ecosystems where files.fileExists(atPath: checkout.appendingPathComponent(ecosystem.markers[0]).path) {
+            for path in ecosystem.fetchedDependencies?.paths ?? [] {
+                let source = workTree.appendingPathComponent(path)
+                guard exists(source) else { continue }
+                var directory = try DirectoryHandle.open(view.directory.path)
+                let components = path.split(separator: "/").map(String.init)
+                for name in components.dropLast() { directory = try directory.makeSubdirectory(name) }
+                guard let last = components.last, directory.status(last) == nil else { continue }
+                do {
+                    try files.copyItem(at: source, to: view.directory.appendingPathComponent(path))
                 } catch {
                     throw FetchedDependenciesError(path: path, underlying: error)
                 }

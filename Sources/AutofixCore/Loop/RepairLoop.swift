@@ -20,6 +20,8 @@ public final class RepairLoop {
     public var scratchParent: URL?
     /// Keep the scratch checkout after the run, for inspection.
     public var keepScratch = false
+    /// Whether the session may start from what the last run in this repository built.
+    public var warmBuilds = WarmBuilds.off("not asked for")
     /// What cancelled the run, for its stop reason ("Ctrl-C", "SIGTERM").
     public var interruptedBy: () -> String = { "Ctrl-C" }
     /// The user's environment, where a baseline that failed for the environment's sake is looked into.
@@ -55,6 +57,7 @@ public final class RepairLoop {
         for warning in snapshot.capture.warnings + snapshot.largeFiles.map(\.warning) { recorder.record(.warning(warning)) }
         var state = RunState(snapshot: snapshot, started: started, budget: budget)
         try recorder.markRunning(state)
+        let warm = openWarmPlace(recorder: recorder)
 
         let header = RunHeader(
             run: snapshot.run.id, ref: snapshot.run.ref,
@@ -63,16 +66,20 @@ public final class RepairLoop {
             testCommand: settings.testCommand, testCommandSource: settings.testCommandSource,
             model: settings.model, endpoint: ModelEndpoint.redacted(settings.endpoint), sandbox: settings.sandbox.rawValue,
             maxRounds: settings.maxRounds, editFormat: settings.editFormat.rawValue,
-            contextWindow: budget.window, contextWindowSource: budget.source, promptBudget: budget.promptTokens)
+            contextWindow: budget.window, contextWindowSource: budget.source, promptBudget: budget.promptTokens,
+            warmBuild: warm.start.description)
         recorder.record(.started(header))
 
         let scratch: ScratchSession
         do {
-            scratch = try ScratchSession(repository: repository, commit: snapshot.commit, under: scratchParent) { root in
-                // Recorded before anything fills it, so that whoever finds this run killed can remove it.
+            // Recorded before anything fills it, so that whoever finds this run killed can remove it.
+            let made: (URL) throws -> Void = { root in
                 state.scratchRoot = root
                 try recorder.markRunning(state)
             }
+            scratch = try warm.place.map {
+                try ScratchSession(repository: repository, commit: snapshot.commit, warm: $0, under: scratchParent, made: made)
+            } ?? ScratchSession(repository: repository, commit: snapshot.commit, under: scratchParent, made: made)
         } catch {
             recorder.setUpFailed(state)
             throw error
@@ -96,6 +103,23 @@ public final class RepairLoop {
         } catch {
             recorder.failed(error, state: state)
             throw error
+        }
+    }
+
+    /// The warm place when warm builds are on and it can be used; else why not, said as a
+    /// warning unless warm builds are simply off.
+    private func openWarmPlace(recorder: RunRecorder) -> (place: WarmPlace?, start: WarmStart) {
+        switch warmBuilds {
+        case .off(let reason):
+            return (nil, .fresh(reason))
+        case .on(let cacheHome):
+            switch WarmPlace.open(for: repository, cacheHome: cacheHome) {
+            case .opened(let place):
+                return (place, place.state == nil ? .new : .reused)
+            case .unavailable(let reason):
+                recorder.record(.warning("no warm build: \(reason); this run builds from scratch in a temporary directory"))
+                return (nil, .fresh(reason))
+            }
         }
     }
 

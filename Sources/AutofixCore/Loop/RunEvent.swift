@@ -48,6 +48,8 @@ public struct RunHeader: Codable, Sendable {
     public let contextWindow: Int
     public let contextWindowSource: String
     public let promptBudget: Int
+    /// How the run's session started: "reused", "new" or "fresh (reason)" (see `WarmStart`).
+    public let warmBuild: String
 }
 
 /// A test run reduced to what the user and the acceptance rule look at.

@@ -11,6 +11,10 @@ import AutofixGit
 /// patches are applied, files are read for prompts and commits are built, and the view the
 /// sandbox sees, which `prepareTestRun()` brings to the host's checkout before each test run.
 /// Nothing the host reads or writes goes through the view.
+///
+/// In a `WarmPlace` the checkout, the view and the sandbox's HOME are those the last run left,
+/// brought to the new commit by writing only what differs, so builds start warm; `root` then
+/// holds only the spare views.
 public final class ScratchSession {
     public let root: URL
     public let checkout: ScratchCheckout
@@ -23,6 +27,12 @@ public final class ScratchSession {
     private var madeViews = 1
     private var mainViewLent = false
     private var removed = false
+    private let warm: WarmPlace?
+    /// The HOME the sandbox keeps from run to run (in a warm place), nil for an empty one.
+    public var sandboxHome: URL? { warm?.home }
+    private let commit: ObjectID
+    /// The checkout's stamps once it matched `commit`, for the next run in the warm place.
+    private var checkoutStamps: [String: FileStamp] = [:]
 
     public static let directoryPrefix = "git-autofix-"
 
@@ -31,6 +41,8 @@ public final class ScratchSession {
     public init(repository: Repository, commit: ObjectID, under parent: URL? = nil,
                 made: (URL) throws -> Void = { _ in }) throws {
         root = try PrivateDirectory.make(under: parent ?? FileManager.default.temporaryDirectory, prefix: Self.directoryPrefix)
+        warm = nil
+        self.commit = commit
         do {
             try made(root)
             checkout = try ScratchCheckout.create(repository: repository, commit: commit, at: root.appendingPathComponent("work"))
@@ -48,6 +60,54 @@ public final class ScratchSession {
             try? DirectoryHandle.removeItem(at: root)
             throw error
         }
+    }
+
+    /// Makes the session in `place`, which stays after the session (its state saved when the
+    /// session ends); the spare views go into a private directory under `parent` as above.
+    public init(repository: Repository, commit: ObjectID, warm place: WarmPlace, under parent: URL? = nil,
+                made: (URL) throws -> Void = { _ in }) throws {
+        root = try PrivateDirectory.make(under: parent ?? FileManager.default.temporaryDirectory, prefix: Self.directoryPrefix)
+        warm = place
+        self.commit = commit
+        do {
+            try made(root)
+            checkout = try Self.warmCheckout(in: place, commit: commit, repository: repository)
+            try place.prepareSubdirectory("home")
+            var record = place.state?.view
+            var info = stat()
+            if lstat(place.view.path, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+                try place.prepareSubdirectory("sandbox")
+                record = nil
+            }
+            view = try SandboxView(reopening: place.view, record: record)
+            try view.update(from: checkout.directory)
+            dependencySource = repository.workingDirectory
+            if let workTree = repository.workingDirectory {
+                copiedDependencies = try FetchedDependencies.copy(from: workTree, into: view, checkout: checkout.directory)
+                view.keep(copiedDependencies)
+            } else {
+                copiedDependencies = []
+            }
+            checkoutStamps = try checkout.stamps()
+        } catch {
+            try? DirectoryHandle.removeItem(at: root)
+            throw error
+        }
+    }
+
+    /// The kept checkout brought to `commit`, or, without a state to trust, a new one.
+    private static func warmCheckout(in place: WarmPlace, commit: ObjectID, repository: Repository) throws -> ScratchCheckout {
+        var info = stat()
+        if let state = place.state, lstat(place.checkout.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
+           info.st_uid == geteuid() {
+            let kept = ScratchCheckout.reopen(at: place.checkout)
+            // A recorded commit that is gone (its run dropped and collected) means a new checkout.
+            if (try? kept.bring(to: commit, from: state.commit, stamps: state.checkout, repository: repository)) != nil {
+                return kept
+            }
+        }
+        try place.removeEntry("work")
+        return try ScratchCheckout.create(repository: repository, commit: commit, at: place.checkout)
     }
 
     /// Where the tests run next: the view, made to match the host's checkout.
@@ -80,15 +140,32 @@ public final class ScratchSession {
         if borrowed === view { mainViewLent = false } else { spareViews.append(borrowed) }
     }
 
-    /// Removes everything, the sandbox's leftovers included, following no link.
+    /// Removes everything, the sandbox's leftovers included, following no link. A warm place
+    /// stays, with its state saved for the next run.
     public func remove() {
         guard !removed else { return }
         removed = true
+        closeWarmPlace()
         try? DirectoryHandle.removeItem(at: root)
     }
 
     /// Leaves the session on disk for inspection, without setuid or setgid files in it.
     public func keep() throws {
         for each in [view] + spareViews { try each.clearSetIDBits() }
+        closeWarmPlace()
+    }
+
+    /// Saves what the next run needs to trust the warm place, and lets it in. Nothing the
+    /// sandbox left there keeps a setuid or setgid bit.
+    private func closeWarmPlace() {
+        guard let warm else { return }
+        defer { warm.unlock() }
+        do {
+            try view.clearSetIDBits()
+            try DirectoryHandle.open(warm.home.path).clearSetIDBits()
+            try warm.save(WarmState(commit: commit, checkout: checkoutStamps, view: view.record))
+        } catch {
+            // Without a state the next run rebuilds the checkout; nothing is lost.
+        }
     }
 }
