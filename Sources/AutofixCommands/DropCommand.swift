@@ -11,15 +11,16 @@ struct DropCommand: ParsableCommand {
         discussion: """
             Asks first on a terminal; pass --yes in scripts. Reports what it removed: each run's \
             ref, the notes on its commits and its record. --all also removes the backup refs \
-            that `apply` made (refs/autofix-backup/*). Refuses to drop a run that is still \
-            running unless --force.
+            that `apply` made (refs/autofix-backup/*) and the repository's warm build place \
+            (under $XDG_CACHE_HOME/git-autofix/warm, by default ~/.cache). Refuses to drop a \
+            run that is still running unless --force.
             """
     )
 
     @Argument(help: "The runs to delete: full ref, run id, or a unique prefix.")
     var runs: [String] = []
 
-    @Flag(help: "Delete every run, and the backup refs `apply` made.")
+    @Flag(help: "Delete every run, the backup refs `apply` made and the warm build place.")
     var all = false
 
     @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
@@ -44,6 +45,7 @@ struct DropCommand: ParsableCommand {
             let terminal = Terminal.current
             guard !names.isEmpty || !backups.isEmpty else {
                 terminal.out("No runs to drop.")
+                if all { try dropWarmPlace(of: repository, terminal: terminal) }
                 return
             }
             if !force { try refuseRunning(names, in: repository) }
@@ -66,11 +68,18 @@ struct DropCommand: ParsableCommand {
                 try catalog.dropBackup(backup)
                 terminal.out("Dropped \(backup.name.terminalSafeLine) (was \(backup.target.short))")
             }
+            if all { try dropWarmPlace(of: repository, terminal: terminal) }
         }
     }
 }
 
 extension DropCommand {
+    func dropWarmPlace(of repository: Repository, terminal: Terminal) throws {
+        guard let cacheHome = WarmPlace.cacheHome(environment: ProcessInfo.processInfo.environment),
+              let removed = try WarmPlace.remove(for: repository, cacheHome: cacheHome) else { return }
+        terminal.out("Removed the warm build place \(removed.path.terminalSafeLine)")
+    }
+
     /// Dropping a run under its own process makes that run fail when it next commits.
     func refuseRunning(_ names: [RunName], in repository: Repository) throws {
         let store = RunStatusStore(repository: repository)

@@ -79,6 +79,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Keep the scratch checkout after the run, and print where it is.")
     var keepScratch = false
 
+    @Flag(help: "Build from scratch in a temporary directory instead of where the last run left its build (autofix.warmBuilds).")
+    var noWarmBuilds = false
+
     @Flag(help: "Print one JSON event per line instead of text.")
     var json = false
 
@@ -110,6 +113,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.noTestEdits = noTestEdits
         flags.noReuse = noReuse
         flags.apiKeyEnv = apiKeyEnv
+        flags.noWarmBuilds = noWarmBuilds
         return flags
     }
 
@@ -131,6 +135,7 @@ struct RunCommand: AsyncParsableCommand {
             let loop = RepairLoop(repository: repository, settings: settings, model: components.model,
                                   tests: components.tests, events: { renderer.render($0) })
             loop.keepScratch = keepScratch
+            loop.warmBuilds = settings.warmBuildsOffBy.map { .off($0) } ?? .on(environment: environment)
             loop.interruptedBy = { interruption.cause }
             return try await interruption.run { try await loop.run() }
         }

@@ -24,6 +24,15 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
         show(event)
     }
 
+    /// The header's `warm_build` in words.
+    static func warmText(_ warmBuild: String) -> String {
+        switch warmBuild {
+        case "reused": return "warm, from where the last run left its build"
+        case "new": return "warm place made now (later runs start from its build)"
+        default: return warmBuild
+        }
+    }
+
     private func show(_ event: RunEvent) {
         switch event {
         case .candidate(let number, .modelText(let round, let text)):
@@ -47,6 +56,7 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out("  test command: \(header.testCommand.terminalSafeLine)  (\(header.testCommandSource.terminalSafeLine))")
             terminal.out("  model:        \(header.model.terminalSafeLine) at \(header.endpoint.terminalSafeLine)")
             terminal.out("  sandbox:      \(header.sandbox), up to \(header.maxRounds) rounds, \(header.editFormat) edits")
+            terminal.out("  build:        \(Self.warmText(header.warmBuild).terminalSafeLine)")
             terminal.out("Running the tests on the snapshot...")
         case .warning(let message):
             terminal.err("warning: \(message.terminalSafe)")

@@ -20,6 +20,7 @@ public enum ConfigKey {
     public static let parallelTests = "autofix.parallelTests"
     public static let reuseResults = "autofix.reuseResults"
     public static let onePatchPerRequest = "autofix.onePatchPerRequest"
+    public static let warmBuilds = "autofix.warmBuilds"
 
     public static let sandbox = "autofix.sandbox"
     public static let image = "autofix.image"

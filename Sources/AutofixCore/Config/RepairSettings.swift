@@ -44,6 +44,8 @@ public struct RepairSettings: Sendable {
     /// Each request of a round asks for one file patch, which is tested before the next is
     /// asked for (`--one-patch-per-request`, `autofix.onePatchPerRequest`).
     public var onePatchPerRequest = false
+    /// What turned warm builds off (`--no-warm-builds`, `autofix.warmBuilds`); nil when on.
+    public var warmBuildsOffBy: String?
 
     public var sandbox: SandboxBackendKind { sandboxSettings.backend }
     /// The time limit of one test run, in seconds.
@@ -72,6 +74,7 @@ public struct RepairFlags: Sendable {
     public var noReuse = false
     /// nil: not given, so git config decides.
     public var onePatchPerRequest: Bool?
+    public var noWarmBuilds = false
 
     public init() {}
 }
@@ -123,7 +126,8 @@ public struct SettingsResolver {
             candidateTemperature: try candidateTemperature(),
             parallelTests: try parallelTests(),
             reuseResults: try reuseResults(),
-            onePatchPerRequest: try onePatchPerRequest(candidates: candidates))
+            onePatchPerRequest: try onePatchPerRequest(candidates: candidates),
+            warmBuildsOffBy: try warmBuildsOffBy())
     }
 
     /// Where and how the tests run (`--sandbox`, `--test-timeout`, autofix.sandbox*).
@@ -192,6 +196,18 @@ public struct SettingsResolver {
         let range = SettingDefaults.temperatureRange
         return try checked(configDouble(flag: nil, "", ConfigKey.candidateTemperature), or: SettingDefaults.candidateTemperature,
                            range.contains, "must be between \(Self.text(range.lowerBound)) and \(Self.text(range.upperBound))")
+    }
+
+    private func warmBuildsOffBy() throws -> String? {
+        if flags.noWarmBuilds { return "--no-warm-builds" }
+        guard let text = try config(ConfigKey.warmBuilds) else { return SettingDefaults.warmBuilds ? nil : "the default" }
+        switch text.lowercased() {
+        case "true", "yes", "on", "1", "": return nil
+        case "false", "no", "off", "0": return "\(ConfigKey.warmBuilds) is false"
+        default:
+            throw UsageError("git config \(ConfigKey.warmBuilds) is `\(text)`, which is not a boolean",
+                             hint: "use `git config \(ConfigKey.warmBuilds) false` (or true)")
+        }
     }
 
     private func parallelTests() throws -> Int {

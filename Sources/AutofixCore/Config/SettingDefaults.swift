@@ -25,6 +25,7 @@ public enum SettingDefaults {
     public static let candidateTemperature = 0.7
     /// How many candidates' test runs may go on at once: one per core.
     public static let parallelTests = ProcessInfo.processInfo.activeProcessorCount
+    public static let warmBuilds = true
 }
 
 /// What the pre-push hook does when the tests fail (`autofix.prePush`).
