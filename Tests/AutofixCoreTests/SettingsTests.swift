@@ -73,6 +73,23 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.testTimeout, 120)
     }
 
+    func testWarmBuildsAreOnUnlessTheFlagOrGitConfigTurnsThemOff() throws {
+        let dir = try TemporaryDirectory()
+        var flags = RepairFlags()
+        flags.test = "true"
+        XCTAssertNil(try resolver(flags, root: dir.url).resolve().warmBuildsOffBy)
+        XCTAssertNil(try resolver(flags, config: ["autofix.warmBuilds": "yes"], root: dir.url).resolve().warmBuildsOffBy)
+        XCTAssertEqual(try resolver(flags, config: ["autofix.warmBuilds": "false"], root: dir.url).resolve().warmBuildsOffBy,
+                       "autofix.warmBuilds is false")
+        flags.noWarmBuilds = true
+        XCTAssertEqual(try resolver(flags, config: ["autofix.warmBuilds": "true"], root: dir.url).resolve().warmBuildsOffBy,
+                       "--no-warm-builds")
+        flags.noWarmBuilds = false
+        XCTAssertThrowsError(try resolver(flags, config: ["autofix.warmBuilds": "sometimes"], root: dir.url).resolve()) { error in
+            XCTAssertTrue((error as? UsageError)?.message.contains("autofix.warmBuilds") ?? false)
+        }
+    }
+
     func testBadValuesAreUsageErrorsThatNameTheSetting() throws {
         let dir = try TemporaryDirectory()
         var flags = RepairFlags()

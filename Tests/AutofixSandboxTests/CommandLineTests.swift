@@ -29,6 +29,24 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(line.contains("--privileged"))
     }
 
+    func testAHomeTheSessionKeepsIsBoundWritableAsHOME() throws {
+        let checkout = try TemporaryDirectory(prefix: "autofix-checkout")
+        let home = try TemporaryDirectory(prefix: "autofix-home")
+        var kept = request(checkout.url)
+        kept.home = home.url
+        let bwrap = try BubblewrapSandbox(program: "/usr/bin/bwrap").arguments(for: kept, toolchains: .init())
+        let line = bwrap.joined(separator: " ")
+        XCTAssertTrue(line.contains("--tmpfs /tmp --bind \(home.path) /tmp/home"), line)
+        XCTAssertFalse(line.contains("--dir /tmp/home"), line)
+        XCTAssertTrue(line.contains("--setenv HOME /tmp/home"), line)
+        let plain = try BubblewrapSandbox(program: "/usr/bin/bwrap").arguments(for: request(checkout.url), toolchains: .init())
+        XCTAssertTrue(plain.joined(separator: " ").contains("--tmpfs /tmp --dir /tmp/home"))
+
+        let docker = try ContainerSandbox(kind: .docker, program: "/usr/bin/docker", image: "example/test:1", runtime: nil)
+            .arguments(for: kept, name: "git-autofix-x").joined(separator: " ")
+        XCTAssertTrue(docker.contains("--volume \(home.path):/tmp/home:rw,nosuid,nodev"), docker)
+    }
+
     func testSizesUsersType() {
         XCTAssertEqual(SandboxLimits.bytes("512m"), 512 << 20)
         XCTAssertEqual(SandboxLimits.bytes("2G"), 2 << 30)

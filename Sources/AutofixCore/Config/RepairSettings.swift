@@ -200,7 +200,9 @@ public struct SettingsResolver {
 
     private func warmBuildsOffBy() throws -> String? {
         if flags.noWarmBuilds { return "--no-warm-builds" }
-        guard let text = try config(ConfigKey.warmBuilds) else { return SettingDefaults.warmBuilds ? nil : "the default" }
+        guard let text = try config(ConfigKey.warmBuilds) else {
+            return SettingDefaults.warmBuilds ? nil : "\(ConfigKey.warmBuilds) is false by default"
+        }
         switch text.lowercased() {
         case "true", "yes", "on", "1", "": return nil
         case "false", "no", "off", "0": return "\(ConfigKey.warmBuilds) is false"
