@@ -20,9 +20,9 @@ final class CandidateTestRuns {
     /// Starts candidate `number`'s run on the host's checkout as it is now.
     func start(candidate number: Int) throws {
         let (tests, slots, timeout) = (tests, slots, timeout)
-        try runs.start(number) { view, checkout in
+        try runs.start(number) { view, checkout, home in
             try await slots.run {
-                try await SessionTestRun.run(tests, inView: view, hostCheckout: checkout, timeout: timeout())
+                try await SessionTestRun.run(tests, inView: view, hostCheckout: checkout, timeout: timeout(), home: home)
             }
         }
     }

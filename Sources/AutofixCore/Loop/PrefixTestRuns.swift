@@ -25,8 +25,8 @@ final class PrefixTestRuns {
     /// patches. `passed` hears `patches` when that run's report ends the reply.
     func start(patches: Int, passed: @escaping @Sendable (Int) -> Void) throws {
         let (tests, seconds, endsReply) = (tests, timeout(), endsReply)
-        try runs.start(patches) { view, checkout in
-            let run = try await SessionTestRun.run(tests, inView: view, hostCheckout: checkout, timeout: seconds)
+        try runs.start(patches) { view, checkout, home in
+            let run = try await SessionTestRun.run(tests, inView: view, hostCheckout: checkout, timeout: seconds, home: home)
             if endsReply?(run.report) == true { passed(patches) }
             return run
         }

@@ -135,6 +135,12 @@ public final class ScratchSession {
         return made
     }
 
+    /// The kept HOME for test runs in `borrowed`: only the main view has one, so that no two
+    /// runs at once share a HOME.
+    public func sandboxHome(for borrowed: SandboxView) -> URL? {
+        borrowed === view ? sandboxHome : nil
+    }
+
     /// Takes back a view from `borrowView()` once no test runs in it any more.
     public func giveBack(_ borrowed: SandboxView) {
         if borrowed === view { mainViewLent = false } else { spareViews.append(borrowed) }

@@ -18,9 +18,10 @@ final class ViewTestRuns {
         self.scratch = scratch
     }
 
-    /// Starts run `key` on the host's checkout as it is now: `body` gets the view's directory and
-    /// the host's checkout, and runs the tests there.
-    func start(_ key: Int, _ body: @escaping @Sendable (_ view: URL, _ hostCheckout: URL) async throws -> SessionTestRun) throws {
+    /// Starts run `key` on the host's checkout as it is now: `body` gets the view's directory, the
+    /// host's checkout and the HOME the session keeps for that view, and runs the tests there.
+    func start(_ key: Int,
+               _ body: @escaping @Sendable (_ view: URL, _ hostCheckout: URL, _ home: URL?) async throws -> SessionTestRun) throws {
         let view = try scratch.borrowView()
         do {
             try view.update(from: scratch.checkout.directory)
@@ -28,8 +29,8 @@ final class ViewTestRuns {
             scratch.giveBack(view)
             throw error
         }
-        let (directory, checkout) = (view.directory, scratch.checkout.directory)
-        running[key] = Run(view: view, task: Task { try await body(directory, checkout) })
+        let (directory, checkout, home) = (view.directory, scratch.checkout.directory, scratch.sandboxHome(for: view))
+        running[key] = Run(view: view, task: Task { try await body(directory, checkout, home) })
     }
 
     /// Takes run `key` out of the set: the caller waits for it and gives its view back.
