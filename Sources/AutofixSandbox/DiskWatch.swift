@@ -4,7 +4,9 @@ import Foundation
 import Glibc
 #endif
 
-/// Enforces the disk limit of one test run on the directories the sandbox may write, together. Checking the
+/// Enforces the disk limit of one test run on the directories the sandbox may write, together:
+/// what the run adds to what they held when it started, so a warm build directory kept from
+/// earlier runs does not count against it. Checking the
 /// filesystem's free space is one system call, so it runs often; only when the filesystem has
 /// lost more than the room left under the limit is the directory itself measured (a walk that
 /// follows no link), at most once a second. Unchecked Sendable: `check()` runs only on the
@@ -26,7 +28,7 @@ final class DiskWatch: @unchecked Sendable {
         freeAtStart = free
     }
 
-    /// True once the directories hold more than the limit.
+    /// True once the directories hold more than the limit beyond what they held at the start.
     func check() -> Bool {
         guard !exceeded else { return exceeded }
         // Directories on one filesystem count its loss once each: measuring early is harmless.
@@ -35,9 +37,9 @@ final class DiskWatch: @unchecked Sendable {
             guard let free = Self.freeBytes(directory) else { return exceeded }
             grown += before > free ? before - free : 0
         }
-        guard heldAtStart + grown > limit, Date().timeIntervalSince(lastMeasured) >= 1 else { return false }
+        guard grown > limit, Date().timeIntervalSince(lastMeasured) >= 1 else { return false }
         lastMeasured = Date()
-        if Self.held(in: directories) > limit { exceeded = true }
+        if Self.held(in: directories) > heldAtStart + limit { exceeded = true }
         return exceeded
     }
 

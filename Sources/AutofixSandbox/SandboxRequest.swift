@@ -10,7 +10,8 @@ public struct SandboxLimits: Sendable, Equatable {
     public var maxProcesses: Int?
     /// Bytes kept per stream; beyond it the head and the tail are kept and the middle dropped.
     public var outputBytes: Int
-    /// What the writable space may hold: the checkout the tests see, and /tmp on its own.
+    /// What the writable space may hold: the checkout the tests see (with a kept HOME, beyond
+    /// what they held when the run started), and /tmp on its own.
     public var diskBytes: UInt64?
 
     public static let defaultTimeout: Double = 600
