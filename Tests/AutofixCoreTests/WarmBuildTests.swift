@@ -240,6 +240,26 @@ final class WarmPlaceEscapeTests: XCTestCase {
     }
 }
 
+extension WarmPlaceEscapeTests {
+    func testTheDiskLimitCountsWhatARunAddsToTheViewAndTheKeptHome() async throws {
+        let sandbox: Sandbox
+        do { sandbox = try SandboxFactory.make(.bwrap) } catch { throw XCTSkip("no bubblewrap here: \(error)") }
+        let view = try TemporaryDirectory(prefix: "autofix-warm-disk-view")
+        let home = try TemporaryDirectory(prefix: "autofix-warm-disk-home")
+        // A kept build directory larger than the limit: what earlier runs built does not count.
+        try Data(count: 40 << 20).write(to: view.file("kept.o"))
+        let limits = SandboxLimits(timeout: 60, diskBytes: 32 << 20)
+        let small = try await sandbox.run(SandboxRequest(command: "echo built > out.o && echo done", workDirectory: view.url,
+                                                         limits: limits, discoverToolchains: false, home: home.url))
+        XCTAssertTrue(small.succeeded, small.summary + small.combinedOutput)
+
+        let fill = "busybox dd if=/dev/zero of=\"$HOME/big\" bs=1048576 count=400 2>&1; echo WROTE"
+        let attack = try await sandbox.run(SandboxRequest(command: fill, workDirectory: view.url, limits: limits,
+                                                          discoverToolchains: false, home: home.url))
+        XCTAssertEqual(attack.limitHit, .disk, attack.summary + attack.combinedOutput)
+    }
+}
+
 /// The run says how its session started, and a second run at the same time starts fresh.
 final class WarmBuildRunTests: XCTestCase {
     override class func setUp() {
