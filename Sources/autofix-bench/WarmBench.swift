@@ -1,4 +1,5 @@
 import AutofixBenchSupport
+import AutofixSupport
 import Foundation
 
 /// The baseline test run of a first and a second `git autofix` run on one project, against the
@@ -9,6 +10,8 @@ enum WarmBench {
     struct Project {
         let name: String
         let testCommand: String
+        /// Why it cannot be measured here (a tool or mirror missing), else nil.
+        let missing: () -> String?
         /// Builds the project in `directory` (files, then the user's own first build).
         let make: (URL, [String: String]) throws -> Void
     }
@@ -18,20 +21,19 @@ enum WarmBench {
     static func run(smoke: Bool) throws {
         let autofix = try BuiltAutofix.url()
         print("project        user warm  run 1 baseline  run 2 baseline  run 2 / user  goal (3x user + 2 s)")
-        for project in [swiftPackage, cargoCrate] {
+        // The smoke run takes the crate alone: it builds in seconds.
+        for project in smoke ? [cargoCrate] : [swiftPackage, cargoCrate] {
+            if let missing = project.missing() {
+                print("\(project.name): skipped (\(missing))")
+                continue
+            }
             let home = try TemporaryDirectory(prefix: "autofix-bench-warm-home")
             let directory = try TemporaryDirectory(prefix: "autofix-bench-warm-\(project.name)")
             var environment = Hermetic.environment
             environment["HOME"] = home.path
             try? FileManager.default.copyItem(at: Hermetic.home.appendingPathComponent(".gitconfig"),
                                               to: home.file(".gitconfig"))
-            for name in ["RUSTUP_HOME", "CARGO_HOME"] {
-                if let value = ProcessInfo.processInfo.environment[name] { environment[name] = value }
-            }
-            if environment["RUSTUP_HOME"] == nil, let real = ProcessInfo.processInfo.environment["HOME"] {
-                environment["RUSTUP_HOME"] = real + "/.rustup"
-                environment["CARGO_HOME"] = real + "/.cargo"
-            }
+            environment.merge(rustupHomes()) { _, found in found }
             try project.make(directory.url, environment)
             try git(["init", "-q"], in: directory.url, environment)
             try git(["add", "-A"], in: directory.url, environment)
@@ -50,7 +52,6 @@ enum WarmBench {
             print(project.name.padding(toLength: 15, withPad: " ", startingAt: 0)
                 + String(format: "%7.2f s  %12.2f s  %12.2f s  %10.1fx  %9.2f s %@", user, first.seconds, second.seconds,
                          second.seconds / user, goal, second.seconds <= goal ? "met" : "MISSED"))
-            if smoke { break }
         }
     }
 
@@ -79,7 +80,25 @@ enum WarmBench {
         try BenchProcess(arguments: ["git"] + arguments, directory: directory, environment: environment).check()
     }
 
-    static let swiftPackage = Project(name: "swift-algorithms", testCommand: "swift test") { directory, environment in
+    /// Where rustup keeps its toolchains, from the environment or found next to cargo on PATH
+    /// (`<home>/.cargo/bin/cargo`), since the benchmark's HOME is a temporary one.
+    static func rustupHomes() -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        if inherited["RUSTUP_HOME"] != nil { return inherited.filter { ["RUSTUP_HOME", "CARGO_HOME"].contains($0.key) } }
+        guard let cargo = ExecutableSearch.find("cargo", in: inherited["PATH"] ?? "") else { return [:] }
+        let cargoHome = URL(fileURLWithPath: cargo).deletingLastPathComponent().deletingLastPathComponent()
+        let rustupHome = cargoHome.deletingLastPathComponent().appendingPathComponent(".rustup")
+        guard FileManager.default.fileExists(atPath: rustupHome.path) else { return [:] }
+        return ["RUSTUP_HOME": rustupHome.path, "CARGO_HOME": cargoHome.path]
+    }
+
+    static func onPath(_ tool: String) -> String? {
+        ExecutableSearch.find(tool, in: ProcessInfo.processInfo.environment["PATH"] ?? "") == nil ? "\(tool) is not on PATH" : nil
+    }
+
+    static let swiftPackage = Project(name: "swift-algorithms", testCommand: "swift test", missing: {
+        onPath("swift") ?? (FileManager.default.fileExists(atPath: mirror + "/swift-algorithms.git") ? nil : "no mirror at \(mirror)")
+    }) { directory, environment in
         let files = FileManager.default
         try files.createDirectory(at: directory.appendingPathComponent("Sources/Windows"), withIntermediateDirectories: true)
         try files.createDirectory(at: directory.appendingPathComponent("Tests/WindowsTests"), withIntermediateDirectories: true)
@@ -128,7 +147,7 @@ enum WarmBench {
         try BenchProcess(arguments: ["swift", "build", "--build-tests"], directory: directory, environment: environment).check()
     }
 
-    static let cargoCrate = Project(name: "cargo", testCommand: "cargo test") { directory, environment in
+    static let cargoCrate = Project(name: "cargo", testCommand: "cargo test", missing: { onPath("cargo") }) { directory, environment in
         let files = FileManager.default
         try files.createDirectory(at: directory.appendingPathComponent("src"), withIntermediateDirectories: true)
         try """

@@ -43,6 +43,13 @@ final class SmallBenchSmokeTests: XCTestCase {
         }
     }
 
+    func testWarmBenchmarkReusesThePlaceOnTheSecondRun() throws {
+        // The suite itself fails unless the first run says `new` and the second `reused`.
+        let output = try bench("warm")
+        let row = output.split(separator: "\n").first { $0.hasPrefix("cargo") }
+        XCTAssertTrue(row.map { $0.contains(" s ") || $0.contains("skipped") } ?? false, output)
+    }
+
     func testSandboxBenchmarkStartsEveryAvailableBackend() throws {
         let output = try bench("sandbox")
         for backend in ["none (unconfined)", "bwrap"] {
