@@ -108,7 +108,7 @@ class HostBoundaryTests: XCTestCase {
         let repo = try makeRepository()
         let server = try ScriptedSSEServer(replies: [reply(script("cp /bin/busybox idx || cp /usr/bin/id idx; chmod 4755 idx; exit 0"))])
         defer { server.stop() }
-        let output = try autofix(repo, server, ["--keep-scratch", "--json"])
+        let output = try autofix(repo, server, ["--keep-scratch", "--no-warm-builds", "--json"])
         XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
         let kept = try XCTUnwrap(keptScratch(output), output.stdout)
         let sandboxView = try XCTUnwrap(kept["sandbox"] as? String)
@@ -124,13 +124,38 @@ class HostBoundaryTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: checkout + "/idx"), "the host's checkout has only what it applied")
     }
 
+    func testAKeptWarmPlaceIsPrivateAndHoldsNoSetuidFileInTheViewOrTheSandboxHome() throws {
+        let repo = try makeRepository()
+        let plant = "cp /bin/busybox idx || cp /usr/bin/id idx; chmod 4755 idx; cp idx \"$HOME/idx\"; chmod 4755 \"$HOME/idx\"; exit 0"
+        let server = try ScriptedSSEServer(replies: [reply(script(plant))])
+        defer { server.stop() }
+        let output = try autofix(repo, server, ["--keep-scratch", "--json"])
+        XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
+        XCTAssertTrue(output.stdout.contains(#""warm_build":"new""#), output.stdout)
+        let kept = try XCTUnwrap(keptScratch(output), output.stdout)
+        let place = URL(fileURLWithPath: try XCTUnwrap(kept["sandbox"] as? String)).deletingLastPathComponent()
+        XCTAssertEqual(URL(fileURLWithPath: try XCTUnwrap(kept["checkout"] as? String)).deletingLastPathComponent(), place)
+        XCTAssertEqual(place.deletingLastPathComponent().path, Hermetic.home.path + "/.cache/git-autofix/warm")
+        var info = stat()
+        for directory in [place.path, place.deletingLastPathComponent().path, place.deletingLastPathComponent().deletingLastPathComponent().path] {
+            XCTAssertEqual(lstat(directory, &info), 0)
+            XCTAssertEqual(info.st_mode & S_IFMT, S_IFDIR, directory)
+            XCTAssertEqual(info.st_mode & 0o777, 0o700, "only the user can enter \(directory)")
+        }
+        for file in [place.path + "/sandbox/idx", place.path + "/home/idx"] {
+            XCTAssertEqual(stat(file, &info), 0, "the tests wrote \(file)")
+            XCTAssertEqual(info.st_mode & (S_ISUID | S_ISGID), 0, "the setuid bit of \(file) is gone")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: place.path + "/work/idx"), "the host's checkout has only what it applied")
+    }
+
     func testEveryRunGetsAFreshScratchSpaceWithAnUnguessableName() throws {
         var roots: [String] = []
         for _ in 0..<2 {
             let repo = try makeRepository()
             let server = try ScriptedSSEServer(replies: [reply(script("exit 0"))])
             defer { server.stop() }
-            let output = try autofix(repo, server, ["--keep-scratch", "--json"])
+            let output = try autofix(repo, server, ["--keep-scratch", "--no-warm-builds", "--json"])
             XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
             let kept = try XCTUnwrap(keptScratch(output), output.stdout)
             let root = URL(fileURLWithPath: try XCTUnwrap(kept["checkout"] as? String)).deletingLastPathComponent()
@@ -240,4 +265,7 @@ final class PodmanHostBoundaryTests: HostBoundaryTests {
     override func testAnAcceptedFileUnderADirectoryTurnedIntoASymlinkCannotOverwriteAHostFile() throws { try super.testAnAcceptedFileUnderADirectoryTurnedIntoASymlinkCannotOverwriteAHostFile() }
     override func testKeptScratchIsPrivateAndHoldsNoSetuidFile() throws { try super.testKeptScratchIsPrivateAndHoldsNoSetuidFile() }
     override func testEveryRunGetsAFreshScratchSpaceWithAnUnguessableName() throws { try super.testEveryRunGetsAFreshScratchSpaceWithAnUnguessableName() }
+    override func testAKeptWarmPlaceIsPrivateAndHoldsNoSetuidFileInTheViewOrTheSandboxHome() throws {
+        try super.testAKeptWarmPlaceIsPrivateAndHoldsNoSetuidFileInTheViewOrTheSandboxHome()
+    }
 }

@@ -80,7 +80,7 @@ final class ManPageTests: XCTestCase {
             "autofix.endpoint", "autofix.model", "autofix.testCommand", "autofix.sandbox", "autofix.maxRounds",
             "autofix.testTimeout", "autofix.timeout", "autofix.temperature", "autofix.topP", "autofix.maxDiffTokens",
             "autofix.editFormat", "autofix.protect", "autofix.sandboxBind", "autofix.sandboxEnv", "autofix.image",
-            "autofix.prePush",
+            "autofix.prePush", "autofix.warmBuilds",
         ]
         let environment = ["AUTOFIX_ENDPOINT", "AUTOFIX_MODEL", "AUTOFIX_API_KEY", "MISTRAL_API_KEY", "OPENAI_API_KEY", "NO_COLOR"]
         let files = ["refs/autofix/<branch>/<run-id>", "refs/autofix-backup/<id>", "refs/notes/autofix"]

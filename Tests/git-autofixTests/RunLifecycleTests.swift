@@ -8,7 +8,8 @@ import XCTest
 final class RunLifecycleTests: XCTestCase {
     private let pytest = "python3 -m pytest -q"
 
-    /// A started `git autofix run` and the private TMPDIR its scratch directory goes in.
+    /// A started `git autofix run`, the private TMPDIR its scratch directory goes in and the cache
+    /// directory of its warm place.
     private final class StartedRun {
         let process = Process()
         let output = Pipe()
@@ -18,6 +19,7 @@ final class RunLifecycleTests: XCTestCase {
             temporary = try TemporaryDirectory(prefix: "autofix-tmpdir")
             var environment = Hermetic.environment
             environment["TMPDIR"] = temporary.path
+            environment["XDG_CACHE_HOME"] = temporary.file("cache").path
             process.executableURL = BuiltProducts.executable("git-autofix")
             process.arguments = ["run", "--endpoint", endpoint, "--model", "test-model", "--test", test, "--sandbox", "bwrap",
                                  "--max-rounds", "3"]
@@ -33,6 +35,13 @@ final class RunLifecycleTests: XCTestCase {
         /// The run's scratch directories still in its TMPDIR.
         var scratchDirectories: [String] {
             ((try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []).filter { $0.hasPrefix("git-autofix-") }
+        }
+
+        /// The views of the warm places in its cache directory.
+        var warmViews: [URL] {
+            let warm = temporary.file("cache/git-autofix/warm")
+            return ((try? FileManager.default.contentsOfDirectory(atPath: warm.path)) ?? [])
+                .map { warm.appendingPathComponent($0).appendingPathComponent("sandbox") }
         }
 
         func signal(_ number: Int32) { kill(pid, number) }
@@ -126,10 +135,9 @@ final class RunLifecycleTests: XCTestCase {
         defer { server.stop() }
         // The baseline tests say they started, then hang: the run is killed while its sandbox runs.
         let run = try StartedRun(repo, endpoint: server.baseURL, test: "touch tests-started && sleep 600")
+        // They run in the repository's warm place, which outlives every run.
         wait(for: "the baseline tests to start") {
-            run.scratchDirectories.contains { name in
-                FileManager.default.fileExists(atPath: run.temporary.file("\(name)/sandbox/tests-started").path)
-            }
+            run.warmViews.contains { FileManager.default.fileExists(atPath: $0.appendingPathComponent("tests-started").path) }
         }
         let cgroupsWhileRunning = try cgroups(of: run.pid)
         run.signal(SIGKILL)
@@ -145,6 +153,8 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertTrue(list.stdout.contains("interrupted"), list.stdout)
         XCTAssertTrue(list.stderr.contains("process \(run.pid), which is gone"), list.stderr)
         XCTAssertEqual(run.scratchDirectories, [], "list removed the scratch directory")
+        XCTAssertEqual(run.warmViews.count, 1, "but not the warm place")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.warmViews[0].appendingPathComponent("tests-started").path))
         let cleaned = try record(repo)
         XCTAssertTrue(cleaned.contains("\"interrupted\""), cleaned)
         if !cgroupsWhileRunning.isEmpty {
