@@ -20,7 +20,7 @@ enum WarmBench {
 
     static func run(smoke: Bool) throws {
         let autofix = try BuiltAutofix.url()
-        print("project        user warm  run 1 baseline  run 2 baseline  run 2 / user  goal (3x user + 2 s)")
+        print("project           user warm  run 1 baseline  run 2 baseline  run 2 / user  goal (3x user + 2 s)")
         // The smoke run takes the crate alone: it builds in seconds.
         for project in smoke ? [cargoCrate] : [swiftPackage, cargoCrate] {
             if let missing = project.missing() {
@@ -49,7 +49,7 @@ enum WarmBench {
                 throw BenchError("\(project.name): the runs started \(first.warm) and \(second.warm), not new and reused")
             }
             let goal = 3 * user + 2
-            print(project.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+            print(project.name.padding(toLength: 18, withPad: " ", startingAt: 0)
                 + String(format: "%7.2f s  %12.2f s  %12.2f s  %10.1fx  %9.2f s %@", user, first.seconds, second.seconds,
                          second.seconds / user, goal, second.seconds <= goal ? "met" : "MISSED"))
         }
