@@ -74,10 +74,15 @@ struct DropCommand: ParsableCommand {
 }
 
 extension DropCommand {
+    /// Removes the repository's warm build place; one that a run is using stays, and says so.
     func dropWarmPlace(of repository: Repository, terminal: Terminal) throws {
-        guard let cacheHome = WarmPlace.cacheHome(environment: ProcessInfo.processInfo.environment),
-              let removed = try WarmPlace.remove(for: repository, cacheHome: cacheHome) else { return }
-        terminal.out("Removed the warm build place \(removed.path.terminalSafeLine)")
+        guard let cacheHome = WarmPlace.cacheHome(environment: ProcessInfo.processInfo.environment) else { return }
+        do {
+            guard let removed = try WarmPlace.remove(for: repository, cacheHome: cacheHome) else { return }
+            terminal.out("Removed the warm build place \(removed.path.terminalSafeLine)")
+        } catch let error as AutofixError {
+            terminal.err("warning: \(error.message.terminalSafeLine)" + (error.hint.map { " (\($0.terminalSafeLine))" } ?? ""))
+        }
     }
 
     /// Dropping a run under its own process makes that run fail when it next commits.

@@ -125,6 +125,27 @@ final class WarmBuildTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: checkout.appendingPathComponent("a.txt"), encoding: .utf8), "a\n")
     }
 
+    func testFetchedDependenciesAreCopiedAgainOnlyOnceTheUserFetchedAgain() throws {
+        try repo.write("Package.swift", "// swift-tools-version:5.9\n")
+        try repo.write(".gitignore", ".build/\n")
+        try repo.commitAll("a package")
+        try repo.write(".build/checkouts/dep/dep.swift", "// 1.0\n")
+        try repo.write(".build/workspace-state.json", "{\"version\": 1}\n")
+        func copied() throws -> (paths: [String], dep: String) {
+            let session = try session(try open())
+            defer { session.remove() }
+            let dep = try String(contentsOf: session.view.directory.appendingPathComponent(".build/checkouts/dep/dep.swift"), encoding: .utf8)
+            return (session.copiedDependencies.sorted(), dep)
+        }
+        XCTAssertEqual(try copied().paths, [".build/checkouts", ".build/workspace-state.json"])
+        XCTAssertEqual(try copied().paths, [], "the view still has them")
+        try repo.write(".build/checkouts/dep/dep.swift", "// 2.0\n")
+        try repo.write(".build/workspace-state.json", "{\"version\": 2}\n")
+        let again = try copied()
+        XCTAssertEqual(again.paths, [".build/checkouts", ".build/workspace-state.json"], "fetched again: copied again")
+        XCTAssertEqual(again.dep, "// 2.0\n")
+    }
+
     // MARK: fall back
 
     func testASymlinkedPlaceIsNotUsed() throws {
@@ -145,6 +166,19 @@ final class WarmBuildTests: XCTestCase {
         chmod(place.path, 0o700)
         guard chown(place.path, 65534, 65534) == 0 else { throw XCTSkip("cannot give a directory away here (not root)") }
         XCTAssertEqual(try unavailableReason(), "\(place.path) belongs to another user")
+    }
+
+    func testACacheDirectoryOthersMayWriteIsNotUsedButOneTheyMayReadIs() throws {
+        let shared = cache.file("git-autofix")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        // Another cache of the tool's (the local model) made this one with the usual mode.
+        chmod(shared.path, 0o755)
+        XCTAssertNil(try unavailableReason())
+        chmod(shared.path, 0o777)
+        XCTAssertEqual(try unavailableReason(), "\(shared.path) is open to other users (mode 777)")
+        chmod(shared.path, 0o755)
+        chmod(cache.path, 0o1777)
+        XCTAssertEqual(try unavailableReason(), "\(cache.path) is not a directory only this user can write")
     }
 
     func testOneSessionAtATimeHoldsThePlace() throws {

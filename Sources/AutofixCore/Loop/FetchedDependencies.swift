@@ -38,19 +38,34 @@ public enum FetchedDependencies {
 
     /// The same into a view that sandboxed code ran in before (a warm place's), while no sandbox
     /// runs there: the markers are looked for in the host's `checkout`, and every directory on the
-    /// way to a destination is made a real one, without following a link the sandbox left.
-    @discardableResult
-    public static func copy(from workTree: URL, into view: SandboxView, checkout: URL) throws -> [String] {
+    /// way to a destination is made a real one, without following a link the sandbox left. What
+    /// an earlier session copied stays unless its source in the work tree changed since `copiedFrom`
+    /// (the package manager fetched again): then the whole set is copied again. Returns the paths
+    /// copied and the sources' stamps now, for the next session.
+    public static func copy(from workTree: URL, into view: SandboxView, checkout: URL,
+                            copiedFrom: [String: FileStamp]) throws -> (copied: [String], sources: [String: FileStamp]) {
         let files = FileManager.default
         var copied: [String] = []
+        var sources: [String: FileStamp] = [:]
         for ecosystem in ecosystems where files.fileExists(atPath: checkout.appendingPathComponent(ecosystem.markers[0]).path) {
-            for path in ecosystem.fetchedDependencies?.paths ?? [] {
+            let paths = ecosystem.fetchedDependencies?.paths ?? []
+            var now: [String: FileStamp] = [:]
+            for path in paths {
+                var info = stat()
+                if lstat(workTree.appendingPathComponent(path).path, &info) == 0 { now[path] = FileStamp(info) }
+            }
+            sources.merge(now) { _, new in new }
+            let fetchedAgain = paths.contains { now[$0] != copiedFrom[$0] }
+            for path in paths {
                 let source = workTree.appendingPathComponent(path)
-                guard exists(source) else { continue }
+                // A committed lock file wins, as above: the view has it from the host's checkout.
+                guard exists(source), !exists(checkout.appendingPathComponent(path)) else { continue }
                 var directory = try DirectoryHandle.open(view.directory.path)
                 let components = path.split(separator: "/").map(String.init)
                 for name in components.dropLast() { directory = try directory.makeSubdirectory(name) }
-                guard let last = components.last, directory.status(last) == nil else { continue }
+                guard let last = components.last else { continue }
+                if fetchedAgain { try directory.remove(last) }
+                guard directory.status(last) == nil else { continue }
                 do {
                     try files.copyItem(at: source, to: view.directory.appendingPathComponent(path))
                 } catch {
@@ -59,7 +74,7 @@ public enum FetchedDependencies {
                 copied.append(path)
             }
         }
-        return copied
+        return (copied, sources)
     }
 
     /// What to run when `workTree` is a package whose dependencies were never fetched there:

@@ -33,6 +33,8 @@ public final class ScratchSession {
     private let commit: ObjectID
     /// The checkout's stamps once it matched `commit`, for the next run in the warm place.
     private var checkoutStamps: [String: FileStamp] = [:]
+    /// The work tree's fetched dependencies as this session copied them, for the next one.
+    private var dependencyStamps: [String: FileStamp] = [:]
 
     public static let directoryPrefix = "git-autofix-"
 
@@ -75,7 +77,7 @@ public final class ScratchSession {
             try place.prepareSubdirectory("home")
             var record = place.state?.view
             var info = stat()
-            if lstat(place.view.path, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+            if lstat(place.view.path, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR || info.st_uid != geteuid() {
                 try place.prepareSubdirectory("sandbox")
                 record = nil
             }
@@ -83,7 +85,10 @@ public final class ScratchSession {
             try view.update(from: checkout.directory)
             dependencySource = repository.workingDirectory
             if let workTree = repository.workingDirectory {
-                copiedDependencies = try FetchedDependencies.copy(from: workTree, into: view, checkout: checkout.directory)
+                let copy = try FetchedDependencies.copy(from: workTree, into: view, checkout: checkout.directory,
+                                                        copiedFrom: record == nil ? [:] : place.state?.dependencies ?? [:])
+                copiedDependencies = copy.copied
+                dependencyStamps = copy.sources
                 view.keep(copiedDependencies)
             } else {
                 copiedDependencies = []
@@ -169,7 +174,7 @@ public final class ScratchSession {
         do {
             try view.clearSetIDBits()
             try DirectoryHandle.open(warm.home.path).clearSetIDBits()
-            try warm.save(WarmState(commit: commit, checkout: checkoutStamps, view: view.record))
+            try warm.save(WarmState(commit: commit, checkout: checkoutStamps, view: view.record, dependencies: dependencyStamps))
         } catch {
             // Without a state the next run rebuilds the checkout; nothing is lost.
         }

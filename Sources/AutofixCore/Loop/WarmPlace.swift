@@ -90,8 +90,14 @@ public final class WarmPlace {
             try FileManager.default.createDirectory(at: cacheHome, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             var handle = try DirectoryHandle.open(cacheHome.path)
-            for name in ["git-autofix", "warm", directory.lastPathComponent] {
-                switch privateSubdirectory(name, in: handle) {
+            var cacheInfo = stat()
+            guard fstat(handle.fd, &cacheInfo) == 0, cacheInfo.st_uid == geteuid(), cacheInfo.st_mode & 0o022 == 0 else {
+                return .unavailable("\(cacheHome.path) is not a directory only this user can write")
+            }
+            // git-autofix/ may hold other caches (the local model), made with the usual mode;
+            // warm/ and the place itself are private.
+            for (name, exclusive) in [("git-autofix", false), ("warm", true), (directory.lastPathComponent, true)] {
+                switch privateSubdirectory(name, in: handle, exclusive: exclusive) {
                 case .success(let child): handle = child
                 case .failure(let problem): return .unavailable(problem.reason)
                 }
@@ -163,7 +169,10 @@ public final class WarmPlace {
         let reason: String
     }
 
-    private static func privateSubdirectory(_ name: String, in parent: DirectoryHandle) -> Result<DirectoryHandle, Problem> {
+    /// The subdirectory `name` of this user's, made (mode 0700) when missing, no link; with
+    /// `exclusive`, no one else may even enter it, else no one else may write it.
+    private static func privateSubdirectory(_ name: String, in parent: DirectoryHandle,
+                                            exclusive: Bool) -> Result<DirectoryHandle, Problem> {
         let path = parent.path + "/" + name
         if parent.status(name) == nil, mkdirat(parent.fd, name, 0o700) != 0, errno != EEXIST {
             return .failure(Problem(reason: "cannot make \(path): \(String(cString: strerror(errno)))"))
@@ -178,7 +187,7 @@ public final class WarmPlace {
             return .failure(Problem(reason: "\(path) changed while it was opened"))
         }
         guard opened.st_uid == geteuid() else { return .failure(Problem(reason: "\(path) belongs to another user")) }
-        guard opened.st_mode & 0o077 == 0 else {
+        guard opened.st_mode & (exclusive ? 0o077 : 0o022) == 0 else {
             return .failure(Problem(reason: "\(path) is open to other users (mode \(String(opened.st_mode & 0o777, radix: 8)))"))
         }
         return .success(child)
@@ -210,16 +219,19 @@ public final class WarmPlace {
 }
 
 /// What a warm place holds when its session ended: the commit its checkout was brought to, the
-/// checkout's stamps then (what changed since is written again) and the view's record.
+/// checkout's stamps then (what changed since is written again), the view's record and the
+/// stamps of the work tree's fetched dependencies that were copied into the view.
 public struct WarmState: Codable, Sendable {
     public var commit: ObjectID
     public var checkout: [String: FileStamp]
     public var view: SandboxView.Record
+    public var dependencies: [String: FileStamp]
 
-    public init(commit: ObjectID, checkout: [String: FileStamp], view: SandboxView.Record) {
+    public init(commit: ObjectID, checkout: [String: FileStamp], view: SandboxView.Record, dependencies: [String: FileStamp]) {
         self.commit = commit
         self.checkout = checkout
         self.view = view
+        self.dependencies = dependencies
     }
 }
 
