@@ -125,5 +125,10 @@ final class ReviewAfterRunTests: XCTestCase {
         XCTAssertEqual(drop.status, 0, drop.stderr)
         XCTAssertEqual(try repo.git("for-each-ref", "refs/autofix", "refs/autofix-backup"), "")
         XCTAssertEqual(try repo.git("notes", "--ref=autofix", "list"), "", "no note outlives its run")
+        let removed = try XCTUnwrap(drop.stdout.split(separator: "\n").first { $0.hasPrefix("Removed the warm build place ") },
+                                    drop.stdout)
+        let place = String(removed.dropFirst("Removed the warm build place ".count))
+        XCTAssertTrue(place.hasPrefix(Hermetic.home.path + "/.cache/git-autofix/warm/"), place)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: place), "the runs' warm build place is gone")
     }
 }
