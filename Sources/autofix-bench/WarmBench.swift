@@ -29,15 +29,9 @@ enum WarmBench {
             }
             let home = try TemporaryDirectory(prefix: "autofix-bench-warm-home")
             let directory = try TemporaryDirectory(prefix: "autofix-bench-warm-\(project.name)")
-            var environment = Hermetic.environment
-            environment["HOME"] = home.path
-            try? FileManager.default.copyItem(at: Hermetic.home.appendingPathComponent(".gitconfig"),
-                                              to: home.file(".gitconfig"))
-            environment.merge(rustupHomes()) { _, found in found }
+            let environment = environment(home: home)
             try project.make(directory.url, environment)
-            try git(["init", "-q"], in: directory.url, environment)
-            try git(["add", "-A"], in: directory.url, environment)
-            try git(["commit", "-q", "-m", "initial"], in: directory.url, environment)
+            try commit(directory.url, environment)
 
             let words = ["/bin/sh", "-c", project.testCommand]
             try BenchProcess(arguments: words, directory: directory.url, environment: environment).check()
@@ -53,6 +47,16 @@ enum WarmBench {
                 + String(format: "%7.2f s  %12.2f s  %12.2f s  %10.1fx  %9.2f s %@", user, first.seconds, second.seconds,
                          second.seconds / user, goal, second.seconds <= goal ? "met" : "MISSED"))
         }
+        if !smoke, swiftPackage.missing() == nil { try Timeline.run(autofix) }
+    }
+
+    /// The environment of one project's runs: hermetic, with `home` as HOME and rustup's homes.
+    static func environment(home: TemporaryDirectory) -> [String: String] {
+        var environment = Hermetic.environment
+        environment["HOME"] = home.path
+        try? FileManager.default.copyItem(at: Hermetic.home.appendingPathComponent(".gitconfig"), to: home.file(".gitconfig"))
+        environment.merge(rustupHomes()) { _, found in found }
+        return environment
     }
 
     /// The baseline's seconds and the header's `warm_build` of one `git autofix run --json`.
@@ -76,7 +80,13 @@ enum WarmBench {
         return (seconds, warm)
     }
 
-    private static func git(_ arguments: [String], in directory: URL, _ environment: [String: String]) throws {
+    static func commit(_ directory: URL, _ environment: [String: String]) throws {
+        try git(["init", "-q"], in: directory, environment)
+        try git(["add", "-A"], in: directory, environment)
+        try git(["commit", "-q", "-m", "initial"], in: directory, environment)
+    }
+
+    static func git(_ arguments: [String], in directory: URL, _ environment: [String: String]) throws {
         try BenchProcess(arguments: ["git"] + arguments, directory: directory, environment: environment).check()
     }
 
