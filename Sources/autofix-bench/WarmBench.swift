@@ -66,7 +66,7 @@ enum WarmBench {
         defer { server.stop() }
         let result = try BenchProcess(
             arguments: [autofix.path, "run", "--json", "--endpoint", server.baseURL, "--model", "bench-model",
-                        "--test", project.testCommand, "--yes"],
+                        "--test", project.testCommand, "--no-reuse", "--yes"],
             directory: directory, environment: environment).run()
         var seconds: Double?
         var warm: String?

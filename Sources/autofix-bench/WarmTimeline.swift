@@ -87,7 +87,7 @@ extension WarmBench {
             defer { server.stop() }
             let result = try BenchProcess(
                 arguments: [autofix.path, "run", "--json", "--endpoint", server.baseURL, "--model", "bench-model",
-                            "--test", "swift test", "--max-rounds", "2", "--yes"],
+                            "--test", "swift test", "--max-rounds", "2", "--no-reuse", "--yes"],
                 directory: directory, environment: environment).run()
             var played = Played()
             for line in result.stdout.split(separator: "\n") {
