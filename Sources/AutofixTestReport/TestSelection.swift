@@ -13,7 +13,8 @@ public enum TestSelection {
         let selection: [String]
         switch framework {
         case "pytest": selection = pytest(words, ids) ?? []
-        case "xctest": selection = swiftTest(words, ids) ?? []
+        // `swift test` runs XCTest and Swift Testing; XCTest's `Class.test` ids take the same filter.
+        case "xctest", "xctest+swift-testing": selection = swiftTest(words, ids) ?? []
         case "go": selection = goTest(words, ids) ?? []
         case "cargo": selection = cargoTest(words, ids) ?? []
         case "jest": selection = jest(words, ids) ?? []

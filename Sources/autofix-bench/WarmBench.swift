@@ -4,7 +4,7 @@ import Foundation
 
 /// The baseline test run of a first and a second `git autofix` run on one project, against the
 /// same test command run warm in the user's own tree (built once, then timed). A Swift package
-/// that depends on swift-algorithms (and so swift-numerics) from local git mirrors, and a cargo
+/// that depends on swift-algorithms (and so swift-numerics), and a cargo
 /// crate without dependencies. The tests pass, so each run ends after its baseline.
 enum WarmBench {
     struct Project {
@@ -16,7 +16,10 @@ enum WarmBench {
         let make: (URL, [String: String]) throws -> Void
     }
 
-    static let mirror = "/opt/swift-packages/apple"
+    /// A directory of local clones (`swift-algorithms.git`, `swift-numerics.git`) that SwiftPM's
+    /// mirror setting points the package's URLs at, for a machine without network; without it
+    /// the URLs resolve as they do for the user (network, or git's `url.<base>.insteadOf`).
+    static let mirror = ProcessInfo.processInfo.environment["AUTOFIX_BENCH_SWIFTPM_MIRRORS"]
 
     static func run(smoke: Bool) throws {
         let autofix = try BuiltAutofix.url()
@@ -107,7 +110,7 @@ enum WarmBench {
     }
 
     static let swiftPackage = Project(name: "swift-algorithms", testCommand: "swift test", missing: {
-        onPath("swift") ?? (FileManager.default.fileExists(atPath: mirror + "/swift-algorithms.git") ? nil : "no mirror at \(mirror)")
+        onPath("swift") ?? mirror.flatMap { FileManager.default.fileExists(atPath: $0 + "/swift-algorithms.git") ? nil : "no mirror at \($0)" }
     }) { directory, environment in
         let files = FileManager.default
         try files.createDirectory(at: directory.appendingPathComponent("Sources/Windows"), withIntermediateDirectories: true)
@@ -128,13 +131,15 @@ enum WarmBench {
 
             """.write(to: directory.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
         // SwiftPM's own mirror setting: the URLs resolve to the local clones, with no network.
-        try """
-            {"object": [
-              {"mirror": "\(mirror)/swift-algorithms.git", "original": "https://github.com/apple/swift-algorithms.git"},
-              {"mirror": "\(mirror)/swift-numerics.git", "original": "https://github.com/apple/swift-numerics.git"}
-            ], "version": 1}
+        if let mirror {
+            try """
+                {"object": [
+                  {"mirror": "\(mirror)/swift-algorithms.git", "original": "https://github.com/apple/swift-algorithms.git"},
+                  {"mirror": "\(mirror)/swift-numerics.git", "original": "https://github.com/apple/swift-numerics.git"}
+                ], "version": 1}
 
-            """.write(to: directory.appendingPathComponent(".swiftpm/configuration/mirrors.json"), atomically: true, encoding: .utf8)
+                """.write(to: directory.appendingPathComponent(".swiftpm/configuration/mirrors.json"), atomically: true, encoding: .utf8)
+        }
         try """
             import Algorithms
 
@@ -154,7 +159,9 @@ enum WarmBench {
 
             """.write(to: directory.appendingPathComponent("Tests/WindowsTests/WindowsTests.swift"), atomically: true, encoding: .utf8)
         try ".build/\n".write(to: directory.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
-        try BenchProcess(arguments: ["swift", "build", "--build-tests"], directory: directory, environment: environment).check()
+        // The dependencies are fetched as the user fetches them, so the system's git URL rewrites count.
+        try BenchProcess(arguments: ["swift", "build", "--build-tests"], directory: directory,
+                         environment: environment.filter { $0.key != "GIT_CONFIG_NOSYSTEM" }).check()
     }
 
     static let cargoCrate = Project(name: "cargo", testCommand: "cargo test", missing: { onPath("cargo") }) { directory, environment in

@@ -15,6 +15,9 @@ final class TestSelectionTests: XCTestCase {
     func testSwiftTestGetsOneAnchoredFilterPerTest() {
         XCTAssertEqual(TestSelection.command("swift test --parallel", selecting: ["CalcTests.testAdd"], framework: "xctest"),
                        "swift test --parallel --filter '(^|\\.)CalcTests/testAdd$'")
+        // What `swift test` reports when both libraries ran: the XCTest ids still select.
+        XCTAssertEqual(TestSelection.command("swift test", selecting: ["CalcTests.testAdd"], framework: "xctest+swift-testing"),
+                       "swift test --filter '(^|\\.)CalcTests/testAdd$'")
     }
 
     func testGoTestRunsTheTopLevelNamesOfSubtestsAndPackages() {
