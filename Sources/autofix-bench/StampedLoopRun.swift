@@ -128,6 +128,10 @@ struct OneFailureFixture {
         return LoopFixture.reply(patches, summary: "make case01 pass")
     }
 
-    /// Leaves `case01` failing.
-    static let rejectedReply = LoopFixture.reply([LoopFixture.sourcePatch(file: LoopFixture.editedFiles[0])], summary: "adjust a value")
+    /// Leaves `case01` failing; each `variant` edits another file, so that rounds in a row do not
+    /// send the same reply (which ends a run).
+    static func rejectedReply(variant: Int = 0) -> String {
+        let files = LoopFixture.editedFiles
+        return LoopFixture.reply([LoopFixture.sourcePatch(file: files[variant % files.count])], summary: "adjust a value")
+    }
 }

@@ -59,6 +59,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("context", { try ContextBench.run(smoke: smoke) }),
     ("warm", { try WarmBench.run(smoke: smoke) }),
     ("streamed-verdict", { try StreamedVerdictBench.run(smoke: smoke) }),
+    ("candidates", { try CandidateBench.run(smoke: smoke) }),
 ]
 
 let unknown = Set(requested).subtracting(suites.map(\.name))
