@@ -60,6 +60,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("warm", { try WarmBench.run(smoke: smoke) }),
     ("streamed-verdict", { try StreamedVerdictBench.run(smoke: smoke) }),
     ("candidates", { try CandidateBench.run(smoke: smoke) }),
+    ("targeted", { try TargetedBench.run(smoke: smoke) }),
 ]
 
 let unknown = Set(requested).subtracting(suites.map(\.name))
