@@ -56,7 +56,7 @@ enum TargetedBench {
     /// One run of `rounds` rejected rounds on a fresh suite: its baseline's time and each round's targeted run.
     static func rejectedRounds(suite size: Int, sandbox: BenchSandbox, rounds: Int) throws -> (whole: Double, targeted: [Double]) {
         let project = try Self.suite(size)
-        let server = try ScriptedSSEServer(replies: Array(repeating: LoopFixture.streamed(commentReply, delay: 0), count: rounds))
+        let server = try ScriptedSSEServer(replies: (1...rounds).map { LoopFixture.streamed(commentReply(round: $0), delay: 0) })
         defer { server.stop() }
         let run = StampedLoopRun(repository: project.url, testCommand: testCommand, sandbox: sandbox.name,
                                  model: OpenAICompatibleClient(endpoint: ModelEndpoint(baseURL: server.baseURL)),
@@ -87,9 +87,11 @@ enum TargetedBench {
 
     static let library = "def value(i):\n    return i\n"
 
-    /// Adds a comment: the failing test fails as before.
-    static let commentReply = LoopFixture.reply(["--- a/lib.py\n+++ b/lib.py\n@@ -1,2 +1,3 @@\n+# every value is its own index\n def value(i):\n     return i\n"],
-                                                summary: "document value")
+    /// Adds a comment, another one each round (the same reply twice ends a run): the failing test fails as before.
+    static func commentReply(round: Int) -> String {
+        LoopFixture.reply(["--- a/lib.py\n+++ b/lib.py\n@@ -1,2 +1,3 @@\n+# every value is its own index (\(round))\n def value(i):\n     return i\n"],
+                          summary: "document value")
+    }
 
     /// A committed project of `size` tests in `testFiles` files, `test_m0.py::test_broken` the one that fails.
     static func suite(_ size: Int) throws -> TemporaryDirectory {
