@@ -8,9 +8,8 @@ import Foundation
 ///    streams side by side (as vLLM does up to `--max-num-seqs`);
 /// 2. the same server serving one sequence at a time (`OneSequenceAtATimeModel`): a round of N
 ///    candidates against N single-candidate rounds;
-/// 3. pass@N: scripted replies that are right with a given probability per seed, and, when
-///    `AUTOFIX_BENCH_LOCAL_MODEL` names an endpoint (`scripts/local-model start`), a few one-line
-///    Python bugs against the local model.
+/// 3. pass@N with scripted replies that are right with a given probability per seed
+///    (`LocalModelPassAtN` does the same against the local model).
 enum CandidateBench {
     struct Options {
         var files = 200
@@ -41,11 +40,7 @@ enum CandidateBench {
         try concurrentServer(fixture, sandbox: sandbox, options: options)
         try serialServer(fixture, sandbox: sandbox, options: options)
         try scriptedPassAtN(options)
-        if let endpoint = ProcessInfo.processInfo.environment["AUTOFIX_BENCH_LOCAL_MODEL"], !endpoint.isEmpty {
-            try LocalModelPassAtN(endpoint: endpoint, sandbox: sandbox).run()
-        } else {
-            print("\n4. pass@N with the local model: skipped (set AUTOFIX_BENCH_LOCAL_MODEL to `scripts/local-model start`'s endpoint)")
-        }
+        print("\npass@N with the local model: `autofix-bench local-pass`")
     }
 
     /// Rounds that change no test result, so every round is played and rolled back.

@@ -31,9 +31,19 @@ struct LocalModelPassAtN {
 
     static let testCommand = "python3 -m pytest -q"
 
+    /// Against the server `AUTOFIX_BENCH_LOCAL_MODEL` names (`scripts/local-model start` prints it); skipped without one.
+    static func runFromEnvironment() throws {
+        Hermetic.applyToCurrentProcess()
+        guard let endpoint = ProcessInfo.processInfo.environment["AUTOFIX_BENCH_LOCAL_MODEL"], !endpoint.isEmpty else {
+            print("skipped: set AUTOFIX_BENCH_LOCAL_MODEL to the endpoint `scripts/local-model start` prints")
+            return
+        }
+        print(MachineDescription.current())
+        try LocalModelPassAtN(endpoint: endpoint, sandbox: BenchSandbox.preferred()).run()
+    }
+
     func run() throws {
-        print()
-        print("4. pass@N with the local model at \(endpoint) (SmolLM2-135M-Instruct, llama-cpp-python, one sequence at a time):"
+        print("pass@N with the local model at \(endpoint) (SmolLM2-135M-Instruct, llama-cpp-python, one sequence at a time):"
             + " \(Self.bugs.count) one-line Python bugs, one round each, N = \(candidates.map(String.init).joined(separator: ", ")),"
             + " tests `\(Self.testCommand)` through sandbox \(sandbox.name)")
         var table = BenchTable(["bug", "N", "fixed", "round", "candidates that applied"])

@@ -4,7 +4,7 @@ import Foundation
 // benchmarks (all by default) and prints a table per benchmark. Each suite lives in its own file.
 // `--smoke` runs the sizeable suites at a tiny size, once, only to prove they still work.
 let usage = """
-    usage: autofix-bench [snapshot|model|patch|sandbox|loop|onepatch|context|warm|streamed-verdict|candidates|targeted ...] [--sizes N,N,...] [--repetitions N] [--smoke] [--keep]
+    usage: autofix-bench [snapshot|model|patch|sandbox|loop|onepatch|context|warm|streamed-verdict|candidates|targeted|local-pass ...] [--sizes N,N,...] [--repetitions N] [--smoke] [--keep]
       --sizes        tracked files per generated repository for the snapshot benchmark (default 1000,10000,100000)
       --repetitions  timed runs per method and size, after one warm-up run (default 5)
       --smoke        tiny sizes and one repetition: checks that the benchmarks still work, measures nothing
@@ -61,6 +61,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("streamed-verdict", { try StreamedVerdictBench.run(smoke: smoke) }),
     ("candidates", { try CandidateBench.run(smoke: smoke) }),
     ("targeted", { try TargetedBench.run(smoke: smoke) }),
+    ("local-pass", LocalModelPassAtN.runFromEnvironment),
 ]
 
 let unknown = Set(requested).subtracting(suites.map(\.name))
