@@ -30,6 +30,7 @@ struct LocalModelPassAtN {
     ]
 
     static let testCommand = "python3 -m pytest -q"
+    static let maxTokens = 512
 
     /// Against the server `AUTOFIX_BENCH_LOCAL_MODEL` names (`scripts/local-model start` prints it); skipped without one.
     static func runFromEnvironment() throws {
@@ -44,7 +45,7 @@ struct LocalModelPassAtN {
 
     func run() throws {
         print("pass@N with the local model at \(endpoint) (SmolLM2-135M-Instruct, llama-cpp-python, one sequence at a time):"
-            + " \(Self.bugs.count) one-line Python bugs, one round each, N = \(candidates.map(String.init).joined(separator: ", ")),"
+            + " \(Self.bugs.count) one-line Python bugs, one round each, at most \(Self.maxTokens) completion tokens a reply, N = \(candidates.map(String.init).joined(separator: ", ")),"
             + " tests `\(Self.testCommand)` through sandbox \(sandbox.name)")
         var table = BenchTable(["bug", "N", "fixed", "round", "candidates that applied"])
         for bug in Self.bugs {
@@ -56,8 +57,16 @@ struct LocalModelPassAtN {
                     settings.model = "smollm2"
                     settings.contextTokens = 8192
                     settings.candidates = count
+                    // Short replies keep a queued candidate's request within the client's time limit.
+                    settings.maxDiffTokens = Self.maxTokens
                 }
-                let played = try withExtendedLifetime(project) { try run.play(endpoint: endpoint) }
+                let played: StampedLoopRun.Played
+                do {
+                    played = try withExtendedLifetime(project) { try run.play(endpoint: endpoint) }
+                } catch {
+                    table.add([bug.name, String(count), "error: \(String(describing: error).prefix(80))", "", ""])
+                    continue
+                }
                 let result = played.results.first
                 let applied = result?.candidates.map { $0.filter { !$0.appliedFiles.isEmpty }.count }
                     ?? (result.map { $0.appliedFiles.isEmpty ? 0 : 1 } ?? 0)
