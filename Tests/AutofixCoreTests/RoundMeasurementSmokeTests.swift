@@ -1,18 +1,18 @@
 import AutofixTestSupport
 import XCTest
 
-/// Keeps the streamed-verdict, candidates and targeted benchmarks working: each runs with
-/// `--smoke` (fast tokens, no pause in the tests, one run). No timing is asserted; each test
-/// checks that every row was measured and has cells of the right shape. The benchmarks
-/// themselves fail when a round ends otherwise than scripted.
+/// Keeps the streamed-verdict, candidates, targeted and local-pass benchmarks working: each runs
+/// with `--smoke` (fast tokens, no pause in the tests, one run; local-pass against the scripted
+/// server). No timing is asserted; each test checks that every row was measured and has cells
+/// of the right shape. The benchmarks themselves fail when a round ends otherwise than scripted.
 final class RoundMeasurementSmokeTests: XCTestCase {
-    private func rows(_ suite: String) throws -> (rows: [[String]], output: String) {
+    private func rows(_ suite: String, environment: [String: String] = Hermetic.environment) throws -> (rows: [[String]], output: String) {
         let bench = BuiltProducts.executable("autofix-bench")
         guard FileManager.default.isExecutableFile(atPath: bench.path) else {
             throw NotBuilt(path: bench.path)
         }
         let scratch = try TemporaryDirectory()
-        let output = try Shell.run([bench.path, suite, "--smoke"], in: scratch.url, environment: Hermetic.environment)
+        let output = try Shell.run([bench.path, suite, "--smoke"], in: scratch.url, environment: environment)
         XCTAssertEqual(output.status, 0, output.stdout + output.stderr)
         let rows = output.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("|--") }
             .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -74,5 +74,28 @@ final class RoundMeasurementSmokeTests: XCTestCase {
         XCTAssertEqual(row.count, 6, "\(row)")
         XCTAssertTrue(isDuration(row[1]) && isDuration(row[2]) && isDuration(row[4]), "\(row)")
         XCTAssertTrue(row[3].hasSuffix("%"), "\(row)")
+    }
+
+    /// The local-model suite pointed at the scripted server instead: the first bug's requests get
+    /// its fix, the others a reply without an edit, so the table must tell them apart.
+    func testLocalModelBenchmarkCountsFixesAndAppliedCandidatesPerBug() throws {
+        let python = try Shell.run(["python3", "-c", "import pytest"])
+        guard python.succeeded else { throw XCTSkip("python3 with pytest is not on PATH") }
+        let fix = "Summary: add adds\n\n```diff\n--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n```\n"
+        let noEdit = "Summary: I do not know how to fix this.\n"
+        // Requests arrive bug by bug, N = 1 then N = 3: 4 for each bug.
+        let replies = [fix, fix, fix, fix] + Array(repeating: noEdit, count: 8)
+        let server = try ScriptedSSEServer(replies: replies.map { ScriptedSSEServer.chatStream([$0], usage: (prompt: 100, completion: 20)) })
+        defer { server.stop() }
+        var environment = Hermetic.environment
+        environment["AUTOFIX_BENCH_LOCAL_MODEL"] = server.baseURL
+        let (rows, output) = try rows("local-pass", environment: environment)
+        let cases = rows.filter { $0.count == 5 && Int($0[1]) != nil }
+        XCTAssertEqual(cases.map { "\($0[0]) \($0[1]) \($0[2]) \($0[4])" }, [
+            "add subtracts 1 yes 1 of 1", "add subtracts 3 yes 3 of 3",
+            "shout lowercases 1 no 0 of 1", "shout lowercases 3 no 0 of 3",
+            "last takes the first 1 no 0 of 1", "last takes the first 3 no 0 of 3",
+        ], output)
+        for row in cases { XCTAssertTrue(isDuration(row[3]), "\(row)") }
     }
 }
