@@ -66,6 +66,8 @@ struct StampedLoopRun {
         flags.model = "bench-model"
         flags.maxRounds = maxRounds
         flags.sandbox = sandbox
+        // Every run on a fixture tests its baseline, as the first run on a tree does.
+        flags.noReuse = true
         var settings = try SettingsResolver(flags: flags, environment: Hermetic.environment, projectRoot: repository,
                                             config: { _ in nil }).resolve()
         adjust(&settings)
