@@ -43,6 +43,13 @@ final class DiskWatch: @unchecked Sendable {
         return exceeded
     }
 
+    /// The last look, once the process has ended: a writer that passed the limit and exited
+    /// between two looks is caught all the same.
+    func checkAtEnd() -> Bool {
+        lastMeasured = .distantPast
+        return check()
+    }
+
     private static func held(in directories: [String]) -> UInt64 {
         directories.reduce(0) { $0 + ((try? bytes(in: DirectoryHandle.open($1))) ?? 0) }
     }

@@ -87,7 +87,7 @@ enum ProcessRunner {
             if limitHit == nil { limitHit = seen.limit }
             if let code = seen.exitCode, end.signal == nil, !end.timedOut { exitCode = code }
         }
-        if disk?.exceeded == true { limitHit = .disk }
+        if disk?.checkAtEnd() == true { limitHit = .disk }
         if end.timedOut { limitHit = .timeout }
         if end.cancelled { throw CancellationError() }
         if limitHit == nil, end.stdout.overflowed || end.stderr.overflowed { limitHit = .output }
