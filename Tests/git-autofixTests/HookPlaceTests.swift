@@ -70,7 +70,7 @@ final class HookPlaceTests: XCTestCase {
         XCTAssertEqual(untracked.status, 0, untracked.stderr)
         let reused = try fixture.reusedWorktree
         XCTAssertEqual(fixture.testRuns().map(\.directory), [physicalPath(reused)], untracked.stderr)
-        XCTAssertTrue(untracked.stderr.contains("testing in a reused worktree: you have uncommitted changes to Sources/new.swift\n"),
+        XCTAssertTrue(untracked.stderr.contains("testing in a reused worktree: you have uncommitted or untracked files the tests could see: Sources/new.swift\n"),
                       untracked.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: reused.appendingPathComponent("Sources/new.swift").path),
                        "the uncommitted file is not in what was tested")
@@ -89,7 +89,7 @@ final class HookPlaceTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.stderr)
         XCTAssertEqual(fixture.testRuns().map(\.commit), [first, second])
         XCTAssertEqual(fixture.testRuns().last?.directory, physicalPath(reused))
-        XCTAssertTrue(push.stderr.contains("you have uncommitted changes to keep.txt and 1 other file\n"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("you have uncommitted or untracked files the tests could see: keep.txt and 1 other file\n"), push.stderr)
         XCTAssertEqual(try UserState(local), staged)
 
         let uninstall = try AutofixCLI.run(["hook", "uninstall"], in: local.url)
@@ -149,7 +149,7 @@ final class HookPlaceTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.stderr)
         XCTAssertTrue(push.stderr.contains("cannot use the reused worktree \(reused.path): "), push.stderr)
         XCTAssertTrue(push.stderr.contains("to have the next push make it afresh: rm -rf '\(reused.path)' && git worktree prune"), push.stderr)
-        XCTAssertTrue(push.stderr.contains("testing in a throwaway worktree: you have uncommitted changes to wip.swift"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("testing in a throwaway worktree: you have uncommitted or untracked files the tests could see: wip.swift"), push.stderr)
         XCTAssertEqual(fixture.testRuns().last?.commit, head)
         let directory = try XCTUnwrap(fixture.testRuns().last?.directory)
         XCTAssertNotEqual(directory, physicalPath(reused))
@@ -175,7 +175,7 @@ final class HookPlaceTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.stderr)
         XCTAssertTrue(push.stderr.contains("cannot use the reused worktree \(file.path)/cache/git-autofix/pre-push-worktrees/"), push.stderr)
         XCTAssertTrue(push.stderr.contains(".worktree: it could not be made: "), push.stderr)
-        XCTAssertTrue(push.stderr.contains("testing in a throwaway worktree: you have uncommitted changes to wip.swift"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("testing in a throwaway worktree: you have uncommitted or untracked files the tests could see: wip.swift"), push.stderr)
         XCTAssertEqual(fixture.testRuns().count, 1)
         XCTAssertEqual(try fixture.worktrees().count, 1, "nothing was registered, and the throwaway one is gone")
     }

@@ -77,6 +77,7 @@ final class HookResultReuseTests: XCTestCase {
                         reusedLine)
         XCTAssertTrue(second.stderr.contains("FAIL test_calc.py::test_add"), "the summary is the stored output's: \(second.stderr)")
         XCTAssertTrue(second.stderr.contains("AUTOFIX_RETEST=1 git push tests it again"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("git-autofix: testing in "), "a stored result needs no place to test in: \(second.stderr)")
 
         var retest = hostEnvironment
         retest["AUTOFIX_RETEST"] = "1"
