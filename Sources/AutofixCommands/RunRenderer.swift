@@ -57,7 +57,7 @@ final class TextRunRenderer: RunRenderer, @unchecked Sendable {
             terminal.out("  model:        \(header.model.terminalSafeLine) at \(header.endpoint.terminalSafeLine)")
             terminal.out("  sandbox:      \(header.sandbox), up to \(header.maxRounds) rounds, \(header.editFormat) edits")
             terminal.out("  build:        \(Self.warmText(header.warmBuild).terminalSafeLine)")
-            terminal.out("Baseline: the tests on the snapshot, or a result stored for its tree...")
+            terminal.out("Testing the snapshot (or taking a result stored for its tree)...")
         case .warning(let message):
             terminal.err("warning: \(message.terminalSafe)")
         case .dependenciesCopied(let paths):
