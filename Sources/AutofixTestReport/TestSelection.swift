@@ -45,10 +45,35 @@ public enum TestSelection {
     }
 
     private static func pytest(_ words: [String], _ ids: [String]) -> [String]? {
-        guard let rest = arguments(after: ["pytest"], in: words),
-              rest.allSatisfy({ $0.hasPrefix("-") && !["-k", "-m", "--lf", "--last-failed", "--ff", "--deselect"].contains($0) }),
-              ids.allSatisfy({ $0.contains("::") }) else { return nil }
-        return ids.map(ShellWord.quoted)
+        let nodes = ids.map(pytestNode)
+        guard let rest = arguments(after: ["pytest"], in: words), onlyPytestOptions(rest),
+              nodes.allSatisfy({ $0.contains("::") }) else { return nil }
+        var seen = Set<String>()
+        return nodes.filter { seen.insert($0).inserted }.map(ShellWord.quoted)
+    }
+
+    /// The node id a pytest id names: a subtest (`t.py::test_x (case=1)`) runs with its test,
+    /// which pytest selects by the part before the description; a parameter with a space
+    /// (`t.py::test_p[a b]`) stays whole.
+    private static func pytestNode(_ id: String) -> String {
+        guard let space = id.firstIndex(of: " ") else { return id }
+        let head = id[..<space]
+        return head.filter { $0 == "[" }.count == head.filter { $0 == "]" }.count ? String(head) : id
+    }
+
+    /// Options that do not select tests, with the values of those that take one (`-p no:cacheprovider`);
+    /// anything else (a path, `-k`, `--lf`) could leave out a test the ids name or add others.
+    private static func onlyPytestOptions(_ words: [String]) -> Bool {
+        let selecting: Set = ["-k", "-m", "--lf", "--last-failed", "--ff", "--failed-first", "--deselect", "--sw", "--stepwise"]
+        let takingValue: Set = ["-p", "-o", "-W", "-r", "--tb", "--maxfail", "--durations", "--color", "--import-mode",
+                                "--capture", "--log-level"]
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            guard word.hasPrefix("-"), !selecting.contains(String(word.prefix { $0 != "=" })) else { return false }
+            index += takingValue.contains(word) ? 2 : 1
+        }
+        return index == words.count
     }
 
     /// XCTest ids are `Class.test`; `--filter` matches `Module.Class/test`, several filters adding up.

@@ -10,6 +10,13 @@ final class TestSelectionTests: XCTestCase {
                                              framework: "pytest"),
                        "python3 -m pytest -v tests/test_calc.py::test_mul 't.py::test_p[1-2]'")
         XCTAssertEqual(TestSelection.command("pytest", selecting: ["a.py::T::test_x"], framework: "pytest"), "pytest a.py::T::test_x")
+        XCTAssertEqual(TestSelection.command("python -m pytest -q -p no:cacheprovider --tb short", selecting: ["t.py::test_a"],
+                                             framework: "pytest"),
+                       "python -m pytest -q -p no:cacheprovider --tb short t.py::test_a")
+        // Subtests run with their test, which is named once; a parameter with a space stays whole.
+        XCTAssertEqual(TestSelection.command("pytest", selecting: ["t.py::T::test_b (n=1)", "t.py::T::test_b (n=2)", "t.py::test_p[a b]"],
+                                             framework: "pytest"),
+                       "pytest t.py::T::test_b 't.py::test_p[a b]'")
     }
 
     func testSwiftTestGetsOneAnchoredFilterPerTest() {
@@ -49,7 +56,9 @@ final class TestSelectionTests: XCTestCase {
         let cases: [(String, String, String)] = [
             ("pytest -k add", "t.py::test_add", "pytest"),
             ("pytest tests/unit", "t.py::test_add", "pytest"),
-            ("pytest -p no:cacheprovider", "t.py::test_add", "pytest"),
+            ("pytest -p", "t.py::test_add", "pytest"),
+            ("pytest --lf", "t.py::test_add", "pytest"),
+            ("pytest -q tests/unit", "t.py::test_add", "pytest"),
             ("pytest", "t.py", "pytest"),
             ("cd src && pytest", "t.py::test_add", "pytest"),
             ("pytest | tee log", "t.py::test_add", "pytest"),
