@@ -6,17 +6,41 @@ import Foundation
 /// A rejected round's test time when it runs only the tests that failed before
 /// (`TargetedRoundTests`: pytest node ids), against the whole suite's run, in the same run:
 /// generated pytest suites of 120 and 1,000 tests with one failure, `RepairLoop` with the
-/// scripted model and the real sandbox. For scale, the floor every pytest run pays: starting the
-/// sandbox and the interpreter and importing pytest.
+/// scripted model and the real sandbox, once with trivial tests and once with tests that cost
+/// 10 ms each. For scale, the floor every pytest run pays: starting the sandbox and the
+/// interpreter and importing pytest.
 enum TargetedBench {
+    /// What each passing test does: nothing, so pytest's start-up is most of a run, or a pause
+    /// that stands for what a real test costs.
+    enum Shape: CaseIterable {
+        case trivial
+        case tenMilliseconds
+
+        var name: String { self == .trivial ? "trivial" : "10 ms each" }
+
+        /// The body of the passing test `index` (indented, after its `def` line).
+        func body(_ index: Int) -> String {
+            switch self {
+            case .trivial: "    assert value(\(index)) == \(index)\n"
+            case .tenMilliseconds: "    time.sleep(0.01)\n    assert value(\(index)) == \(index)\n"
+            }
+        }
+
+        var imports: String { self == .trivial ? "from lib import value\n" : "import time\n\nfrom lib import value\n" }
+    }
+
     struct Options {
         var suites = [120, 1000]
+        var shapes = Shape.allCases
         var runs = 3
         var rounds = 3
         var floorSamples = 5
 
         static let smoke = Options(suites: [20], runs: 1, rounds: 1, floorSamples: 1)
     }
+
+    /// The issue's goal for a rejected round's test time, as a share of the whole suite's.
+    static func goal(tests: Int) -> Double? { [120: 0.25, 1000: 0.05][tests] }
 
     static let testCommand = "python3 -m pytest -q"
     static let testFiles = 10
@@ -31,22 +55,26 @@ enum TargetedBench {
         let sandbox = BenchSandbox.preferred()
         let python = (try? Shell.check(["python3", "-c", "import sys, pytest; print(sys.version.split()[0], pytest.__version__)"]))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
-        print("targeted test runs: generated pytest suites (\(testFiles) files of trivial tests, one failing), `\(testCommand)` through"
+        print("targeted test runs: generated pytest suites (\(testFiles) files of tests, one failing), `\(testCommand)` through"
             + " sandbox \(sandbox.name), python and pytest \(python) from PATH; \(options.runs) runs × \(options.rounds) rejected rounds per suite")
 
         let floor = try interpreterFloor(sandbox: sandbox, samples: options.floorSamples)
-        var table = BenchTable(["tests", "whole suite (baselines)", "targeted run (rejected rounds)", "targeted / whole",
-                                "floor: sandbox + python3 + import pytest", "targeted − floor"])
-        for size in options.suites {
-            var whole: [Double] = [], targeted: [Double] = []
-            for _ in 0..<options.runs {
-                let played = try rejectedRounds(suite: size, sandbox: sandbox, rounds: options.rounds)
-                whole.append(played.whole)
-                targeted += played.targeted
+        var table = BenchTable(["tests", "each test", "whole suite (baselines)", "targeted run (rejected rounds)", "targeted / whole",
+                                "goal", "floor: sandbox + python3 + import pytest", "targeted − floor"])
+        for shape in options.shapes {
+            for size in options.suites {
+                var whole: [Double] = [], targeted: [Double] = []
+                for _ in 0..<options.runs {
+                    let played = try rejectedRounds(suite: size, shape: shape, sandbox: sandbox, rounds: options.rounds)
+                    whole.append(played.whole)
+                    targeted += played.targeted
+                }
+                let share = Spread(targeted).median / Spread(whole).median
+                let goal = goal(tests: size).map { String(format: "≤ %.0f%%: %@", 100 * $0, share <= $0 ? "met" : "MISSED") } ?? "-"
+                table.add([Format.count(size), shape.name, Spread(whole).text, Spread(targeted).text,
+                           String(format: "%.0f%%", 100 * share), goal, Spread(floor).text,
+                           Spread.milliseconds(Spread(targeted).median - Spread(floor).median)])
             }
-            table.add([Format.count(size), Spread(whole).text, Spread(targeted).text,
-                       String(format: "%.0f%%", 100 * Spread(targeted).median / Spread(whole).median), Spread(floor).text,
-                       Spread.milliseconds(Spread(targeted).median - Spread(floor).median)])
         }
         print(table.render())
         print("whole suite = the run's baseline (`\(testCommand)`); targeted = `\(testCommand) test_m0.py::test_broken`, which the"
@@ -54,8 +82,9 @@ enum TargetedBench {
     }
 
     /// One run of `rounds` rejected rounds on a fresh suite: its baseline's time and each round's targeted run.
-    static func rejectedRounds(suite size: Int, sandbox: BenchSandbox, rounds: Int) throws -> (whole: Double, targeted: [Double]) {
-        let project = try Self.suite(size)
+    static func rejectedRounds(suite size: Int, shape: Shape, sandbox: BenchSandbox,
+                               rounds: Int) throws -> (whole: Double, targeted: [Double]) {
+        let project = try Self.suite(size, shape: shape)
         let server = try ScriptedSSEServer(replies: (1...rounds).map { LoopFixture.streamed(commentReply(round: $0), delay: 0) })
         defer { server.stop() }
         let run = StampedLoopRun(repository: project.url, testCommand: testCommand, sandbox: sandbox.name,
@@ -94,18 +123,18 @@ enum TargetedBench {
     }
 
     /// A committed project of `size` tests in `testFiles` files, `test_m0.py::test_broken` the one that fails.
-    static func suite(_ size: Int) throws -> TemporaryDirectory {
+    static func suite(_ size: Int, shape: Shape) throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory(prefix: "autofix-bench-pytest")
         try library.write(to: directory.file("lib.py"), atomically: true, encoding: .utf8)
         try "[pytest]\naddopts = -p no:cacheprovider\n".write(to: directory.file("pytest.ini"), atomically: true, encoding: .utf8)
         try "__pycache__/\n".write(to: directory.file(".gitignore"), atomically: true, encoding: .utf8)
         for file in 0..<testFiles {
             let count = size / testFiles + (file < size % testFiles ? 1 : 0)
-            var text = "from lib import value\n"
+            var text = shape.imports
             for test in 0..<count {
                 text += file == 0 && test == 0
                     ? "\n\ndef test_broken():\n    assert value(1) == 2\n"
-                    : "\n\ndef test_\(test)():\n    assert value(\(test)) == \(test)\n"
+                    : "\n\ndef test_\(test)():\n" + shape.body(test)
             }
             try text.write(to: directory.file("test_m\(file).py"), atomically: true, encoding: .utf8)
         }
