@@ -5,7 +5,8 @@ import Foundation
 /// The baseline test run of a first and a second `git autofix` run on one project, against the
 /// same test command run warm in the user's own tree (built once, then timed). A Swift package
 /// that depends on swift-algorithms (and so swift-numerics), and a cargo
-/// crate without dependencies. The tests pass, so each run ends after its baseline.
+/// crate without dependencies. The tests pass, so each run ends after its baseline. Then the
+/// timelines (WarmTimeline.swift): the Swift package and a Python project with a slow suite.
 enum WarmBench {
     struct Project {
         let name: String
@@ -50,7 +51,16 @@ enum WarmBench {
                 + String(format: "%7.2f s  %12.2f s  %12.2f s  %10.1fx  %9.2f s %@", user, first.seconds, second.seconds,
                          second.seconds / user, goal, second.seconds <= goal ? "met" : "MISSED"))
         }
-        if !smoke, swiftPackage.missing() == nil { try Timeline.run(autofix) }
+        // The smoke run plays the Python timeline alone, on a few instant tests.
+        let timelines = smoke ? [Timeline.python(slowTests: 6, shape: .trivial)]
+            : [Timeline.swift, Timeline.python(slowTests: 300, shape: .tenMilliseconds)]
+        for timeline in timelines {
+            if let missing = timeline.project.missing() {
+                print("\ntimeline, \(timeline.title): skipped (\(missing))")
+                continue
+            }
+            try Timeline.run(autofix, timeline)
+        }
     }
 
     /// The environment of one project's runs: hermetic, with `home` as HOME and rustup's homes.

@@ -43,11 +43,26 @@ final class SmallBenchSmokeTests: XCTestCase {
         }
     }
 
-    func testWarmBenchmarkReusesThePlaceOnTheSecondRun() throws {
-        // The suite itself fails unless the first run says `new` and the second `reused`.
+    func testWarmBenchmarkReusesThePlaceAndPlaysThePythonTimeline() throws {
+        // The suite itself fails unless the first run says `new` and the second `reused`, and
+        // unless each timeline run rejects its first round and accepts its second.
         let output = try bench("warm")
-        let row = output.split(separator: "\n").first { $0.hasPrefix("cargo") }
+        let lines = output.split(separator: "\n").map(String.init)
+        let row = lines.first { $0.hasPrefix("cargo") }
         XCTAssertTrue(row.map { $0.contains(" s ") || $0.contains("skipped") } ?? false, output)
+
+        let title = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("timeline, Python project") }, output)
+        if !lines[title].contains(": skipped (") {
+            let steps = lines[(title + 1)...]
+            for step in ["baseline tests", "rejected round: tests", "accepted round: tests"] {
+                let cells = steps.first { $0.hasPrefix(step) }?.dropFirst(step.count).split(separator: " ")
+                XCTAssertEqual(cells?.filter { $0 == "s" }.count, 3, "user warm, run 1 and run 2 of \(step):\n\(output)")
+            }
+            let detail = steps.filter { $0.hasPrefix("  of which") }
+            XCTAssertEqual(detail.count, 2, output)
+            XCTAssertTrue(detail.first?.contains("full -; ") ?? false, "the rejected round ran the targeted tests alone:\n\(output)")
+            XCTAssertFalse(detail.last?.contains("full -") ?? true, "the accepted round ran the whole suite too:\n\(output)")
+        }
     }
 
     func testSandboxBenchmarkStartsEveryAvailableBackend() throws {
