@@ -72,7 +72,7 @@ enum TargetedBench {
                 let share = Spread(targeted).median / Spread(whole).median
                 let goal = goal(tests: size).map { String(format: "≤ %.0f%%: %@", 100 * $0, share <= $0 ? "met" : "MISSED") } ?? "-"
                 table.add([Format.count(size), shape.name, Spread(whole).text, Spread(targeted).text,
-                           String(format: "%.0f%%", 100 * share), goal, Spread(floor).text,
+                           String(format: "%.1f%%", 100 * share), goal, Spread(floor).text,
                            Spread.milliseconds(Spread(targeted).median - Spread(floor).median)])
             }
         }
