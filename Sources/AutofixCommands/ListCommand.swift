@@ -1,6 +1,7 @@
 import ArgumentParser
 import AutofixCore
 import AutofixGit
+import AutofixSupport
 import Foundation
 
 struct ListCommand: ParsableCommand {
@@ -11,11 +12,11 @@ struct ListCommand: ParsableCommand {
             Shows each run's id, branch, base commit, age, accepted commits and status (and \
             whether `git autofix apply` brought it in). Runs that kept no commit (tests already \
             passing, nothing accepted, errors; not snapshots) are left out unless --all, which also lists the \
-            backup refs that `apply --force` made.
+            backup refs that `apply --force` made and the warm build place with its size.
             """
     )
 
-    @Flag(help: "Also list runs that kept no commit, and apply's backup refs.")
+    @Flag(help: "Also list runs that kept no commit, apply's backup refs and the warm build place.")
     var all = false
 
     @Flag(help: "Print one JSON object per run, one per line.")
@@ -48,6 +49,9 @@ struct ListCommand: ParsableCommand {
             for backup in backups {
                 terminal.out("\(backup.name.terminalSafeLine)  (the work tree before an `apply`; `git autofix drop --all` removes it)")
             }
+            if all, let warm = Self.warmPlace(of: repository) {
+                terminal.out("warm build place \(warm.path.terminalSafeLine)  \(warm.size)  (`git autofix drop --all` removes it)")
+            }
             if hidden > 0 {
                 terminal.out("(\(hidden) run\(hidden == 1 ? "" : "s") that kept no commit not shown; --all lists \(hidden == 1 ? "it" : "them"))")
             }
@@ -60,6 +64,16 @@ struct ListCommand: ParsableCommand {
     static func producedNothing(_ run: RunSummary) -> Bool {
         guard let record = run.record, run.commits.isEmpty else { return false }
         return record.status != RunStatus.running && record.status != RunStatus.snapshot
+    }
+
+    /// Where this repository's runs keep their build between runs, and what it holds on disk.
+    static func warmPlace(of repository: Repository) -> (path: String, size: String)? {
+        guard let cacheHome = WarmPlace.cacheHome(environment: ProcessInfo.processInfo.environment) else { return nil }
+        let place = WarmPlace.location(for: repository, cacheHome: cacheHome)
+        guard let handle = try? DirectoryHandle.open(place.path) else { return nil }
+        let bytes = (try? handle.allocatedBytes()) ?? 0
+        return (place.path, bytes >= 1 << 30 ? String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
+                : String(format: "%.0f MiB", Double(bytes) / Double(1 << 20)))
     }
 
     static func age(_ date: Date, now: Date = Date()) -> String {

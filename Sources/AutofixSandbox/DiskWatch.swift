@@ -60,16 +60,7 @@ final class DiskWatch: @unchecked Sendable {
         return UInt64(info.f_bavail) * UInt64(info.f_frsize)
     }
 
-    /// Bytes allocated below `directory`, counting what each entry occupies on disk.
     static func bytes(in directory: DirectoryHandle) throws -> UInt64 {
-        var total: UInt64 = 0
-        for name in try directory.names() {
-            guard let info = directory.status(name) else { continue }
-            total += UInt64(max(info.st_blocks, 0)) * 512
-            if info.st_mode & S_IFMT == S_IFDIR, let child = directory.subdirectory(name) {
-                total += try bytes(in: child)
-            }
-        }
-        return total
+        try directory.allocatedBytes()
     }
 }

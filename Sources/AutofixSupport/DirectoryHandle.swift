@@ -191,3 +191,19 @@ public func copyContents(of source: Int32, to destination: Int32, path: String) 
         try buffer.withUnsafeBytes { try SystemCall.writeAll(destination, UnsafeRawBufferPointer(rebasing: $0[0..<count]), path: path) }
     }
 }
+
+extension DirectoryHandle {
+    /// Bytes allocated below this directory, counting what each entry occupies on disk and
+    /// following no link.
+    public func allocatedBytes() throws -> UInt64 {
+        var total: UInt64 = 0
+        for name in try names() {
+            guard let info = status(name) else { continue }
+            total += UInt64(max(info.st_blocks, 0)) * 512
+            if info.st_mode & S_IFMT == S_IFDIR, let child = subdirectory(name) {
+                total += try child.allocatedBytes()
+            }
+        }
+        return total
+    }
+}

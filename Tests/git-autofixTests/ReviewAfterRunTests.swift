@@ -120,6 +120,9 @@ final class ReviewAfterRunTests: XCTestCase {
         XCTAssertTrue(list.contains("1 run that kept no commit not shown; --all lists it"), list)
         let all = try AutofixCLI.run(["list", "--all"], in: repo.url).stdout
         XCTAssertTrue(all.contains(declined) && all.contains("refs/autofix-backup/"), all)
+        let warmLine = try XCTUnwrap(all.split(separator: "\n").first { $0.hasPrefix("warm build place ") }, all)
+        XCTAssertNotNil(warmLine.range(of: #"/\.cache/git-autofix/warm/\S+  [0-9.]+ (MiB|GiB)  \("#, options: .regularExpression),
+                        String(warmLine))
 
         let drop = try AutofixCLI.run(["drop", "--all", "--yes"], in: repo.url)
         XCTAssertEqual(drop.status, 0, drop.stderr)
@@ -130,5 +133,6 @@ final class ReviewAfterRunTests: XCTestCase {
         let place = String(removed.dropFirst("Removed the warm build place ".count))
         XCTAssertTrue(place.hasPrefix(Hermetic.home.path + "/.cache/git-autofix/warm/"), place)
         XCTAssertFalse(FileManager.default.fileExists(atPath: place), "the runs' warm build place is gone")
+        XCTAssertTrue(warmLine.contains(place), "list names the place drop removes: \(warmLine)")
     }
 }
