@@ -41,7 +41,10 @@ public struct SandboxTestExecutor: TestExecutor {
     }
 
     public func runTests(in directory: URL, home: URL?, timeout: Double) async throws -> TestExecution {
-        var request = settings.request(command: command, in: directory, timeout: timeout)
+        // One pipe for both streams, so the output keeps the order it was written in: two pipes
+        // read as they fill can put a line of stderr (cargo's "Running <target>") after the
+        // stdout lines that followed it, and test ids built from that order would change.
+        var request = settings.request(command: "exec 2>&1\n" + command, in: directory, timeout: timeout)
         request.home = home
         let result = try await sandbox.run(request)
         var note: String?
