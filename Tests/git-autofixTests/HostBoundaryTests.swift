@@ -146,7 +146,9 @@ class HostBoundaryTests: XCTestCase {
             XCTAssertEqual(stat(file, &info), 0, "the tests wrote \(file)")
             XCTAssertEqual(info.st_mode & (S_ISUID | S_ISGID), 0, "the setuid bit of \(file) is gone")
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: place.path + "/work/idx"), "the host's checkout has only what it applied")
+        let checkout = URL(fileURLWithPath: try XCTUnwrap(kept["checkout"] as? String))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: checkout.appendingPathComponent("idx").path),
+                       "the host's checkout has only what it applied")
     }
 
     func testEveryRunGetsAFreshScratchSpaceWithAnUnguessableName() throws {
