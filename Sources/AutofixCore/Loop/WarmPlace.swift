@@ -208,10 +208,9 @@ public final class WarmPlace {
         guard fstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid() else { return nil }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress!, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
+        let path = handle.path + "/" + stateName
+        while let count = try? buffer.withUnsafeMutableBytes({ try SystemCall.read(file, into: $0.baseAddress!, count: $0.count, path: path) }),
+              count > 0 {
             data.append(contentsOf: buffer[0..<count])
         }
         return try? JSONDecoder().decode(WarmState.self, from: data)
