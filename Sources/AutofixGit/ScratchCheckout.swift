@@ -38,14 +38,14 @@ public final class ScratchCheckout {
     @discardableResult
     public func bring(to commit: ObjectID, from recorded: ObjectID, stamps: [String: FileStamp],
                       repository: Repository) throws -> [String] {
-        var paths = Set(try repository.changedPaths(from: try repository.commit(recorded).tree,
-                                                    to: try repository.commit(commit).tree))
+        let tree = try repository.commit(commit).tree
+        var paths = Set(try repository.changedPaths(from: try repository.commit(recorded).tree, to: tree))
         let now = try self.stamps()
         for (path, stamp) in now where stamps[path] != stamp { paths.insert(path) }
         for path in stamps.keys where now[path] == nil { paths.insert(path) }
         let sorted = paths.sorted()
         try restore(paths: sorted, to: commit, from: repository)
-        try removeEmptyDirectories(above: sorted, in: try repository.commit(commit).tree, repository: repository)
+        try removeEmptyDirectories(above: sorted, in: tree, repository: repository)
         return sorted
     }
 

@@ -54,29 +54,19 @@ extension Repository {
         return result
     }
 
-    /// The paths that differ between two trees (both names of a rename), without reading blobs.
+    /// The paths that differ between two trees, without reading blobs: no rename detection, so a
+    /// renamed file is its old path deleted and its new one added.
     public func changedPaths(from old: ObjectID, to new: ObjectID) throws -> [String] {
         guard old != new else { return [] }
-        var oldTree: OpaquePointer?
-        var newTree: OpaquePointer?
-        defer {
-            git_tree_free(oldTree)
-            git_tree_free(newTree)
-        }
-        var oldOID = try old.raw
-        try check(git_tree_lookup(&oldTree, pointer, &oldOID), "reading tree \(old.short)")
-        var newOID = try new.raw
-        try check(git_tree_lookup(&newTree, pointer, &newOID), "reading tree \(new.short)")
-        var diff: OpaquePointer?
-        try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil), "comparing trees")
+        let diff = try treeDiff(from: old, to: new, findingRenames: false)
         defer { git_diff_free(diff) }
-        var paths: [String] = []
+        var paths: Set<String> = []
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
-            paths.append(String(cString: delta.old_file.path))
-            paths.append(String(cString: delta.new_file.path))
+            paths.insert(String(cString: delta.old_file.path))
+            paths.insert(String(cString: delta.new_file.path))
         }
-        return Array(Set(paths)).sorted()
+        return paths.sorted()
     }
 
     /// The unified diff from `old` to `new`, as `git diff` prints it.
@@ -89,7 +79,7 @@ extension Repository {
         return buffer.ptr.map { String(cString: $0) } ?? ""
     }
 
-    private func treeDiff(from old: ObjectID?, to new: ObjectID) throws -> OpaquePointer? {
+    private func treeDiff(from old: ObjectID?, to new: ObjectID, findingRenames: Bool = true) throws -> OpaquePointer? {
         var oldTree: OpaquePointer?
         var newTree: OpaquePointer?
         defer {
@@ -102,12 +92,13 @@ extension Repository {
         }
         var newOID = try new.raw
         try check(git_tree_lookup(&newTree, pointer, &newOID), "reading tree \(new.short)")
-        var find = git_diff_find_options()
-        try check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "comparing trees")
-        find.flags = GIT_DIFF_FIND_RENAMES.rawValue
         var diff: OpaquePointer?
         try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil), "comparing trees")
+        guard findingRenames else { return diff }
+        var find = git_diff_find_options()
         do {
+            try check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "comparing trees")
+            find.flags = GIT_DIFF_FIND_RENAMES.rawValue
             try check(git_diff_find_similar(diff, &find), "finding renames")
         } catch {
             git_diff_free(diff)
