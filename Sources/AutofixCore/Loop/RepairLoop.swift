@@ -282,9 +282,7 @@ public final class RepairLoop {
             throw error
         }
         let (execution, comparison) = (tested.judged, tested.comparison)
-        // Read before the checkout changes: it names the files the failures point at.
-        let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
-                                        tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
+        let digest = feedbackDigest(execution, builder: builder, scratch: scratch)
         let result = accepts(comparison)
             ? try keep(attempt, tested: tested, digest: digest, state: &state, conversation: &conversation,
                        builder: builder, scratch: scratch)
@@ -292,7 +290,7 @@ public final class RepairLoop {
                            builder: builder, scratch: scratch)
         return PlayedRound(result: record(attempt, result, tests: execution.summary, in: recorder), reply: attempt.reply,
                            patchFailure: nil,
-                           tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
+                           tests: .init(execution.report))
     }
 
     /// A round of one file patch per request (`OnePatchRound`): each patch is tested as soon as
@@ -328,13 +326,12 @@ public final class RepairLoop {
             }
             patches.tested(tested.judged.summary, seconds: tested.seconds)
             let execution = tested.judged
-            let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
-                                            tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
+            let digest = feedbackDigest(execution, builder: builder, scratch: scratch)
             if accepts(tested.comparison) {
                 let result = try keep(patches, tested: tested, digest: digest, state: &state, conversation: &conversation,
                                       builder: builder, scratch: scratch)
                 return PlayedRound(result: record(patches, result, tests: execution.summary, in: recorder), reply: patches.reply,
-                                   patchFailure: nil, tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
+                                   patchFailure: nil, tests: .init(execution.report))
             }
             latest = (tested, digest)
             if patches.isFull { break requests }
@@ -366,7 +363,7 @@ public final class RepairLoop {
         }
         let execution = latest.tested.judged
         return PlayedRound(result: record(patches, result, tests: execution.summary, in: recorder), reply: patches.reply,
-                           patchFailure: nil, tests: .init(timedOut: execution.report.timedOut, running: execution.report.unfinishedTests))
+                           patchFailure: nil, tests: .init(execution.report))
     }
 
     /// A round of several replies at once: the best improving candidate is kept as the round's
@@ -418,8 +415,7 @@ public final class RepairLoop {
             try scratch.checkout.restore(paths: attempt.touched, to: commit, from: repository)
             let execution = summarize(run, round: round, recorder: recorder)
             let tested = judged(execution, state: state, targetedSeconds: nil)
-            let digest = FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
-                                            tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
+            let digest = feedbackDigest(execution, builder: builder, scratch: scratch)
             result = winner != nil
                 ? try keep(attempt, tested: tested, digest: digest, state: &state, conversation: &conversation,
                            builder: builder, scratch: scratch)
@@ -446,7 +442,7 @@ public final class RepairLoop {
         }
         recorder.recordRound(transcript)
         return PlayedRound(result: result, reply: attempt.reply, patchFailure: attempt.failure,
-                           tests: tests.map { .init(timedOut: $0.report.timedOut, running: $0.report.unfinishedTests) })
+                           tests: tests.map { .init($0.report) })
     }
 
     private func verdict(of candidate: Candidate, winner: Int?, before: TestReport?) -> CandidateOutcome.Verdict {
@@ -752,6 +748,13 @@ public final class RepairLoop {
         guard !snapshot.capture.isClean else { return WorkingChanges(files: []) }
         let base = try snapshot.base.map { try repository.commit($0).tree }
         return WorkingChanges(patchText: try repository.patchText(from: base, to: snapshotTree))
+    }
+
+    /// What the model hears of a round's tests. Read before the checkout changes: it names the
+    /// files the failures point at.
+    private func feedbackDigest(_ execution: Execution, builder: PromptBuilder, scratch: ScratchSession) -> FailureDigest {
+        FailureDigest.make(report: execution.report, output: execution.output, repositoryRoot: scratch.checkout.directory,
+                           tokenBudget: digestTokens(builder.feedbackTokens / 2), stoppedBy: execution.limitNote)
     }
 
     /// The digest's share of a message: enough for the failures, never the whole budget.

@@ -1,4 +1,5 @@
 import AutofixSupport
+import AutofixTestReport
 import Foundation
 
 /// Notices a run going round in circles, so that it stops instead of spending its rounds: the
@@ -45,6 +46,15 @@ struct PlayedRound {
         let timedOut: Bool
         /// Tests that had started and not finished when the run was cut short.
         let running: [String]
+
+        init(timedOut: Bool, running: [String]) {
+            self.timedOut = timedOut
+            self.running = running
+        }
+
+        init(_ report: TestReport) {
+            self.init(timedOut: report.timedOut, running: report.unfinishedTests)
+        }
     }
 
     let result: RoundResult
