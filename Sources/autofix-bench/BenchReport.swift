@@ -60,6 +60,26 @@ enum Format {
 
 /// The machine a run measured, printed before every run so each figure names where it came from.
 enum MachineDescription {
+    /// What a suite's figures depend on, for the line a debug build prints under the machine.
+    enum Measures {
+        /// The tool's own code paths: a debug build is slower than what users run.
+        case code
+        /// Seconds of streaming and test runs, which the build does not change.
+        case streamingAndTests
+    }
+
+    /// Prints the machine line, and in a debug build what that means for the figures.
+    static func announce(_ measures: Measures) {
+        print(current())
+        #if DEBUG
+        switch measures {
+        case .code: print("warning: this is a debug build; run `swift build -c release` for representative numbers")
+        case .streamingAndTests:
+            print("note: a debug build; the figures here are seconds of streaming and testing, which the build does not change")
+        }
+        #endif
+    }
+
     static func current() -> String {
         let cpu = firstValue(in: "/proc/cpuinfo", key: "model name") ?? "unknown CPU"
         let memory = firstValue(in: "/proc/meminfo", key: "MemTotal")

@@ -31,10 +31,7 @@ enum CandidateBench {
 
     static func run(_ options: Options) throws {
         Hermetic.applyToCurrentProcess()
-        print(MachineDescription.current())
-        #if DEBUG
-        print("note: a debug build; the round times here are seconds of streaming and testing, which the build does not change")
-        #endif
+        MachineDescription.announce(.streamingAndTests)
         let fixture = try OneFailureFixture(trackedFiles: options.files, pause: options.testPause)
         let sandbox = BenchSandbox.preferred()
         try concurrentServer(fixture, sandbox: sandbox, options: options)

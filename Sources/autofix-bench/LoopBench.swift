@@ -30,10 +30,7 @@ enum LoopBench {
     static func run(_ options: Options) throws {
         Hermetic.applyToCurrentProcess()
         let environment = Hermetic.environment
-        print(MachineDescription.current())
-        #if DEBUG
-        print("warning: this is a debug build; run `swift build -c release` for representative numbers")
-        #endif
+        MachineDescription.announce(.code)
         let (fixture, buildSeconds) = try BenchClock.measure {
             try LoopFixture(trackedFiles: options.files, environment: environment)
         }

@@ -29,10 +29,7 @@ enum OnePatchBench {
 
     static func run(_ options: Options) throws {
         Hermetic.applyToCurrentProcess()
-        print(MachineDescription.current())
-        #if DEBUG
-        print("warning: this is a debug build; run `swift build -c release` for representative numbers")
-        #endif
+        MachineDescription.announce(.code)
         let fixture = try LoopFixture(trackedFiles: options.files, environment: Hermetic.environment)
         // One failing test, so that the fix alone makes every test pass.
         try "case01 fail\n".write(to: fixture.url.appendingPathComponent("cases.txt"), atomically: true, encoding: .utf8)

@@ -32,10 +32,7 @@ enum SnapshotBench {
         Hermetic.applyToCurrentProcess()
         let environment = Hermetic.environment
         let autofix = try BuiltAutofix.url()
-        print(MachineDescription.current())
-        #if DEBUG
-        print("warning: this is a debug build; run `swift build -c release` for representative numbers")
-        #endif
+        MachineDescription.announce(.code)
         print("repetitions: \(options.repetitions) per method and size, after one checked warm-up run of each;"
             + " the edited and untracked files get new contents before every run")
 

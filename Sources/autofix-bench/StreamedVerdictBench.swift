@@ -51,10 +51,7 @@ enum StreamedVerdictBench {
 
     static func run(_ options: Options) throws {
         Hermetic.applyToCurrentProcess()
-        print(MachineDescription.current())
-        #if DEBUG
-        print("note: a debug build; the figures here are seconds of streaming and testing, which the build does not change")
-        #endif
+        MachineDescription.announce(.streamingAndTests)
         let fixture = try OneFailureFixture(trackedFiles: options.files, pause: options.testPause)
         let sandbox = BenchSandbox.preferred()
         let tests = sandbox.executor(fixture.testCommand)
